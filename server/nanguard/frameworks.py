@@ -1,0 +1,394 @@
+"""What nanguard knows about tensor libraries, as data.
+
+Every name here is canonical: the dotted path a user could import it by, after
+`MODULE_EQUIVALENTS` has been applied (so ``tensorflow.compat.v1.log`` is ``tensorflow.log``).
+Adding a library or a function is adding rows here; the analysis code has no framework names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+FRAMEWORKS: dict[str, tuple[str, ...]] = {
+    "tensorflow": ("tensorflow",),
+    "keras": ("keras", "tensorflow.keras", "tf_keras"),
+    "torch": ("torch",),
+    "numpy": ("numpy",),
+    "jax": ("jax",),
+}
+"""Framework name (as used by the `frameworks` setting) -> the root modules that belong to it."""
+
+MODULE_EQUIVALENTS: dict[str, str] = {
+    "tensorflow.compat.v1": "tensorflow",
+    "tensorflow.compat.v2": "tensorflow",
+    "tensorflow._api.v2.compat.v1": "tensorflow",
+}
+"""Module paths that expose the same functions as another module under the same names."""
+
+
+# --------------------------------------------------------------------------------------------
+# Logs
+
+@dataclass(frozen=True, slots=True)
+class LogFunction:
+    framework: str
+    kit: str
+    """Key of `FIX_KITS`: how a fix spells a clip for this log."""
+
+
+def _logs(framework: str, kit: str, *names: str) -> dict[str, LogFunction]:
+    return {name: LogFunction(framework, kit) for name in names}
+
+
+LOG_FUNCTIONS: dict[str, LogFunction] = {
+    **_logs("tensorflow", "tensorflow", "tensorflow.log", "tensorflow.math.log"),
+    **_logs(
+        "tensorflow",
+        "tensorflow.experimental.numpy",
+        "tensorflow.experimental.numpy.log",
+        "tensorflow.experimental.numpy.log2",
+        "tensorflow.experimental.numpy.log10",
+    ),
+    **_logs("keras", "tensorflow.keras.backend", "tensorflow.keras.backend.log"),
+    **_logs("keras", "keras.backend", "keras.backend.log"),
+    **_logs("keras", "keras.ops", "keras.ops.log", "keras.ops.log2", "keras.ops.log10"),
+    **_logs("torch", "torch", "torch.log", "torch.log2", "torch.log10"),
+    **_logs("numpy", "numpy", "numpy.log", "numpy.log2", "numpy.log10", "numpy.emath.log"),
+    **_logs("jax", "jax.numpy", "jax.numpy.log", "jax.numpy.log2", "jax.numpy.log10", "jax.lax.log"),
+}
+"""Functions that compute a logarithm and return -inf (not raise) at zero."""
+
+TENSOR_LOG_METHODS: dict[str, LogFunction] = _logs(
+    "torch", "torch.Tensor", "log", "log_", "log2", "log2_", "log10", "log10_"
+)
+"""Tensor methods that compute a logarithm; names ending in ``_`` work in place."""
+
+LOG_NAMES = frozenset(name.rsplit(".", 1)[-1] for name in LOG_FUNCTIONS) | frozenset(TENSOR_LOG_METHODS)
+"""Last components of every log; a call whose callee ends differently needs no resolution."""
+
+
+# --------------------------------------------------------------------------------------------
+# What values are: how functions transform the sign of their arguments
+
+
+class Effect(Enum):
+    """How a function's result relates to zero."""
+
+    CLIP = "clip"                # bounded below by its lower-bound argument
+    MAXIMUM = "maximum"          # at least the largest of its arguments
+    MINIMUM = "minimum"          # positive if all its arguments are
+    WHERE = "where"              # where(cond, a, b): a where cond holds, else b
+    POSITIVE = "positive"        # always > 0 and away from 0 (epsilon, ones, finfo)
+    ZERO = "zero"                # exactly 0 somewhere (zeros)
+    SOFTMAX = "softmax"          # in [0, 1]; underflows to 0
+    SIGMOID = "sigmoid"          # in [0, 1]; underflows to 0
+    RELU = "relu"                # >= 0, exactly 0 for negative inputs
+    UNDERFLOWS = "underflows"    # > 0 mathematically, 0 in floating point (exp, softplus)
+    NONNEGATIVE = "nonnegative"  # >= 0 (abs, square, sqrt, len)
+    PRESERVE = "preserve"        # same sign as the first argument (float(), convert_to_tensor)
+
+
+@dataclass(frozen=True, slots=True)
+class ValueFunction:
+    effect: Effect
+    bound_position: int = 1
+    """For CLIP: the position of the lower bound among the positional arguments."""
+    bound_keywords: tuple[str, ...] = ()
+    """For CLIP: the keyword names of the lower bound."""
+
+
+def _each(effect: Effect, *names: str, position: int = 1, keywords: tuple[str, ...] = ()) -> dict[str, ValueFunction]:
+    return {name: ValueFunction(effect, position, keywords) for name in names}
+
+
+VALUE_FUNCTIONS: dict[str, ValueFunction] = {
+    **_each(Effect.CLIP, "tensorflow.clip_by_value", keywords=("clip_value_min",)),
+    **_each(Effect.CLIP, "torch.clamp", "torch.clip", "torch.clamp_min", keywords=("min",)),
+    **_each(
+        Effect.CLIP,
+        "numpy.clip",
+        "jax.numpy.clip",
+        "tensorflow.experimental.numpy.clip",
+        keywords=("a_min", "min"),
+    ),
+    **_each(Effect.CLIP, "keras.backend.clip", "tensorflow.keras.backend.clip", keywords=("min_value",)),
+    **_each(Effect.CLIP, "keras.ops.clip", keywords=("x_min",)),
+    **_each(
+        Effect.MAXIMUM,
+        "builtins.max",
+        "tensorflow.maximum",
+        "tensorflow.math.maximum",
+        "torch.maximum",
+        "torch.fmax",
+        "numpy.maximum",
+        "numpy.fmax",
+        "jax.numpy.maximum",
+        "jax.numpy.fmax",
+        "keras.backend.maximum",
+        "tensorflow.keras.backend.maximum",
+        "keras.ops.maximum",
+        "tensorflow.experimental.numpy.maximum",
+    ),
+    **_each(Effect.MINIMUM, "builtins.min", "tensorflow.minimum", "torch.minimum", "numpy.minimum", "jax.numpy.minimum"),
+    **_each(
+        Effect.WHERE,
+        "tensorflow.where",
+        "tensorflow.where_v2",
+        "torch.where",
+        "numpy.where",
+        "jax.numpy.where",
+        "keras.ops.where",
+        "tensorflow.experimental.numpy.where",
+    ),
+    **_each(
+        Effect.POSITIVE,
+        "keras.backend.epsilon",
+        "tensorflow.keras.backend.epsilon",
+        "keras.config.epsilon",
+        "torch.ones",
+        "torch.ones_like",
+        "numpy.ones",
+        "numpy.ones_like",
+        "jax.numpy.ones",
+        "jax.numpy.ones_like",
+        "tensorflow.ones",
+        "tensorflow.ones_like",
+    ),
+    **_each(
+        Effect.ZERO,
+        "torch.zeros",
+        "torch.zeros_like",
+        "numpy.zeros",
+        "numpy.zeros_like",
+        "jax.numpy.zeros",
+        "jax.numpy.zeros_like",
+        "tensorflow.zeros",
+        "tensorflow.zeros_like",
+    ),
+    **_each(
+        Effect.SOFTMAX,
+        "tensorflow.nn.softmax",
+        "tensorflow.math.softmax",
+        "tensorflow.keras.activations.softmax",
+        "keras.activations.softmax",
+        "keras.backend.softmax",
+        "tensorflow.keras.backend.softmax",
+        "keras.ops.softmax",
+        "torch.softmax",
+        "torch.nn.functional.softmax",
+        "jax.nn.softmax",
+        "scipy.special.softmax",
+    ),
+    **_each(
+        Effect.SIGMOID,
+        "tensorflow.sigmoid",
+        "tensorflow.nn.sigmoid",
+        "tensorflow.math.sigmoid",
+        "tensorflow.keras.activations.sigmoid",
+        "keras.activations.sigmoid",
+        "keras.backend.sigmoid",
+        "tensorflow.keras.backend.sigmoid",
+        "keras.ops.sigmoid",
+        "torch.sigmoid",
+        "torch.nn.functional.sigmoid",
+        "jax.nn.sigmoid",
+        "scipy.special.expit",
+        "jax.scipy.special.expit",
+    ),
+    **_each(
+        Effect.RELU,
+        "tensorflow.nn.relu",
+        "tensorflow.keras.activations.relu",
+        "keras.activations.relu",
+        "keras.ops.relu",
+        "torch.relu",
+        "torch.nn.functional.relu",
+        "jax.nn.relu",
+    ),
+    **_each(
+        Effect.UNDERFLOWS,
+        "math.exp",
+        "tensorflow.exp",
+        "tensorflow.math.exp",
+        "torch.exp",
+        "numpy.exp",
+        "jax.numpy.exp",
+        "keras.ops.exp",
+        "keras.backend.exp",
+        "tensorflow.keras.backend.exp",
+        "tensorflow.experimental.numpy.exp",
+        "tensorflow.nn.softplus",
+        "tensorflow.math.softplus",
+        "torch.nn.functional.softplus",
+        "jax.nn.softplus",
+        "keras.ops.softplus",
+    ),
+    **_each(
+        Effect.NONNEGATIVE,
+        "builtins.len",
+        "builtins.abs",
+        "math.sqrt",
+        "math.fabs",
+        "tensorflow.abs",
+        "tensorflow.math.abs",
+        "tensorflow.square",
+        "tensorflow.math.square",
+        "tensorflow.sqrt",
+        "tensorflow.math.sqrt",
+        "torch.abs",
+        "torch.square",
+        "torch.sqrt",
+        "numpy.abs",
+        "numpy.absolute",
+        "numpy.square",
+        "numpy.sqrt",
+        "jax.numpy.abs",
+        "jax.numpy.square",
+        "jax.numpy.sqrt",
+        "keras.backend.abs",
+        "keras.backend.square",
+        "keras.backend.sqrt",
+        "keras.ops.abs",
+        "keras.ops.square",
+        "keras.ops.sqrt",
+    ),
+    **_each(
+        Effect.PRESERVE,
+        "builtins.float",
+        "builtins.int",
+        "tensorflow.convert_to_tensor",
+        "tensorflow.constant",
+        "tensorflow.cast",
+        "torch.tensor",
+        "torch.as_tensor",
+        "numpy.array",
+        "numpy.asarray",
+        "jax.numpy.array",
+        "jax.numpy.asarray",
+        "tensorflow.stop_gradient",
+        "torch.detach",
+        "jax.lax.stop_gradient",
+    ),
+}
+"""Functions whose result nanguard can place relative to zero, keyed by canonical name."""
+
+TENSOR_METHODS: dict[str, ValueFunction] = {
+    **_each(Effect.CLIP, "clamp", "clip", "clamp_", "clip_", "clamp_min", "clamp_min_", position=0, keywords=("min",)),
+    **_each(Effect.SOFTMAX, "softmax"),
+    **_each(Effect.SIGMOID, "sigmoid", "sigmoid_"),
+    **_each(Effect.RELU, "relu", "relu_"),
+    **_each(Effect.UNDERFLOWS, "exp", "exp_"),
+    **_each(Effect.NONNEGATIVE, "abs", "abs_", "square", "sqrt"),
+    **_each(Effect.PRESERVE, "float", "double", "half", "detach", "clone", "contiguous", "to", "cpu", "cuda", "numpy"),
+}
+"""Methods of tensors (receiver first) that nanguard can place relative to zero."""
+
+POSITIVE_ATTRIBUTES: dict[str, frozenset[str]] = {
+    "numpy.finfo": frozenset({"eps", "tiny", "smallest_normal", "resolution"}),
+    "torch.finfo": frozenset({"eps", "tiny", "smallest_normal", "resolution"}),
+    "jax.numpy.finfo": frozenset({"eps", "tiny", "smallest_normal", "resolution"}),
+    "tensorflow.experimental.numpy.finfo": frozenset({"eps", "tiny", "smallest_normal", "resolution"}),
+}
+"""Calls whose listed attributes are positive constants: ``np.finfo(np.float32).eps``."""
+
+POSITIVE_CONSTANTS = frozenset(
+    {"math.e", "math.pi", "math.tau", "numpy.e", "numpy.pi", "sys.float_info.epsilon", "sys.float_info.min"}
+)
+
+NOT_TENSOR_MODULES = frozenset({"math", "logging", "builtins"})
+"""Roots whose functions never return tensors (so ``.log()`` on their results is no tensor log)."""
+
+
+# --------------------------------------------------------------------------------------------
+# Fixes
+
+@dataclass(frozen=True, slots=True)
+class FixKit:
+    """How one library spells the fixes. Templates name canonical functions in braces
+    (``{tensorflow.maximum}``), spelled with the file's own aliases; ``{x}`` stands for the
+    argument of the log (the receiver, for tensor methods) and ``{eps}`` for the epsilon."""
+
+    clip_probability: str
+    clip_general: str
+    add_epsilon: str = "{x} + {eps}"
+
+
+FIX_KITS: dict[str, FixKit] = {
+    "tensorflow": FixKit("{tensorflow.clip_by_value}({x}, {eps}, 1.0)", "{tensorflow.maximum}({x}, {eps})"),
+    "tensorflow.experimental.numpy": FixKit(
+        "{tensorflow.experimental.numpy.clip}({x}, {eps}, 1.0)", "{tensorflow.experimental.numpy.maximum}({x}, {eps})"
+    ),
+    "tensorflow.keras.backend": FixKit(
+        "{tensorflow.keras.backend.clip}({x}, {tensorflow.keras.backend.epsilon}(), 1.0)",
+        "{tensorflow.keras.backend.maximum}({x}, {tensorflow.keras.backend.epsilon}())",
+    ),
+    "keras.backend": FixKit(
+        "{keras.backend.clip}({x}, {keras.backend.epsilon}(), 1.0)",
+        "{keras.backend.maximum}({x}, {keras.backend.epsilon}())",
+    ),
+    "keras.ops": FixKit("{keras.ops.clip}({x}, {eps}, 1.0)", "{keras.ops.maximum}({x}, {eps})"),
+    "torch": FixKit("{torch.clamp}({x}, min={eps})", "{torch.clamp}({x}, min={eps})"),
+    "torch.Tensor": FixKit("{x}.clamp(min={eps})", "{x}.clamp(min={eps})", "({x} + {eps})"),
+    "torch.Tensor.inplace": FixKit("{x}.clamp_(min={eps})", "{x}.clamp_(min={eps})", "{x}.add_({eps})"),
+    "numpy": FixKit("{numpy.clip}({x}, {eps}, None)", "{numpy.clip}({x}, {eps}, None)"),
+    "jax.numpy": FixKit("{jax.numpy.clip}({x}, {eps})", "{jax.numpy.clip}({x}, {eps})"),
+}
+
+STABLE_REPLACEMENTS: dict[str, str] = {
+    "tensorflow.nn.softmax": "tensorflow.nn.log_softmax",
+    "tensorflow.math.softmax": "tensorflow.math.log_softmax",
+    "tensorflow.keras.activations.softmax": "tensorflow.nn.log_softmax",
+    "keras.activations.softmax": "keras.activations.log_softmax",
+    "keras.ops.softmax": "keras.ops.log_softmax",
+    "torch.softmax": "torch.log_softmax",
+    "torch.nn.functional.softmax": "torch.nn.functional.log_softmax",
+    "jax.nn.softmax": "jax.nn.log_softmax",
+    "scipy.special.softmax": "scipy.special.log_softmax",
+    "tensorflow.sigmoid": "tensorflow.math.log_sigmoid",
+    "tensorflow.nn.sigmoid": "tensorflow.math.log_sigmoid",
+    "tensorflow.math.sigmoid": "tensorflow.math.log_sigmoid",
+    "keras.ops.sigmoid": "keras.ops.log_sigmoid",
+    "torch.sigmoid": "torch.nn.functional.logsigmoid",
+    "torch.nn.functional.sigmoid": "torch.nn.functional.logsigmoid",
+    "jax.nn.sigmoid": "jax.nn.log_sigmoid",
+    "scipy.special.expit": "scipy.special.log_expit",
+}
+"""log(f(z)) == g(z) computed without underflow: softmax and sigmoid -> their stable log."""
+
+STABLE_METHOD_REPLACEMENTS: dict[str, str] = {
+    "softmax": ".log_softmax",
+    "sigmoid": "torch.nn.functional.logsigmoid",
+}
+"""For ``z.softmax(dim).log()``: a method (leading dot) or a function taking the receiver."""
+
+NATURAL_LOGS = frozenset({"log", "log_"})
+"""Only the natural log of a softmax is a log_softmax."""
+
+
+@dataclass(frozen=True, slots=True)
+class DefaultImport:
+    statement: str
+    name: str
+    """The name the statement binds, and the module it stands for."""
+    module: str
+
+
+DEFAULT_IMPORTS: dict[str, DefaultImport] = {
+    module: DefaultImport(statement, name, bound)
+    for module, statement, name, bound in (
+        ("tensorflow", "import tensorflow as tf", "tf", "tensorflow"),
+        ("tensorflow.experimental.numpy", "import tensorflow.experimental.numpy as tnp", "tnp", "tensorflow.experimental.numpy"),
+        ("tensorflow.keras.backend", "from tensorflow.keras import backend as K", "K", "tensorflow.keras.backend"),
+        ("keras.backend", "from keras import backend as K", "K", "keras.backend"),
+        ("keras.ops", "from keras import ops", "ops", "keras.ops"),
+        ("keras", "import keras", "keras", "keras"),
+        ("torch", "import torch", "torch", "torch"),
+        ("torch.nn.functional", "import torch.nn.functional as F", "F", "torch.nn.functional"),
+        ("numpy", "import numpy as np", "np", "numpy"),
+        ("jax.numpy", "import jax.numpy as jnp", "jnp", "jax.numpy"),
+        ("jax", "import jax", "jax", "jax"),
+        ("scipy.special", "import scipy.special", "scipy", "scipy"),
+    )
+}
+"""The import a fix adds when the file binds no name for the module it needs."""

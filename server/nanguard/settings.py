@@ -1,0 +1,170 @@
+"""Analysis settings, and reading them from ``[tool.nanguard]`` of the nearest pyproject.toml.
+
+One place turns loose mappings (TOML tables, editor JSON) into a validated `Settings`, so the
+command line and the language server accept exactly the same keys with the same messages.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+from nanguard.frameworks import FRAMEWORKS
+from nanguard.rules import RULES
+
+DEFAULT_EPSILON = 1e-10
+
+
+class SettingsError(ValueError):
+    """A setting has the wrong type or value; the message names the key and what it expects."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    epsilon: float = DEFAULT_EPSILON
+    select: frozenset[str] = field(default_factory=lambda: frozenset(RULES))
+    ignore: frozenset[str] = frozenset()
+    frameworks: frozenset[str] = field(default_factory=lambda: frozenset(FRAMEWORKS))
+    exclude: tuple[str, ...] = ()
+    jedi: bool = True
+    jedi_environment: str | None = None
+
+    def enabled(self, code: str) -> bool:
+        return code in self.select and code not in self.ignore
+
+
+def _codes(key: str, value: Any) -> frozenset[str]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise SettingsError(f"`{key}` must be a list of rule codes such as [\"NG001\"]")
+    codes: set[str] = set()
+    for prefix in value:
+        matched = {code for code in RULES if code.startswith(prefix.upper())} if prefix else set()
+        if not matched and prefix.upper() != "ALL":
+            raise SettingsError(f"`{key}`: unknown rule code {prefix!r} (known: {', '.join(RULES)})")
+        codes |= matched if prefix.upper() != "ALL" else set(RULES)
+    return frozenset(codes)
+
+
+def _epsilon(key: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise SettingsError(f"`{key}` must be a positive number such as 1e-10")
+    try:
+        number = float(value)
+    except ValueError:
+        raise SettingsError(f"`{key}` must be a positive number such as 1e-10, not {value!r}") from None
+    if not math.isfinite(number) or number <= 0:
+        raise SettingsError(f"`{key}` must be a positive number such as 1e-10, not {value!r}")
+    return number
+
+
+def _frameworks(key: str, value: Any) -> frozenset[str]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise SettingsError(f"`{key}` must be a list of framework names")
+    unknown = sorted(set(value) - set(FRAMEWORKS))
+    if unknown:
+        raise SettingsError(f"`{key}`: unknown framework {unknown[0]!r} (known: {', '.join(FRAMEWORKS)})")
+    return frozenset(value)
+
+
+def _strings(key: str, value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise SettingsError(f"`{key}` must be a list of strings")
+    return tuple(value)
+
+
+def _boolean(key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise SettingsError(f"`{key}` must be true or false")
+    return value
+
+
+def _optional_path(key: str, value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise SettingsError(f"`{key}` must be a path")
+    return value
+
+
+_PARSERS = {
+    "epsilon": ("epsilon", _epsilon),
+    "select": ("select", _codes),
+    "ignore": ("ignore", _codes),
+    "frameworks": ("frameworks", _frameworks),
+    "exclude": ("exclude", _strings),
+    "jedi": ("jedi", _boolean),
+    "jedi-environment": ("jedi_environment", _optional_path),
+}
+"""Accepted keys (TOML spelling) and the `Settings` field each one sets."""
+
+
+def settings_from_mapping(
+    mapping: Mapping[str, Any], base: Settings | None = None, *, ignore_unknown: bool = False
+) -> Settings:
+    """Validate `mapping` and apply it on top of `base`; raises `SettingsError` on the first bad key.
+
+    Keys may be spelled with dashes or underscores (TOML and JSON conventions).
+    """
+    changes: dict[str, Any] = {}
+    for raw_key, value in mapping.items():
+        key = raw_key.replace("_", "-")
+        if key not in _PARSERS:
+            if ignore_unknown:
+                continue
+            raise SettingsError(f"unknown setting `{raw_key}` (known: {', '.join(_PARSERS)})")
+        field_name, parse = _PARSERS[key]
+        changes[field_name] = parse(raw_key, value)
+    return replace(base or Settings(), **changes)
+
+
+SETTING_KEYS = tuple(_PARSERS)
+assert {name for name, _ in _PARSERS.values()} == {f.name for f in fields(Settings)}
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest pyproject.toml at or above `start` (a file or a folder)."""
+    folder = start if start.is_dir() else start.parent
+    for candidate in (folder, *folder.parents):
+        path = candidate / "pyproject.toml"
+        if path.is_file():
+            return path
+    return None
+
+
+def read_pyproject_table(pyproject: Path) -> dict[str, Any]:
+    """The ``[tool.nanguard]`` table of `pyproject`, or {} when it has none."""
+    try:
+        with pyproject.open("rb") as handle:
+            document = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise SettingsError(f"{pyproject}: invalid TOML: {error}") from None
+    table = document.get("tool", {}).get("nanguard", {})
+    if not isinstance(table, dict):
+        raise SettingsError(f"{pyproject}: [tool.nanguard] must be a table")
+    return table
+
+
+def load_settings(start: Path, base: Settings | None = None) -> tuple[Settings, Path | None]:
+    """Settings for files at `start`: `base` overlaid with the nearest ``[tool.nanguard]``."""
+    pyproject = find_pyproject(start)
+    if pyproject is None:
+        return base or Settings(), None
+    try:
+        return settings_from_mapping(read_pyproject_table(pyproject), base), pyproject
+    except SettingsError as error:
+        message = str(error)
+        raise SettingsError(message if message.startswith(str(pyproject)) else f"{pyproject}: {message}") from None

@@ -1,0 +1,84 @@
+"""The text being analysed, its tree-sitter parse, and conversions between their coordinates.
+
+tree-sitter works on UTF-8 bytes; findings are reported in code points (see `model`). Pure-ASCII
+text, by far the common case, converts without any decoding.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from functools import cached_property
+
+import tree_sitter
+import tree_sitter_python
+
+from nanguard.model import Position, Span, TextEdit
+
+PYTHON = tree_sitter.Language(tree_sitter_python.language())
+
+
+def new_parser() -> tree_sitter.Parser:
+    """A parser for Python; parsers are not thread-safe, so each worker owns one."""
+    return tree_sitter.Parser(PYTHON)
+
+
+def encode(text: str) -> bytes:
+    """The bytes tree-sitter sees for `text`; lone surrogates (from lossy decoding) survive."""
+    return text.encode("utf-8", "surrogatepass")
+
+
+class Source:
+    """Text plus its parse tree. `tree` may come from an incremental reparse by the caller."""
+
+    def __init__(self, text: str, tree: tree_sitter.Tree | None = None, parser: tree_sitter.Parser | None = None):
+        self.text = text
+        self.data = encode(text)
+        self.tree = tree if tree is not None else (parser or new_parser()).parse(self.data)
+        self.ascii = text.isascii()
+
+    @cached_property
+    def _line_starts(self) -> list[int]:
+        starts = [0]
+        find = self.data.find
+        index = find(b"\n")
+        while index != -1:
+            starts.append(index + 1)
+            index = find(b"\n", index + 1)
+        return starts
+
+    def node_text(self, node: tree_sitter.Node) -> str:
+        return self.data[node.start_byte : node.end_byte].decode("utf-8", "surrogatepass")
+
+    def line_bytes(self, row: int) -> bytes:
+        starts = self._line_starts
+        end = starts[row + 1] if row + 1 < len(starts) else len(self.data)
+        return self.data[starts[row] : end]
+
+    def position(self, point: tree_sitter.Point | tuple[int, int]) -> Position:
+        row, byte_column = point
+        if self.ascii or byte_column == 0:
+            return Position(row, byte_column)
+        return Position(row, len(self.line_bytes(row)[:byte_column].decode("utf-8", "surrogatepass")))
+
+    def position_at(self, byte_offset: int) -> Position:
+        row = bisect_right(self._line_starts, byte_offset) - 1
+        return self.position((row, byte_offset - self._line_starts[row]))
+
+    def span(self, node: tree_sitter.Node) -> Span:
+        return Span(self.position(node.start_point), self.position(node.end_point))
+
+    def span_between(self, start_byte: int, end_byte: int) -> Span:
+        return Span(self.position_at(start_byte), self.position_at(end_byte))
+
+    def insert(self, byte_offset: int, text: str) -> TextEdit:
+        here = self.position_at(byte_offset)
+        return TextEdit(Span(here, here), text)
+
+    def replace(self, start_byte: int, end_byte: int, text: str) -> TextEdit:
+        return TextEdit(self.span_between(start_byte, end_byte), text)
+
+    @cached_property
+    def newline(self) -> str:
+        """The file's line ending, so inserted lines match the lines around them."""
+        first = self.data.find(b"\n")
+        return "\r\n" if first > 0 and self.data[first - 1 : first] == b"\r" else "\n"
