@@ -1,0 +1,5 @@
+"""`python -m nanguard` is the `nanguard` command."""
+
+from nanguard.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,60 @@
+"""Rendering check results for people (text) and for tools (json, sarif, github).
+
+Each format is one module with a `render(run) -> str` function; `FORMATS` maps the names the
+command line accepts to them. Positions here are 1-based with columns in characters, which is
+what editors, GitHub and SARIF viewers (with ``columnKind: unicodeCodePoints``) show.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+
+from nanguard.model import Finding, Position
+
+
+@dataclass(frozen=True, slots=True)
+class PathFinding:
+    path: str
+    """As the user sees it: relative to the working folder when the file is below it."""
+    finding: Finding
+
+
+@dataclass(frozen=True, slots=True)
+class FileProblem:
+    """A file that could not be analysed (or fixed), and why, in one line."""
+
+    path: str
+    message: str
+
+
+@dataclass(slots=True)
+class Run:
+    """Everything one `nanguard check` produced, in the order it is shown."""
+
+    findings: list[PathFinding] = field(default_factory=list)
+    problems: list[FileProblem] = field(default_factory=list)
+    files_checked: int = 0
+    fixes_applied: int = 0
+    files_fixed: int = 0
+    fix_mode: bool = False
+
+    def sort(self) -> None:
+        self.findings.sort(key=lambda item: (item.path, item.finding.span.start, item.finding.code))
+        self.problems.sort(key=lambda problem: problem.path)
+
+
+def one_based(position: Position) -> tuple[int, int]:
+    return position.line + 1, position.column + 1
+
+
+FORMAT_NAMES = ("text", "json", "sarif", "github")
+"""Each is the module `nanguard.report.<name>`."""
+
+
+def render(format_name: str, run: Run, *, color: bool = False) -> str:
+    """`run` in `format_name`; `color` only affects the text format."""
+    if format_name not in FORMAT_NAMES:
+        raise ValueError(f"unknown output format {format_name!r}")
+    module = importlib.import_module(f"{__name__}.{format_name}")
+    return module.render(run, color=color) if format_name == "text" else module.render(run)

@@ -1,0 +1,66 @@
+"""The text format: one ``path:line:col: CODE message`` line per finding, then a summary.
+
+The finding lines are what editors and `grep` parse; colour (on a terminal only) never changes
+the characters, only wraps them in ANSI codes.
+"""
+
+from __future__ import annotations
+
+from nanguard.model import Finding, FixKind
+from nanguard.report import Run, one_based
+
+BOLD = "\033[1m"
+RED = "\033[31m"
+GREEN = "\033[32m"
+CYAN = "\033[36m"
+DIM = "\033[2m"
+RESET = "\033[0m"
+
+
+def render(run: Run, *, color: bool = False) -> str:
+    def paint(style: str, value: str) -> str:
+        return f"{style}{value}{RESET}" if color else value
+
+    lines = []
+    for item in run.findings:
+        line, column = one_based(item.finding.span.start)
+        lines.append(
+            f"{paint(BOLD, item.path)}{paint(DIM, f':{line}:{column}:')} "
+            f"{paint(BOLD + RED, item.finding.code)} {item.finding.message}"
+        )
+    lines.append(paint(GREEN if not run.findings and not run.problems else BOLD, summary(run)))
+    return "\n".join(lines) + "\n"
+
+
+def _fixable(finding: Finding) -> bool:
+    """What `--fix` would change: a default fix that is more than a `# noqa` comment."""
+    fix = finding.default_fix
+    return fix is not None and fix.kind is not FixKind.NOQA
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def summary(run: Run) -> str:
+    """One sentence: what was checked, found, fixed, and what could not be analysed."""
+    checked = _plural(run.files_checked, "file")
+    parts = []
+    if run.fix_mode and run.fixes_applied:
+        parts.append(f"Fixed {_plural(run.fixes_applied, 'finding')} in {_plural(run.files_fixed, 'file')}")
+    if run.findings:
+        files = len({item.path for item in run.findings})
+        fixable = sum(1 for item in run.findings if _fixable(item.finding))
+        found = f"{_plural(len(run.findings), 'finding')} in {_plural(files, 'file')} ({checked} checked)"
+        if run.fix_mode:
+            parts.append(f"{found} remain")
+        else:
+            hint = f"; {fixable} fixable with `nanguard check --fix`" if fixable else ""
+            parts.append(f"Found {found}{hint}")
+    elif not (run.fix_mode and run.fixes_applied):
+        parts.append(f"No findings in {checked}")
+    elif run.fix_mode:
+        parts.append("none remain")
+    if run.problems:
+        parts.append(f"{_plural(len({p.path for p in run.problems}), 'file')} could not be analysed (see above)")
+    return "; ".join(parts) + "."
