@@ -49,6 +49,9 @@ class Source:
     def node_text(self, node: tree_sitter.Node) -> str:
         return self.data[node.start_byte : node.end_byte].decode("utf-8", "surrogatepass")
 
+    def line_start(self, row: int) -> int:
+        return self._line_starts[row]
+
     def line_bytes(self, row: int) -> bytes:
         starts = self._line_starts
         end = starts[row + 1] if row + 1 < len(starts) else len(self.data)

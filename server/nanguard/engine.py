@@ -1,0 +1,168 @@
+"""The engine's entry points: text in, findings (with their fixes) out.
+
+``analyze`` is what the command line and the language server call. It costs nothing for files
+that never mention a log, runs tree-sitter queries (in C) to find candidate calls, and
+interprets only the scopes that hold one.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from tree_sitter import Parser, Query, QueryCursor, Tree
+
+from nanguard import frameworks as fw
+from nanguard.edits import apply_edits
+from nanguard.fixes import clip_fix, epsilon_fix, format_epsilon, noqa_fix, stable_fix, suppressed
+from nanguard.flow import Candidate, Judgement, ModuleAnalysis
+from nanguard.model import Finding, Fix, Related
+from nanguard.settings import Settings
+from nanguard.source import PYTHON, Source
+from nanguard.values import CAUSE_DESCRIPTIONS
+
+CODE = "NG001"
+MAX_FIX_PASSES = 8
+
+_LOG_WORD = re.compile(r"\blog(?:2|10)?_?\b")
+_LOG_NAME_PATTERN = "|".join(sorted(fw.LOG_NAMES))
+
+_ALIAS_QUERY = Query(
+    PYTHON,
+    f"""
+    (aliased_import name: (dotted_name (identifier) @imported .) alias: (identifier) @alias
+        (#match? @imported "^({_LOG_NAME_PATTERN})$"))
+    (assignment left: (identifier) @alias
+        right: [(attribute attribute: (identifier) @imported) (identifier) @imported]
+        (#match? @imported "^({_LOG_NAME_PATTERN})$"))
+    """,
+)
+
+
+@lru_cache(maxsize=64)
+def _call_query(aliases: frozenset[str]) -> Query:
+    """Calls whose callee is named like a log, or like a name bound to one (``L = torch.log``)."""
+    names = "|".join(sorted(fw.LOG_NAMES | {re.escape(a) for a in aliases}))
+    return Query(
+        PYTHON,
+        f"""
+        (call function: (identifier) @callee (#match? @callee "^({names})$")) @call
+        (call function: (attribute attribute: (identifier) @name) @callee
+            (#match? @name "^({_LOG_NAME_PATTERN})$")) @call
+        """,
+    )
+
+
+def find_candidates(source: Source) -> list[Candidate]:
+    root = source.tree.root_node
+    aliases = frozenset(
+        node.text.decode() for node in QueryCursor(_ALIAS_QUERY).captures(root).get("alias", ())
+    )
+    candidates = []
+    for _, captures in QueryCursor(_call_query(aliases)).matches(root):
+        candidates.append(Candidate(captures["call"][0], captures["callee"][0]))
+    return candidates
+
+
+def analyze(
+    text: str,
+    settings: Settings = Settings(),
+    *,
+    path: Path | None = None,
+    tree: Tree | None = None,
+    parser: Parser | None = None,
+) -> list[Finding]:
+    """Findings for `text`, sorted by position. Never raises for any input text.
+
+    `tree` may be a tree-sitter parse of ``source.encode(text)`` kept up to date by the caller
+    (the language server reparses incrementally); `path` lets jedi resolve the user's modules.
+    """
+    if not settings.enabled(CODE) or not _LOG_WORD.search(text):
+        return []
+    source = Source(text, tree, parser)
+    candidates = find_candidates(source)
+    if not candidates:
+        return []
+    analysis = ModuleAnalysis(source, candidates, settings.frameworks)
+    analysis.run()
+    judgements = list(analysis.judgements.values())
+    if settings.jedi and analysis.unresolved:
+        from nanguard.jedi_resolver import resolve_unresolved
+
+        judgements += resolve_unresolved(analysis, path, settings)
+    epsilon = format_epsilon(settings.epsilon)
+    findings = [
+        _finding(judgement, source, epsilon)
+        for judgement in judgements
+        if not judgement.value.positive and not suppressed(source, judgement.call.start_point[0], CODE)
+    ]
+    findings.sort(key=lambda f: (f.span.start, f.span.end))
+    return findings
+
+
+def _excerpt(text: str, limit: int = 48) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _message(judgement: Judgement, source: Source) -> tuple[str, tuple[Related, ...]]:
+    call = _excerpt(source.node_text(judgement.call))
+    argument = _excerpt(source.node_text(judgement.argument))
+    cause = judgement.value.cause
+    if cause is None:
+        return f"`{call}`: `{argument}` is not bounded away from zero; log(0) gives -inf and NaN gradients", ()
+    what, why = CAUSE_DESCRIPTIONS[cause.kind]
+    if cause.span == source.span(judgement.argument):
+        return f"`{call}`: the argument is {what}; {why}, giving -inf and NaN gradients", ()
+    line = cause.span.start.line + 1
+    related = Related(cause.span, f"`{argument}` is {what} here")
+    return f"`{call}`: `{argument}` is {what} (line {line}); {why}, giving -inf and NaN gradients", (related,)
+
+
+def _finding(judgement: Judgement, source: Source, epsilon: str) -> Finding:
+    message, related = _message(judgement, source)
+    row = judgement.call.start_point[0]
+    candidates = (
+        clip_fix(judgement, source, epsilon),
+        epsilon_fix(judgement, source, epsilon),
+        stable_fix(judgement, source),
+        noqa_fix(source, row, CODE),
+    )
+    fixes: tuple[Fix, ...] = tuple(fix for fix in candidates if fix is not None)
+    return Finding(CODE, source.span(judgement.call), message, judgement.function, related, fixes)
+
+
+def fix_all(text: str, settings: Settings = Settings(), *, path: Path | None = None) -> tuple[str, int]:
+    """`text` with the default fix of every finding applied, and how many were applied.
+
+    Fixes that overlap (a log inside a log) wait for the next pass; passes repeat until nothing
+    is left to fix, so the result is stable: fixing it again changes nothing.
+    """
+    applied = 0
+    for _ in range(MAX_FIX_PASSES):
+        findings = analyze(text, settings, path=path)
+        chosen: list[Fix] = []
+        taken: list[tuple[int, int, int, int]] = []
+        for finding in findings:
+            fix = finding.default_fix
+            if fix is None or fix.kind.value == "noqa":
+                continue
+            span = finding.span
+            bounds = (span.start.line, span.start.column, span.end.line, span.end.column)
+            if any(_overlaps(bounds, other) for other in taken):
+                continue
+            taken.append(bounds)
+            chosen.append(fix)
+        if not chosen:
+            break
+        text = apply_edits(text, [edit for fix in chosen for edit in fix.edits])
+        applied += len(chosen)
+    return text, applied
+
+
+def _overlaps(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    return (a[0], a[1]) < (b[2], b[3]) and (b[0], b[1]) < (a[2], a[3])
+
+
+

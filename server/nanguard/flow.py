@@ -1,0 +1,946 @@
+"""Flow analysis: runs the statements of a module in order over abstract values.
+
+One pass resolves names (``tf`` is the module ``tensorflow``; ``lg = torch.log`` makes ``lg`` a
+log) and judges the arguments of log calls (``y_conv`` is a softmax output), because both are
+the same question: what value does this name have at this point? Branches are joined (unsafe on
+any path is unsafe), loops run until nothing changes, ``if x > 0:`` guards refine, and returns
+end a path. Only functions that contain a candidate log call are interpreted.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+from tree_sitter import Node
+
+from nanguard import frameworks as fw
+from nanguard.frameworks import Effect, LogFunction
+from nanguard.source import Source
+from nanguard.values import (
+    UNKNOWN,
+    USER_DEFINED,
+    Cause,
+    Sign,
+    Value,
+    binary,
+    constant,
+    join,
+    negate,
+)
+
+MAX_DEPTH = 120
+"""Deeper expressions or blocks are not followed (their value is unknown), so pathological
+input such as ``((((...))))`` thousands deep costs little and never exhausts Python's stack."""
+
+SCOPE_TYPES = frozenset({"function_definition", "class_definition"})
+COMPREHENSIONS = frozenset({"list_comprehension", "set_comprehension", "dictionary_comprehension", "generator_expression"})
+LOW_PRECEDENCE = frozenset(
+    {"conditional_expression", "lambda", "boolean_operator", "not_operator", "comparison_operator", "named_expression"}
+)
+
+
+def canonical(name: str) -> str:
+    """`name` with module equivalences applied (``tensorflow.compat.v1.log`` -> ``tensorflow.log``)."""
+    for prefix, target in fw.MODULE_EQUIVALENTS.items():
+        if name == prefix or name.startswith(prefix + "."):
+            return target + name[len(prefix) :]
+    return name
+
+
+def root_module(name: str) -> str:
+    return name.split(".", 1)[0]
+
+
+FRAMEWORK_ROOTS = frozenset(root_module(module) for modules in fw.FRAMEWORKS.values() for module in modules)
+
+
+class Env:
+    """Values of names (and dotted paths such as ``self.eps``) in one scope at one point."""
+
+    __slots__ = ("values", "parent", "stars")
+
+    def __init__(self, parent: Env | None = None, values: dict[str, Value] | None = None, stars: tuple[str, ...] = ()):
+        self.values = values if values is not None else {}
+        self.parent = parent
+        self.stars = stars
+
+    def copy(self) -> Env:
+        return Env(self.parent, dict(self.values), self.stars)
+
+    def lookup(self, name: str) -> Value | None:
+        env: Env | None = self
+        while env is not None:
+            value = env.values.get(name)
+            if value is not None:
+                return value
+            env = env.parent
+        return None
+
+    def visible(self) -> Iterator[tuple[str, Value]]:
+        """Every name visible here with its value, innermost binding first."""
+        seen: set[str] = set()
+        env: Env | None = self
+        while env is not None:
+            for name, value in env.values.items():
+                if name not in seen:
+                    seen.add(name)
+                    yield name, value
+            env = env.parent
+
+    def star_modules(self) -> tuple[str, ...]:
+        env: Env | None = self
+        while env.parent is not None:
+            env = env.parent
+        return env.stars
+
+
+def join_envs(envs: list[Env | None]) -> Env | None:
+    """The environment after paths that end in `envs` (None: a path that returned or raised)."""
+    live = [env for env in envs if env is not None]
+    if not live:
+        return None
+    if len(live) == 1:
+        return live[0]
+    first = live[0]
+    values = dict(first.values)
+    for env in live[1:]:
+        for name in values.keys() | env.values.keys():
+            values[name] = join(values.get(name), env.values.get(name))  # type: ignore[assignment]
+    stars = tuple(dict.fromkeys(star for env in live for star in env.stars))
+    return Env(first.parent, values, stars)
+
+
+@dataclass(slots=True)
+class Judgement:
+    """A log call and what is known of its argument, at the point where it runs."""
+
+    call: Node
+    function: str
+    log: LogFunction
+    argument: Node
+    """The argument of the log (for tensor methods: the receiver)."""
+    method: bool
+    value: Value
+    env: Env
+    inner: Value | None = None
+    """The callee of the argument when the argument is itself a call (for log(softmax(z)))."""
+
+
+@dataclass(slots=True)
+class Candidate:
+    call: Node
+    callee: Node
+
+
+@dataclass(slots=True)
+class Unresolved:
+    """A call named like a log whose callee comes from the user's own modules: jedi's job."""
+
+    call: Node
+    name: Node
+    env: Env
+
+
+def _number(text: str) -> float | None:
+    text = text.replace("_", "").rstrip("jJlL")
+    try:
+        return float(int(text, 0)) if text[:2].lower() in ("0x", "0o", "0b") else float(text)
+    except ValueError:
+        return None
+
+
+def _arguments(call: Node) -> tuple[list[Node], dict[str, Node]]:
+    """Positional and keyword argument nodes of a call."""
+    positional: list[Node] = []
+    keywords: dict[str, Node] = {}
+    arguments = call.child_by_field_name("arguments")
+    if arguments is None:
+        return positional, keywords
+    for child in arguments.named_children:
+        if child.type == "keyword_argument":
+            name, value = child.child_by_field_name("name"), child.child_by_field_name("value")
+            if name is not None and value is not None:
+                keywords[name.text.decode()] = value
+        elif child.type != "comment":
+            positional.append(child)
+    return positional, keywords
+
+
+def dotted_key(node: Node) -> str | None:
+    """``self.eps`` for an attribute chain on a name, the name for an identifier, else None."""
+    if node.type == "identifier":
+        return node.text.decode()
+    if node.type == "attribute":
+        base = dotted_key(node.child_by_field_name("object"))
+        attribute = node.child_by_field_name("attribute")
+        if base is not None and attribute is not None:
+            return f"{base}.{attribute.text.decode()}"
+    return None
+
+
+def _comparison_refinements(node: Node, holds: bool) -> list[tuple[str, Value]]:
+    """Names a comparison proves positive: ``x > 0``, ``0 < x``, ``x >= eps``, ``x != 0``."""
+    children = node.children
+    if len(children) != 3:
+        return []
+    left, operator, right = children[0], children[1].type, children[2]
+    if operator == "is not" or operator == "is":
+        return []
+    flipped = {">": "<", ">=": "<=", "<": ">", "<=": ">=", "!=": "!=", "==": "=="}
+    negated = {">": "<=", ">=": "<", "<": ">=", "<=": ">", "!=": "==", "==": "!="}
+    if not holds:
+        operator = negated.get(operator, "")
+    for subject, bound, op in ((left, right, operator), (right, left, flipped.get(operator, ""))):
+        key = dotted_key(subject)
+        number = _number(bound.text.decode()) if bound.type in ("integer", "float") else None
+        if key is None or number is None:
+            continue
+        if (op == ">" and number >= 0) or (op == ">=" and number > 0) or (op == "!=" and number == 0):
+            return [(key, Value(Sign.POSITIVE))]
+    return []
+
+
+class ModuleAnalysis:
+    """Interprets one module and collects a `Judgement` for each candidate log call."""
+
+    def __init__(self, source: Source, candidates: list[Candidate], frameworks: frozenset[str]):
+        self.source = source
+        self.frameworks = frameworks
+        self.candidates = sorted(candidates, key=lambda c: c.call.start_byte)
+        self._starts = [c.call.start_byte for c in self.candidates]
+        self.judgements: dict[int, Judgement] = {}
+        self.unresolved: dict[int, Unresolved] = {}
+        self._judged: set[int] = set()
+        self._class_attributes: dict[int, dict[str, Value]] = {}
+        self._judging = True
+
+    # ---------------------------------------------------------------------------------- driver
+
+    def run(self) -> None:
+        root = self.source.tree.root_node
+        module_env = Env()
+        pending: list[tuple[Node, Env]] = []
+        self.module_env = self._block(root.children, module_env, pending, 0) or module_env
+        # Functions run after the module has been executed: free names see its final values.
+        while pending:
+            definition, env = pending.pop()
+            self._function(definition, env, pending)
+        for candidate in self.candidates:
+            if candidate.call.id not in self._judged:
+                self._judge(candidate, self.module_env, candidate.call)
+
+    def _candidates_in(self, start: int, end: int) -> Iterator[Candidate]:
+        index = bisect_left(self._starts, start)
+        while index < len(self._starts) and self._starts[index] < end:
+            yield self.candidates[index]
+            index += 1
+
+    def _has_candidates(self, node: Node) -> bool:
+        index = bisect_left(self._starts, node.start_byte)
+        return index < len(self._starts) and self._starts[index] < node.end_byte
+
+    # ------------------------------------------------------------------------------ statements
+
+    def _block(self, statements: list[Node], env: Env | None, pending: list, depth: int) -> Env | None:
+        for statement in statements:
+            if env is None:
+                return None
+            env = self._statement(statement, env, pending, depth)
+        return env
+
+    def _judge_region(self, start: int, end: int, env: Env, stop: Node) -> None:
+        if not self._judging:
+            return
+        for candidate in self._candidates_in(start, end):
+            if not self._inside_nested_scope(candidate.call, stop):
+                self._judge(candidate, env, stop)
+
+    def _inside_nested_scope(self, node: Node, stop: Node) -> bool:
+        parent = node.parent
+        while parent is not None and parent != stop:
+            if parent.type in SCOPE_TYPES:
+                return True
+            parent = parent.parent
+        return False
+
+    def _statement(self, node: Node, env: Env, pending: list, depth: int) -> Env | None:
+        kind = node.type
+        if depth > MAX_DEPTH:
+            self._judge_region(node.start_byte, node.end_byte, env, node)
+            return env
+        if kind == "expression_statement":
+            self._judge_region(node.start_byte, node.end_byte, env, node)
+            for child in node.named_children:
+                self._effect(child, env)
+            return env
+        if kind in ("import_statement", "import_from_statement", "future_import_statement"):
+            self._import(node, env)
+            return env
+        if kind in ("return_statement", "raise_statement", "break_statement", "continue_statement"):
+            self._judge_region(node.start_byte, node.end_byte, env, node)
+            return None
+        if kind == "decorated_definition":
+            definition = node.child_by_field_name("definition")
+            self._judge_region(node.start_byte, definition.start_byte if definition else node.end_byte, env, node)
+            return self._statement(definition, env, pending, depth) if definition else env
+        if kind == "function_definition":
+            return self._define_function(node, env, pending)
+        if kind == "class_definition":
+            return self._define_class(node, env, pending, depth)
+        if kind == "if_statement":
+            return self._if(node, env, pending, depth)
+        if kind in ("for_statement", "while_statement"):
+            return self._loop(node, env, pending, depth)
+        if kind == "try_statement":
+            return self._try(node, env, pending, depth)
+        if kind == "with_statement":
+            body = node.child_by_field_name("body")
+            self._judge_region(node.start_byte, body.start_byte if body else node.end_byte, env, node)
+            for item in _descendants_of_type(node, "as_pattern_target", stop=body):
+                self._bind(item.named_children[0] if item.named_children else item, UNKNOWN, None, env)
+            return self._block(body.children, env, pending, depth + 1) if body else env
+        if kind == "match_statement":
+            body = node.child_by_field_name("body")
+            self._judge_region(node.start_byte, body.start_byte if body else node.end_byte, env, node)
+            cases = [c for c in (body.named_children if body else []) if c.type == "case_clause"]
+            outcomes = [self._block(_body(case), env.copy(), pending, depth + 1) for case in cases]
+            return join_envs([*outcomes, env])
+        if kind in ("block", "ERROR", "module"):
+            return self._block(node.children, env, pending, depth + 1)
+        self._judge_region(node.start_byte, node.end_byte, env, node)
+        return env
+
+    def _effect(self, node: Node, env: Env) -> None:
+        """Apply what an expression statement binds."""
+        if node.type == "assignment":
+            right = node.child_by_field_name("right")
+            targets = [node.child_by_field_name("left")]
+            while right is not None and right.type == "assignment":
+                targets.append(right.child_by_field_name("left"))
+                right = right.child_by_field_name("right")
+            if right is None:
+                return
+            value = self.evaluate(right, env)
+            for target in targets:
+                self._bind(target, value, right, env)
+        elif node.type == "augmented_assignment":
+            target = node.child_by_field_name("left")
+            operator = node.child_by_field_name("operator")
+            right = node.child_by_field_name("right")
+            key = dotted_key(target) if target is not None else None
+            if key is None or operator is None or right is None:
+                return
+            current = self.evaluate(target, env)
+            env.values[key] = binary(operator.type.rstrip("="), current, self.evaluate(right, env))
+
+    def _bind(self, target: Node | None, value: Value, value_node: Node | None, env: Env) -> None:
+        if target is None:
+            return
+        kind = target.type
+        if kind in ("identifier", "attribute"):
+            key = dotted_key(target)
+            if key is not None:
+                env.values[key] = value
+        elif kind in ("pattern_list", "tuple_pattern", "list_pattern", "tuple", "list", "expression_list"):
+            targets = [t for t in target.named_children if t.type != "comment"]
+            sources = None
+            if value_node is not None and value_node.type in ("tuple", "list", "expression_list"):
+                sources = [s for s in value_node.named_children if s.type != "comment"]
+            if sources is not None and len(sources) == len(targets) and all(s.type != "list_splat" for s in sources):
+                for sub_target, sub_source in zip(targets, sources):
+                    self._bind(sub_target, self.evaluate(sub_source, env), sub_source, env)
+            else:
+                for sub_target in targets:
+                    self._bind(sub_target, Value(tensor=value.tensor), None, env)
+        elif kind in ("list_splat_pattern", "parenthesized_expression"):
+            for child in target.named_children:
+                self._bind(child, Value(tensor=value.tensor), None, env)
+        elif kind == "subscript":
+            key = dotted_key(target.child_by_field_name("value"))
+            if key is not None and (current := env.lookup(key)) is not None:
+                env.values[key] = join(current, value)  # type: ignore[assignment]
+
+    def _import(self, node: Node, env: Env) -> None:
+        if node.type == "import_statement":
+            for name in node.children_by_field_name("name"):
+                if name.type == "aliased_import":
+                    module = name.child_by_field_name("name").text.decode()
+                    alias = name.child_by_field_name("alias").text.decode()
+                    env.values[alias] = Value(ref=canonical(module))
+                else:
+                    top = name.text.decode().split(".", 1)[0]
+                    env.values[top] = Value(ref=top)
+            return
+        if node.type != "import_from_statement":
+            return
+        module_node = node.child_by_field_name("module_name")
+        if module_node is None:
+            return
+        module = module_node.text.decode().replace(" ", "")
+        if any(child.type == "wildcard_import" for child in node.children):
+            root = env
+            while root.parent is not None:
+                root = root.parent
+            root.stars = (*root.stars, module)
+            return
+        for name in node.children_by_field_name("name"):
+            if name.type == "aliased_import":
+                imported = name.child_by_field_name("name").text.decode()
+                alias = name.child_by_field_name("alias").text.decode()
+            else:
+                imported = alias = name.text.decode()
+            env.values[alias] = Value(ref=canonical(f"{module}.{imported}"))
+
+    def _define_function(self, node: Node, env: Env, pending: list) -> Env:
+        body = node.child_by_field_name("body")
+        self._judge_region(node.start_byte, body.start_byte if body else node.end_byte, env, node)
+        name = node.child_by_field_name("name")
+        if name is not None:
+            env.values[name.text.decode()] = USER_DEFINED
+        if body is not None and self._has_candidates(body):
+            pending.append((node, env))
+        return env
+
+    def _define_class(self, node: Node, env: Env, pending: list, depth: int) -> Env:
+        body = node.child_by_field_name("body")
+        self._judge_region(node.start_byte, body.start_byte if body else node.end_byte, env, node)
+        if body is not None and self._has_candidates(body):
+            # Methods do not see the class namespace: their free names resolve in `env`.
+            class_env = Env(env)
+            method_defs: list[tuple[Node, Env]] = []
+            self._block(body.children, class_env, method_defs, depth + 1)
+            pending.extend((definition, env) for definition, _ in method_defs)
+        name = node.child_by_field_name("name")
+        if name is not None:
+            env.values[name.text.decode()] = USER_DEFINED
+        return env
+
+    def _function(self, node: Node, outer: Env, pending: list) -> None:
+        env = self._parameters(node, outer)
+        body = node.child_by_field_name("body")
+        if body is not None:
+            self._block(body.children, env, pending, 1)
+
+    def _parameters(self, node: Node, outer: Env) -> Env:
+        env = Env(outer)
+        parameters = node.child_by_field_name("parameters")
+        for parameter in parameters.named_children if parameters is not None else []:
+            name_node = parameter.child_by_field_name("name")
+            if name_node is None:
+                name_node = next((c for c in parameter.named_children if c.type == "identifier"), None)
+                if name_node is None and parameter.type == "identifier":
+                    name_node = parameter
+            if name_node is None:
+                continue
+            default = parameter.child_by_field_name("value")
+            value = Value(self.evaluate(default, outer).sign) if default is not None else UNKNOWN
+            env.values[name_node.text.decode()] = value
+        return env
+
+    def _if(self, node: Node, env: Env, pending: list, depth: int) -> Env | None:
+        condition = node.child_by_field_name("condition")
+        consequence = node.child_by_field_name("consequence")
+        self._judge_region(node.start_byte, consequence.start_byte if consequence else node.end_byte, env, node)
+        outcomes: list[Env | None] = []
+        remaining = env
+        if consequence is not None and condition is not None:
+            outcomes.append(self._block(consequence.children, self.refine(condition, True, remaining), pending, depth + 1))
+            remaining = self.refine(condition, False, remaining)
+        has_else = False
+        for clause in node.children_by_field_name("alternative"):
+            clause_body = clause.child_by_field_name("consequence") or clause.child_by_field_name("body")
+            clause_condition = clause.child_by_field_name("condition")
+            if clause_condition is not None:
+                self._judge_region(clause.start_byte, clause_body.start_byte if clause_body else clause.end_byte, remaining, clause)
+                branch = self.refine(clause_condition, True, remaining)
+                remaining = self.refine(clause_condition, False, remaining)
+            else:
+                has_else = True
+                branch = remaining.copy()
+            outcomes.append(self._block(clause_body.children if clause_body else [], branch, pending, depth + 1))
+        if not has_else:
+            outcomes.append(remaining)
+        return join_envs(outcomes)
+
+    def _loop(self, node: Node, env: Env, pending: list, depth: int) -> Env | None:
+        body = node.child_by_field_name("body")
+        self._judge_region(node.start_byte, body.start_byte if body else node.end_byte, env, node)
+        entry = env.copy()
+        if node.type == "for_statement":
+            iterable = node.child_by_field_name("right")
+            value = self.evaluate(iterable, env) if iterable is not None else UNKNOWN
+            self._bind(node.child_by_field_name("left"), Value(value.sign, cause=value.cause, tensor=value.tensor), None, entry)
+        condition = node.child_by_field_name("condition")
+        statements = body.children if body is not None else []
+        # Run the body until the entry state is stable (values can only get less precise).
+        for _ in range(3):
+            start = self.refine(condition, True, entry) if condition is not None else entry.copy()
+            after = self._block(statements, start, pending, depth + 1)
+            widened = join_envs([entry, after])
+            if widened is None or widened.values == entry.values:
+                break
+            entry = widened
+        exit_env = self.refine(condition, False, entry) if condition is not None else entry
+        alternative = node.child_by_field_name("alternative")
+        if alternative is not None:
+            return self._block(_body(alternative), exit_env, pending, depth + 1)
+        return exit_env
+
+    def _try(self, node: Node, env: Env, pending: list, depth: int) -> Env | None:
+        body = node.child_by_field_name("body")
+        after_body = self._block(body.children, env.copy(), pending, depth + 1) if body else env
+        handler_entry = join_envs([env, after_body]) or env
+        outcomes: list[Env | None] = [after_body]
+        final_clause = None
+        for clause in node.named_children:
+            if clause.type in ("except_clause", "except_group_clause"):
+                clause_env = handler_entry.copy()
+                for target in _descendants_of_type(clause, "as_pattern_target", stop=None):
+                    self._bind(target.named_children[0] if target.named_children else target, UNKNOWN, None, clause_env)
+                outcomes.append(self._block(_body(clause), clause_env, pending, depth + 1))
+            elif clause.type == "else_clause" and outcomes[0] is not None:
+                outcomes[0] = self._block(_body(clause), outcomes[0], pending, depth + 1)
+            elif clause.type == "finally_clause":
+                final_clause = clause
+        result = join_envs(outcomes)
+        if final_clause is not None:
+            finally_env = self._block(_body(final_clause), (result or handler_entry).copy(), pending, depth + 1)
+            return finally_env if result is not None else None
+        return result
+
+    # ----------------------------------------------------------------------------- refinement
+
+    def refine(self, condition: Node, holds: bool, env: Env) -> Env:
+        """A copy of `env` with what `condition` (being true, or false) proves."""
+        refined = env.copy()
+        for key, value in self._facts(condition, holds, 0):
+            current = env.lookup(key) or UNKNOWN
+            refined.values[key] = Value(value.sign, tensor=current.tensor)
+        return refined
+
+    def _facts(self, node: Node, holds: bool, depth: int) -> list[tuple[str, Value]]:
+        if depth > 20:
+            return []
+        kind = node.type
+        if kind == "parenthesized_expression" and node.named_children:
+            return self._facts(node.named_children[0], holds, depth + 1)
+        if kind == "not_operator":
+            argument = node.child_by_field_name("argument")
+            return self._facts(argument, not holds, depth + 1) if argument is not None else []
+        if kind == "comparison_operator":
+            return _comparison_refinements(node, holds)
+        if kind == "boolean_operator":
+            operator = node.child_by_field_name("operator")
+            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            if operator is None or left is None or right is None:
+                return []
+            if (operator.type == "and") == holds:
+                return self._facts(left, holds, depth + 1) + self._facts(right, holds, depth + 1)
+            return []
+        if kind == "call" and holds:
+            # torch.all(x > 0), np.all(x > 0), (x > 0).all()
+            function = node.child_by_field_name("function")
+            positional, _ = _arguments(node)
+            if function is not None and function.type == "attribute":
+                attribute = function.child_by_field_name("attribute").text.decode()
+                if attribute == "all" and not positional:
+                    return self._facts(function.child_by_field_name("object"), True, depth + 1)
+                if attribute == "all" and len(positional) == 1:
+                    return self._facts(positional[0], True, depth + 1)
+        return []
+
+    # ----------------------------------------------------------------------------- expressions
+
+    def evaluate(self, node: Node | None, env: Env, depth: int = 0) -> Value:
+        if node is None or depth > MAX_DEPTH:
+            return UNKNOWN
+        kind = node.type
+        evaluator = _EVALUATORS.get(kind)
+        return evaluator(self, node, env, depth + 1) if evaluator is not None else UNKNOWN
+
+    def _identifier(self, node: Node, env: Env, depth: int) -> Value:
+        name = node.text.decode()
+        value = env.lookup(name)
+        if value is not None:
+            return value
+        for module in reversed(env.star_modules()):
+            qualified = canonical(f"{module}.{name}")
+            if _known(qualified):
+                return Value(ref=qualified)
+        return Value(ref=f"builtins.{name}")
+
+    def _attribute(self, node: Node, env: Env, depth: int) -> Value:
+        key = dotted_key(node)
+        if key is not None and (value := env.lookup(key)) is not None:
+            return value
+        obj = node.child_by_field_name("object")
+        attribute = node.child_by_field_name("attribute")
+        if obj is None or attribute is None:
+            return UNKNOWN
+        name = attribute.text.decode()
+        base = self.evaluate(obj, env, depth)
+        if base.ref is not None and not base.ref.startswith("builtins."):
+            qualified = canonical(f"{base.ref}.{name}")
+            if qualified in fw.POSITIVE_CONSTANTS:
+                return Value(Sign.POSITIVE)
+            return Value(ref=qualified)
+        if obj.type == "call":
+            inner = self.evaluate(obj.child_by_field_name("function"), env, depth)
+            if inner.ref is not None and name in fw.POSITIVE_ATTRIBUTES.get(inner.ref, ()):
+                return Value(Sign.POSITIVE)
+        if key is not None:
+            owner, _, member = key.rpartition(".")
+            attribute_value = self._class_attribute(node, owner, member)
+            if attribute_value is not None:
+                return attribute_value
+        return Value(tensor=base.tensor)
+
+    def _call(self, node: Node, env: Env, depth: int) -> Value:
+        function = node.child_by_field_name("function")
+        if function is None:
+            return UNKNOWN
+        positional, keywords = _arguments(node)
+        if function.type == "attribute":
+            obj = function.child_by_field_name("object")
+            receiver = self.evaluate(obj, env, depth)
+            if receiver.ref is None or receiver.ref.startswith("builtins."):
+                method = function.child_by_field_name("attribute").text.decode()
+                rule = fw.TENSOR_METHODS.get(method)
+                if rule is not None and not receiver.user:
+                    return self._apply(rule, node, [obj, *positional], keywords, env, depth, receiver)
+                return Value(tensor=receiver.tensor)
+        callee = self.evaluate(function, env, depth)
+        if callee.ref is None:
+            return UNKNOWN
+        rule = fw.VALUE_FUNCTIONS.get(callee.ref)
+        tensor = root_module(callee.ref) in FRAMEWORK_ROOTS
+        if rule is None:
+            return Value(tensor=tensor)
+        return self._apply(rule, node, positional, keywords, env, depth, None, tensor=tensor)
+
+    def _apply(
+        self,
+        rule: fw.ValueFunction,
+        call: Node,
+        positional: list[Node],
+        keywords: dict[str, Node],
+        env: Env,
+        depth: int,
+        receiver: Value | None,
+        tensor: bool = True,
+    ) -> Value:
+        effect = rule.effect
+        first = positional[0] if positional else None
+        if effect is Effect.CLIP:
+            bound = next((keywords[k] for k in rule.bound_keywords if k in keywords), None)
+            if bound is None and len(positional) > rule.bound_position:
+                bound = positional[rule.bound_position]
+            bound_value = self.evaluate(bound, env, depth) if bound is not None and bound.type != "none" else None
+            if bound_value is not None and bound_value.positive:
+                return Value(Sign.POSITIVE, tensor=tensor)
+            if bound_value is not None and bound_value.sign is Sign.NONNEGATIVE:
+                return Value(Sign.NONNEGATIVE, cause=self._cause("clip-zero", call), tensor=tensor)
+            clipped = receiver if receiver is not None else self.evaluate(first, env, depth)
+            return Value(clipped.sign, cause=clipped.cause, tensor=tensor)
+        if effect is Effect.MAXIMUM:
+            values = [self.evaluate(argument, env, depth) for argument in positional]
+            if any(v.positive for v in values):
+                return Value(Sign.POSITIVE, tensor=tensor)
+            if any(v.sign >= Sign.NONNEGATIVE for v in values):
+                return Value(Sign.NONNEGATIVE, cause=self._cause("clip-zero", call), tensor=tensor)
+            return Value(tensor=tensor)
+        if effect is Effect.MINIMUM:
+            values = [self.evaluate(argument, env, depth) for argument in positional]
+            sign = min((v.sign for v in values), default=Sign.UNKNOWN)
+            return Value(sign, cause=next((v.cause for v in values if v.cause), None), tensor=tensor)
+        if effect is Effect.WHERE:
+            if len(positional) != 3:
+                return Value(tensor=tensor)
+            condition, chosen, otherwise = positional
+            when_true = self.evaluate(chosen, self.refine(condition, True, env), depth)
+            when_false = self.evaluate(otherwise, self.refine(condition, False, env), depth)
+            joined = join(when_true, when_false) or UNKNOWN
+            return Value(joined.sign, cause=joined.cause, tensor=tensor)
+        if effect is Effect.POSITIVE:
+            return Value(Sign.POSITIVE, tensor=tensor)
+        if effect is Effect.NONNEGATIVE:
+            return Value(Sign.NONNEGATIVE, tensor=tensor)
+        if effect is Effect.PRESERVE:
+            source = receiver if receiver is not None else self.evaluate(first, env, depth)
+            return Value(source.sign, cause=source.cause, tensor=tensor, constant=source.constant)
+        kind = {Effect.ZERO: "zero", Effect.SOFTMAX: "softmax", Effect.SIGMOID: "sigmoid", Effect.RELU: "relu"}.get(
+            effect, "underflows"
+        )
+        return Value(Sign.NONNEGATIVE, cause=self._cause(kind, call), tensor=tensor)
+
+    def _cause(self, kind: str, node: Node) -> Cause:
+        return Cause(kind, self.source.span(node), self.source.node_text(node))
+
+    def _binary(self, node: Node, env: Env, depth: int) -> Value:
+        operator = node.child_by_field_name("operator")
+        right_node = node.child_by_field_name("right")
+        left = self.evaluate(node.child_by_field_name("left"), env, depth)
+        right = self.evaluate(right_node, env, depth)
+        even = right.constant is not None and right.constant % 2 == 0
+        return binary(operator.type if operator is not None else "", left, right, even_power=even)
+
+    def _unary(self, node: Node, env: Env, depth: int) -> Value:
+        operator = node.child_by_field_name("operator")
+        argument = self.evaluate(node.child_by_field_name("argument"), env, depth)
+        if operator is not None and operator.type == "-":
+            return negate(argument)
+        return argument if operator is not None and operator.type == "+" else Value(tensor=argument.tensor)
+
+    def _conditional(self, node: Node, env: Env, depth: int) -> Value:
+        parts = node.named_children
+        if len(parts) != 3:
+            return UNKNOWN
+        chosen, condition, otherwise = parts
+        when_true = self.evaluate(chosen, self.refine(condition, True, env), depth)
+        when_false = self.evaluate(otherwise, self.refine(condition, False, env), depth)
+        return join(when_true, when_false) or UNKNOWN
+
+    def _parenthesized(self, node: Node, env: Env, depth: int) -> Value:
+        inner = node.named_children
+        return self.evaluate(inner[0], env, depth) if len(inner) == 1 else UNKNOWN
+
+    def _subscript(self, node: Node, env: Env, depth: int) -> Value:
+        value = self.evaluate(node.child_by_field_name("value"), env, depth)
+        return Value(value.sign, cause=value.cause, tensor=value.tensor)
+
+    def _literal(self, node: Node, env: Env, depth: int) -> Value:
+        number = _number(node.text.decode())
+        return constant(number) if number is not None else UNKNOWN
+
+    def _named(self, node: Node, env: Env, depth: int) -> Value:
+        value = self.evaluate(node.child_by_field_name("value"), env, depth)
+        self._bind(node.child_by_field_name("name"), value, None, env)
+        return value
+
+    # ------------------------------------------------------------------------ class attributes
+
+    def _class_attribute(self, node: Node, owner: str, member: str) -> Value | None:
+        """``self.eps``: the class's ``eps`` attribute or what its methods assign to ``self.eps``."""
+        function = _enclosing(node, "function_definition")
+        if function is None:
+            return None
+        class_body = function.parent
+        if class_body is not None and class_body.type == "decorated_definition":
+            class_body = class_body.parent
+        if class_body is None or class_body.type != "block" or class_body.parent.type != "class_definition":
+            return None
+        if _first_parameter(function) != owner:
+            return None
+        attributes = self._class_attributes.get(class_body.id)
+        if attributes is None:
+            attributes = self._collect_class_attributes(class_body)
+            self._class_attributes[class_body.id] = attributes
+        return attributes.get(member)
+
+    def _collect_class_attributes(self, class_body: Node) -> dict[str, Value]:
+        judging, self._judging = self._judging, False
+        try:
+            class_env = Env(self.module_env if hasattr(self, "module_env") else None)
+            self._block(class_body.children, class_env, [], 1)
+            attributes: dict[str, Value] = {
+                name: value for name, value in class_env.values.items() if not value.user
+            }
+            for method in class_body.named_children:
+                if method.type == "decorated_definition":
+                    method = method.child_by_field_name("definition")
+                if method is None or method.type != "function_definition":
+                    continue
+                self_name = _first_parameter(method)
+                if self_name is None:
+                    continue
+                method_env = self._parameters(method, class_env.parent or Env())
+                for assignment in _descendants_of_type(method, "assignment", stop=None):
+                    left = assignment.child_by_field_name("left")
+                    key = dotted_key(left) if left is not None else None
+                    if key is None or not key.startswith(self_name + ".") or key.count(".") != 1:
+                        continue
+                    value = self.evaluate(assignment.child_by_field_name("right"), method_env)
+                    member = key.split(".", 1)[1]
+                    attributes[member] = join(attributes.get(member), value) if member in attributes else value  # type: ignore[assignment]
+            return attributes
+        finally:
+            self._judging = judging
+
+    # -------------------------------------------------------------------------------- judging
+
+    def _judge(self, candidate: Candidate, env: Env, statement: Node) -> None:
+        call = candidate.call
+        self._judged.add(call.id)
+        env = self._path_env(call, statement, env)
+        callee = candidate.callee
+        positional, keywords = _arguments(call)
+        log: LogFunction | None = None
+        method = False
+        function = ""
+        argument: Node | None = None
+        if callee.type == "attribute":
+            obj = callee.child_by_field_name("object")
+            name = callee.child_by_field_name("attribute").text.decode()
+            receiver = self.evaluate(obj, env)
+            if receiver.ref is not None and not receiver.ref.startswith("builtins."):
+                function = canonical(f"{receiver.ref}.{name}")
+                log = fw.LOG_FUNCTIONS.get(function)
+                if log is None and not receiver.ref.startswith(tuple(FRAMEWORK_ROOTS)) and name in fw.LOG_NAMES:
+                    self.unresolved[call.id] = Unresolved(call, callee.child_by_field_name("attribute"), env)
+            elif (
+                name in fw.TENSOR_LOG_METHODS
+                and not receiver.user
+                and obj.type not in ("string", "integer", "float", "dictionary", "list", "set", "tuple")
+                and not (obj.type == "identifier" and obj.text in (b"self", b"cls"))
+                and (not positional and not keywords or receiver.tensor)
+            ):
+                log = fw.TENSOR_LOG_METHODS[name]
+                function = f"torch.Tensor.{name}"
+                method = True
+                argument = obj
+        else:
+            value = self.evaluate(callee, env)
+            if value.ref is not None:
+                function = value.ref
+                log = fw.LOG_FUNCTIONS.get(function)
+                if log is None and function.rsplit(".", 1)[-1] in fw.LOG_NAMES and root_module(function) not in FRAMEWORK_ROOTS:
+                    if function.startswith("builtins.") and not env.star_modules():
+                        pass
+                    else:
+                        self.unresolved[call.id] = Unresolved(call, callee, env)
+        if log is None or log.framework not in self.frameworks:
+            return
+        if argument is None:
+            argument = positional[0] if positional else next(
+                (keywords[k] for k in ("x", "input", "a") if k in keywords), None
+            )
+        if argument is None or argument.type in ("list_splat", "dictionary_splat", "generator_expression"):
+            return
+        value = self.evaluate(argument, env)
+        inner = None
+        if argument.type == "call":
+            inner = self._inner_callee(argument, env)
+        previous = self.judgements.get(call.id)
+        if previous is not None:
+            value = join(previous.value, value) or value
+        self.judgements[call.id] = Judgement(call, function, log, argument, method, value, env, inner)
+
+    def _inner_callee(self, call: Node, env: Env) -> Value | None:
+        function = call.child_by_field_name("function")
+        if function is None:
+            return None
+        if function.type == "attribute":
+            receiver = self.evaluate(function.child_by_field_name("object"), env)
+            if receiver.ref is None or receiver.ref.startswith("builtins."):
+                return Value(ref="." + function.child_by_field_name("attribute").text.decode())
+        return self.evaluate(function, env)
+
+    def _path_env(self, node: Node, statement: Node, env: Env) -> Env:
+        """`env` refined by the guards between the statement and `node`: ``x if x > 0 else 1``,
+        ``x > 0 and log(x)``; names bound by lambdas and comprehensions on the way shadow."""
+        steps: list[tuple[str, Node, bool]] = []
+        child, parent = node, node.parent
+        while parent is not None and parent != statement:
+            kind = parent.type
+            if kind == "conditional_expression":
+                parts = parent.named_children
+                if len(parts) == 3 and child == parts[0]:
+                    steps.append(("refine", parts[1], True))
+                elif len(parts) == 3 and child == parts[2]:
+                    steps.append(("refine", parts[1], False))
+            elif kind == "boolean_operator" and child == parent.child_by_field_name("right"):
+                operator = parent.child_by_field_name("operator")
+                steps.append(("refine", parent.child_by_field_name("left"), operator is not None and operator.type == "and"))
+            elif kind == "lambda" or kind in COMPREHENSIONS:
+                steps.append(("shadow", parent, True))
+            child, parent = parent, parent.parent
+        if not steps:
+            return env
+        for action, target, holds in reversed(steps):
+            if action == "refine":
+                env = self.refine(target, holds, env)
+            else:
+                env = Env(env)
+                for name in _names_bound_by(target):
+                    env.values[name] = UNKNOWN
+        return env
+
+
+def _known(name: str) -> bool:
+    return name in fw.LOG_FUNCTIONS or name in fw.VALUE_FUNCTIONS or name in fw.POSITIVE_ATTRIBUTES
+
+
+def _body(clause: Node) -> list[Node]:
+    block = clause.child_by_field_name("body") or clause.child_by_field_name("consequence")
+    if block is None:
+        block = next((c for c in clause.named_children if c.type == "block"), None)
+    return block.children if block is not None else []
+
+
+def _descendants_of_type(node: Node, kind: str, stop: Node | None) -> Iterator[Node]:
+    """Nodes of `kind` below `node`, not entering `stop` nor nested functions or classes."""
+    stack = list(reversed(node.children))
+    while stack:
+        current = stack.pop()
+        if stop is not None and current == stop:
+            continue
+        if current.type == kind:
+            yield current
+        if current.type not in ("function_definition", "class_definition", "lambda"):
+            stack.extend(reversed(current.children))
+
+
+def _enclosing(node: Node, kind: str) -> Node | None:
+    parent = node.parent
+    while parent is not None and parent.type != kind:
+        parent = parent.parent
+    return parent
+
+
+def _first_parameter(function: Node) -> str | None:
+    parameters = function.child_by_field_name("parameters")
+    for parameter in parameters.named_children if parameters is not None else []:
+        if parameter.type == "identifier":
+            return parameter.text.decode()
+        name = parameter.child_by_field_name("name") or next(
+            (c for c in parameter.named_children if c.type == "identifier"), None
+        )
+        return name.text.decode() if name is not None else None
+    return None
+
+
+def _names_bound_by(node: Node) -> Iterator[str]:
+    if node.type == "lambda":
+        parameters = node.child_by_field_name("parameters")
+        for parameter in parameters.named_children if parameters is not None else []:
+            name = parameter if parameter.type == "identifier" else parameter.child_by_field_name("name")
+            if name is None:
+                name = next((c for c in parameter.named_children if c.type == "identifier"), None)
+            if name is not None:
+                yield name.text.decode()
+        return
+    for clause in node.named_children:
+        if clause.type == "for_in_clause":
+            left = clause.child_by_field_name("left")
+            if left is not None:
+                if left.type == "identifier":
+                    yield left.text.decode()
+                else:
+                    yield from (n.text.decode() for n in _descendants_of_type(left, "identifier", stop=None))
+
+
+_EVALUATORS: dict[str, Callable[[ModuleAnalysis, Node, Env, int], Value]] = {
+    "identifier": ModuleAnalysis._identifier,
+    "attribute": ModuleAnalysis._attribute,
+    "call": ModuleAnalysis._call,
+    "binary_operator": ModuleAnalysis._binary,
+    "unary_operator": ModuleAnalysis._unary,
+    "conditional_expression": ModuleAnalysis._conditional,
+    "parenthesized_expression": ModuleAnalysis._parenthesized,
+    "subscript": ModuleAnalysis._subscript,
+    "integer": ModuleAnalysis._literal,
+    "float": ModuleAnalysis._literal,
+    "named_expression": ModuleAnalysis._named,
+}
