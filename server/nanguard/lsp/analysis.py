@@ -1,0 +1,73 @@
+"""The jobs the analysis worker runs: one document version in, LSP-ready results out.
+
+Everything here runs on the worker thread (see `scheduler`), which owns the parser; results are
+converted to the client's position encoding here too, against the very text they describe.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lsprotocol import types
+from nanguard import engine
+from nanguard.lsp.config import EditorSettings, resolve
+from nanguard.lsp.convert import PositionEncoder, diagnostic, text_edits
+from nanguard.lsp.documents import Document
+from nanguard.lsp.textdiff import minimal_edits
+from nanguard.model import Finding
+from nanguard.source import new_parser
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """The results for one version of a document."""
+
+    version: int
+    findings: tuple[Finding, ...]
+    """Empty when the analysis failed: positions of older findings would not fit this version."""
+    diagnostics: list[types.Diagnostic] = field(default_factory=list)
+    problem: str | None = None
+    """Why the nearest pyproject.toml could not be used."""
+
+
+@dataclass(frozen=True, slots=True)
+class FixAll:
+    edits: list[types.TextEdit]
+    count: int
+
+
+class Analyzer:
+    """Owns the worker's parser; its methods run on the worker thread only."""
+
+    def __init__(self) -> None:
+        self._parser = new_parser()
+
+    def analyse(self, document: Document, version: int, editor: EditorSettings, folder: Path | None) -> Analysis | None:
+        """Findings and diagnostics for `version`; None when the document has moved past it."""
+        parsed = document.parse(version, self._parser)
+        if parsed is None:
+            return None
+        text, tree = parsed
+        resolved = resolve(editor, document.path, folder)
+        if resolved.excluded:
+            return Analysis(version, (), [], resolved.problem)
+        findings = engine.analyze(text, resolved.settings, path=document.path, tree=tree)
+        encoder = PositionEncoder(text, document.encoding)
+        diagnostics = [
+            diagnostic(finding, encoder, uri=document.uri, version=version, severity=editor.severity)
+            for finding in findings
+        ]
+        return Analysis(version, tuple(findings), diagnostics, resolved.problem)
+
+    def fix_all(self, document: Document, version: int, editor: EditorSettings, folder: Path | None) -> FixAll | None:
+        """Minimal edits applying every finding's default fix; None when the document moved on."""
+        parsed = document.parse(version, self._parser)
+        if parsed is None:
+            return None
+        text, _ = parsed
+        resolved = resolve(editor, document.path, folder)
+        if resolved.excluded:
+            return FixAll([], 0)
+        fixed, count = engine.fix_all(text, resolved.settings, path=document.path)
+        return FixAll(text_edits(minimal_edits(text, fixed), PositionEncoder(text, document.encoding)), count)

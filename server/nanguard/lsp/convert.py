@@ -1,0 +1,247 @@
+"""Engine results to LSP values, and LSP positions to engine positions.
+
+The engine counts columns in code points. LSP clients count in the encoding negotiated at
+`initialize`: UTF-16 code units unless the client offers UTF-8 or UTF-32. The counts differ on
+non-ASCII lines, and UTF-16 also differs from code points for characters outside the BMP
+(one code point, two units), so every column crossing the wire goes through this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from lsprotocol import types
+from nanguard.edits import apply_edits
+from nanguard.model import Finding, Fix, Position, Span, TextEdit
+from nanguard.rules import RULES
+
+SOURCE = "nanguard"
+UTF8 = types.PositionEncodingKind.Utf8.value
+UTF16 = types.PositionEncodingKind.Utf16.value
+UTF32 = types.PositionEncodingKind.Utf32.value
+
+FIX_ALL_KIND = "source.fixAll.nanguard"
+PLAIN_FIX_ALL_KIND = types.CodeActionKind.SourceFixAll.value
+
+
+# ------------------------------------------------------------------------------------------
+# Columns
+
+
+def units(text: str, encoding: str) -> int:
+    """Length of `text` in the client's code units."""
+    if encoding == UTF32 or text.isascii():
+        return len(text)
+    if encoding == UTF16:
+        return len(text.encode("utf-16-le", "surrogatepass")) // 2
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def column_from_units(line: str, count: int, encoding: str) -> int:
+    """The code-point column of the client column `count` on `line` (without its line ending).
+
+    Columns past the end clamp to the end; a column inside a character (half of a surrogate
+    pair) moves to the end of that character.
+    """
+    if count <= 0:
+        return 0
+    if encoding == UTF32 or line.isascii():
+        return min(count, len(line))
+    seen = 0
+    for index, char in enumerate(line):
+        if seen >= count:
+            return index
+        seen += units(char, encoding)
+    return len(line)
+
+
+def strip_line_ending(line: str) -> str:
+    return line.removesuffix("\r")
+
+
+class PositionEncoder:
+    """Engine positions of one text to LSP positions; free for ASCII text, the common case."""
+
+    def __init__(self, text: str, encoding: str):
+        self.encoding = encoding
+        self._lines = None if encoding == UTF32 or text.isascii() else text.split("\n")
+
+    def position(self, position: Position) -> types.Position:
+        if self._lines is None or position.line >= len(self._lines):
+            return types.Position(line=position.line, character=position.column)
+        prefix = self._lines[position.line][: position.column]
+        return types.Position(line=position.line, character=units(prefix, self.encoding))
+
+    def range(self, span: Span) -> types.Range:
+        return types.Range(start=self.position(span.start), end=self.position(span.end))
+
+
+# ------------------------------------------------------------------------------------------
+# Diagnostics
+
+
+def diagnostic(
+    finding: Finding, encoder: PositionEncoder, *, uri: str, version: int, severity: types.DiagnosticSeverity
+) -> types.Diagnostic:
+    """The LSP diagnostic of `finding`; its `data` carries the fixes, so code actions need no analysis."""
+    rule = RULES.get(finding.code)
+    related = [
+        types.DiagnosticRelatedInformation(
+            location=types.Location(uri=uri, range=encoder.range(item.span)), message=item.message
+        )
+        for item in finding.related
+    ]
+    return types.Diagnostic(
+        range=encoder.range(finding.span),
+        severity=severity,
+        code=finding.code,
+        code_description=types.CodeDescription(href=rule.url) if rule else None,
+        source=SOURCE,
+        message=finding.message,
+        related_information=related or None,
+        data={"version": version, "fixes": [_fix_data(fix, encoder) for fix in finding.fixes]},
+    )
+
+
+def _fix_data(fix: Fix, encoder: PositionEncoder) -> dict[str, Any]:
+    return {
+        "title": fix.title,
+        "kind": fix.kind.value,
+        "edits": [{"range": _range_data(encoder.range(edit.span)), "newText": edit.new_text} for edit in fix.edits],
+    }
+
+
+def _range_data(value: types.Range) -> dict[str, Any]:
+    return {
+        "start": {"line": value.start.line, "character": value.start.character},
+        "end": {"line": value.end.line, "character": value.end.character},
+    }
+
+
+class FixData:
+    """A fix as it travels in `Diagnostic.data`: title and edits, positions already in client units."""
+
+    __slots__ = ("edits", "title")
+
+    def __init__(self, title: str, edits: list[types.TextEdit]):
+        self.title = title
+        self.edits = edits
+
+
+def fixes_from_data(data: Any, version: int) -> list[FixData] | None:
+    """The fixes stored in a diagnostic by `diagnostic`, or None when `data` is not ours or is
+    for another version of the document (its positions would be wrong)."""
+    if not isinstance(data, dict) or data.get("version") != version or not isinstance(data.get("fixes"), list):
+        return None
+    fixes = []
+    try:
+        for fix in data["fixes"]:
+            edits = [
+                types.TextEdit(range=_range_from_data(edit["range"]), new_text=str(edit["newText"]))
+                for edit in fix["edits"]
+            ]
+            fixes.append(FixData(str(fix["title"]), edits))
+    except (KeyError, TypeError, ValueError):
+        return None
+    return fixes
+
+
+def _range_from_data(value: Any) -> types.Range:
+    def position(point: Any) -> types.Position:
+        line, character = int(point["line"]), int(point["character"])
+        if line < 0 or character < 0:
+            raise ValueError("negative position")
+        return types.Position(line=line, character=character)
+
+    return types.Range(start=position(value["start"]), end=position(value["end"]))
+
+
+def fixes_from_finding(finding: Finding, encoder: PositionEncoder) -> list[FixData]:
+    return [
+        FixData(fix.title, [types.TextEdit(range=encoder.range(e.span), new_text=e.new_text) for e in fix.edits])
+        for fix in finding.fixes
+    ]
+
+
+# ------------------------------------------------------------------------------------------
+# Code actions
+
+
+def workspace_edit(uri: str, version: int, edits: list[types.TextEdit], *, versioned: bool) -> types.WorkspaceEdit:
+    """Edits for one document: versioned (`documentChanges`) when the client supports it, so an
+    edit computed for an older text is refused rather than applied in the wrong place."""
+    if versioned:
+        document = types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version)
+        return types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(text_document=document, edits=edits)])
+    return types.WorkspaceEdit(changes={uri: edits})
+
+
+def quick_fixes(
+    diagnostic: types.Diagnostic, fixes: Sequence[FixData], *, uri: str, version: int, versioned: bool
+) -> list[types.CodeAction]:
+    """One quick fix per fix of the finding, each carrying its edit (no `codeAction/resolve`
+    round trip: eglot and older clients cannot resolve). The first, the default, is preferred."""
+    return [
+        types.CodeAction(
+            title=fix.title,
+            kind=types.CodeActionKind.QuickFix,
+            diagnostics=[diagnostic],
+            is_preferred=index == 0 or None,
+            edit=workspace_edit(uri, version, fix.edits, versioned=versioned),
+        )
+        for index, fix in enumerate(fixes)
+    ]
+
+
+def fix_all_action(
+    kind: str, count: int, edits: list[types.TextEdit], *, uri: str, version: int, versioned: bool
+) -> types.CodeAction:
+    noun = "problem" if count == 1 else "problems"
+    return types.CodeAction(
+        title=f"nanguard: fix {count} {noun}",
+        kind=kind,
+        edit=workspace_edit(uri, version, edits, versioned=versioned),
+    )
+
+
+def text_edits(edits: Iterable[TextEdit], encoder: PositionEncoder) -> list[types.TextEdit]:
+    return [types.TextEdit(range=encoder.range(edit.span), new_text=edit.new_text) for edit in edits]
+
+
+# ------------------------------------------------------------------------------------------
+# Hover
+
+
+def hover_markdown(finding: Finding, text: str) -> str:
+    """The rule's explanation for a flagged call, headed by the message and the suggested fix."""
+    rule = RULES.get(finding.code)
+    parts = [f"**{finding.code}** {finding.message}"]
+    fix = finding.default_fix
+    if fix is not None:
+        parts.append(f"Suggested fix, *{fix.title}*:\n\n```python\n{fix_preview(fix, text)}\n```")
+    if rule is not None:
+        parts.append(f"---\n\n{rule.explanation().strip()}\n\n[{rule.code} {rule.name}]({rule.url})")
+    return "\n\n".join(parts)
+
+
+def fix_preview(fix: Fix, text: str) -> str:
+    """The lines `fix` touches, as they read once it is applied."""
+    lines = text.split("\n")
+    first = min(edit.span.start.line for edit in fix.edits)
+    last = min(max(edit.span.end.line for edit in fix.edits), len(lines) - 1)
+    excerpt = "\n".join(strip_line_ending(line) for line in lines[first : last + 1])
+    shifted = [
+        TextEdit(
+            Span(Position(e.span.start.line - first, e.span.start.column), Position(e.span.end.line - first, e.span.end.column)),
+            e.new_text,
+        )
+        for e in fix.edits
+    ]
+    return apply_edits(excerpt, shifted)
+
+
+def finding_at(findings: Iterable[Finding], position: Position) -> Finding | None:
+    """The innermost finding whose span holds `position` (a log inside a log: the inner one)."""
+    holding = [f for f in findings if f.span.start <= position <= f.span.end]
+    return max(holding, key=lambda f: f.span.start, default=None)

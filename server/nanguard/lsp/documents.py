@@ -1,0 +1,188 @@
+"""Open documents: their text, kept in step with the editor's incremental changes, and their
+tree-sitter tree, edited in step with the text so the next parse is incremental.
+
+The event loop applies changes; the analysis worker parses. The tree is the one thing both
+touch, so it is guarded by a lock, and the worker analyses a copy (tree-sitter trees are cheap
+to copy and not safe to share between threads).
+"""
+
+from __future__ import annotations
+
+import threading
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import tree_sitter
+from lsprotocol import types
+from nanguard.lsp.convert import column_from_units, strip_line_ending
+from nanguard.source import encode
+from pygls.uris import to_fs_path
+
+PYTHON_SUFFIXES = (".py", ".pyi")
+
+
+def uri_path(uri: str) -> Path | None:
+    """The file behind a ``file:`` URI; None for ``untitled:`` and other in-memory documents."""
+    if urlparse(uri).scheme != "file":
+        return None
+    path = to_fs_path(uri)
+    return Path(path) if path else None
+
+
+def is_python(uri: str, language_id: str) -> bool:
+    if language_id == "python":
+        return True
+    return urlparse(uri).path.endswith(PYTHON_SUFFIXES)
+
+
+def _newline_offsets(text: str, base: int) -> list[int]:
+    """Offsets (plus `base`) just after each ``\\n`` of `text`: where the next lines start."""
+    starts = []
+    index = text.find("\n")
+    while index != -1:
+        starts.append(base + index + 1)
+        index = text.find("\n", index + 1)
+    return starts
+
+
+def _byte_length(text: str, ascii_text: bool) -> int:
+    return len(text) if ascii_text else len(encode(text))
+
+
+class Document:
+    """One open document. `version` and `text` change only on the event loop."""
+
+    def __init__(self, uri: str, language_id: str, version: int, text: str, encoding: str):
+        self.uri = uri
+        self.language_id = language_id
+        self.path = uri_path(uri)
+        self.python = is_python(uri, language_id)
+        self.encoding = encoding
+        self.version = version
+        self.text = text
+        self._ascii = text.isascii()
+        self._starts = [0, *_newline_offsets(text, 0)]
+        self._lock = threading.Lock()
+        self._tree: tree_sitter.Tree | None = None
+        self._tree_current = False
+        """Whether `_tree` was parsed from `text` (no edits since)."""
+
+    # -- lines and positions ----------------------------------------------------------------
+
+    @property
+    def line_count(self) -> int:
+        return len(self._starts)
+
+    def line(self, number: int) -> str:
+        """Line `number` without its line ending."""
+        start = self._starts[number]
+        end = self._starts[number + 1] - 1 if number + 1 < len(self._starts) else len(self.text)
+        return strip_line_ending(self.text[start:end])
+
+    def offset(self, position: types.Position) -> int:
+        """Code-point offset of an LSP position; positions past a line's or the text's end clamp."""
+        if position.line >= len(self._starts):
+            return len(self.text)
+        column = column_from_units(self.line(position.line), position.character, self.encoding)
+        return self._starts[position.line] + column
+
+    def _point(self, offset: int) -> tuple[int, int]:
+        """(row, byte column) of a code-point offset, as tree-sitter counts."""
+        row = self._row(offset)
+        start = self._starts[row]
+        return row, _byte_length(self.text[start:offset], self._ascii)
+
+    def _row(self, offset: int) -> int:
+        return bisect_right(self._starts, offset) - 1
+
+    def _byte_offset(self, offset: int) -> int:
+        return offset if self._ascii else len(encode(self.text[:offset]))
+
+    # -- changes ----------------------------------------------------------------------------
+
+    def apply(self, version: int, changes: Iterable[types.TextDocumentContentChangeEvent]) -> None:
+        """Apply the changes of one ``didChange``, in order, editing the tree alongside."""
+        with self._lock:
+            for change in changes:
+                if isinstance(change, types.TextDocumentContentChangePartial):
+                    self._replace(self.offset(change.range.start), self.offset(change.range.end), change.text)
+                else:
+                    self._reset(change.text)
+            self.version = version
+
+    def _reset(self, text: str) -> None:
+        self.text = text
+        self._ascii = text.isascii()
+        self._starts = [0, *_newline_offsets(text, 0)]
+        self._tree = None
+        self._tree_current = False
+
+    def _replace(self, start: int, end: int, new_text: str) -> None:
+        if end < start:
+            start, end = end, start
+        old_text = self.text
+        start_row, end_row = self._row(start), self._row(end)
+        start_byte, old_end_byte = self._byte_offset(start), self._byte_offset(end)
+        start_point, old_end_point = self._point(start), self._point(end)
+
+        self.text = old_text[:start] + new_text + old_text[end:]
+        self._ascii = new_text.isascii() if self._ascii else self.text.isascii()
+        delta = len(new_text) - (end - start)
+        self._starts = [
+            *self._starts[: start_row + 1],
+            *_newline_offsets(new_text, start),
+            *(offset + delta for offset in self._starts[end_row + 1 :]),
+        ]
+
+        if self._tree is not None:
+            new_end = start + len(new_text)
+            self._tree.edit(
+                start_byte=start_byte,
+                old_end_byte=old_end_byte,
+                new_end_byte=start_byte + _byte_length(new_text, new_text.isascii()),
+                start_point=start_point,
+                old_end_point=old_end_point,
+                new_end_point=self._point(new_end),
+            )
+            self._tree_current = False
+
+    # -- parsing (analysis worker) ------------------------------------------------------------
+
+    def parse(self, version: int, parser: tree_sitter.Parser) -> tuple[str, tree_sitter.Tree] | None:
+        """Text and a private tree of `version`, reparsed incrementally; None if the document
+        has moved on (the analysis of `version` is stale)."""
+        with self._lock:
+            if self.version != version:
+                return None
+            if not self._tree_current:
+                data = encode(self.text)
+                self._tree = parser.parse(data) if self._tree is None else parser.parse(data, self._tree)
+                self._tree_current = True
+            assert self._tree is not None
+            return self.text, self._tree.copy()
+
+
+class Documents:
+    """The open documents by URI."""
+
+    def __init__(self) -> None:
+        self._documents: dict[str, Document] = {}
+
+    def open(self, item: types.TextDocumentItem, encoding: str) -> Document:
+        document = Document(item.uri, item.language_id, item.version, item.text, encoding)
+        self._documents[item.uri] = document
+        return document
+
+    def get(self, uri: str) -> Document | None:
+        return self._documents.get(uri)
+
+    def close(self, uri: str) -> Document | None:
+        return self._documents.pop(uri, None)
+
+    def __iter__(self) -> Iterator[Document]:
+        return iter(list(self._documents.values()))
+
+    def __len__(self) -> int:
+        return len(self._documents)

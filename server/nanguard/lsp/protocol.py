@@ -1,0 +1,72 @@
+"""pygls' LSP protocol, with the changes the server needs to never leave a client hanging.
+
+- A request whose params do not fit the LSP schema gets an ``InvalidParams`` error naming the
+  problem; pygls only logs it, and the client would wait for an answer forever.
+- Requests before ``initialize`` get ``ServerNotInitialized``, as the specification asks.
+- Open documents are kept by `nanguard.lsp.documents` alone: pygls' own copy splits lines
+  differently from LSP and tree-sitter and costs a pass over the whole text per change.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import cattrs
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+from pygls.protocol import LanguageServerProtocol, lsp_method
+
+
+class _InvalidRequest:
+    """Stands in for a request that could not be read, so that it can still be answered."""
+
+    def __init__(self, request_id: int | str, method: str, message: str):
+        self.id = request_id
+        self.method = method
+        self.message = message
+
+
+def _describe(error: JsonRpcException) -> str:
+    cause = error.__cause__
+    if isinstance(cause, cattrs.BaseValidationError):
+        return "; ".join(cattrs.transform_error(cause, path="params"))
+    return str(cause or error)
+
+
+class NanguardProtocol(LanguageServerProtocol):
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as error:
+            request_id, method = data.get("id"), data.get("method")
+            if isinstance(request_id, (int, str)) and isinstance(method, str):
+                return _InvalidRequest(request_id, method, f"invalid params for {method}: {_describe(error)}")
+            raise
+
+    def handle_message(self, message: Any) -> None:
+        if isinstance(message, _InvalidRequest):
+            self._send_error(message.id, types.ErrorCodes.InvalidParams, message.message)
+            return
+        method = getattr(message, "method", None)
+        if self._workspace is None and method != types.INITIALIZE and getattr(message, "id", None) is not None and method:
+            self._send_error(message.id, types.ErrorCodes.ServerNotInitialized, f"{method} before initialize")
+            return
+        super().handle_message(message)
+
+    def _send_error(self, request_id: int | str, code: types.ErrorCodes, message: str) -> None:
+        self._send_response(request_id, error=types.ResponseError(code=code, message=message))
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
+    def lsp_text_document__did_open(self, params: types.DidOpenTextDocumentParams):
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_OPEN)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams):
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CLOSE)
+    def lsp_text_document__did_close(self, params: types.DidCloseTextDocumentParams):
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CLOSE)) is not None:
+            yield handler, (params,), None

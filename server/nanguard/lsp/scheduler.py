@@ -1,0 +1,96 @@
+"""Where analyses run: one worker thread, fed in order, and a per-document debounce in front of it.
+
+One thread because jedi is not thread-safe and a tree-sitter parser serves one thread; off the
+event loop so that hovers and code actions answer while an analysis runs. The thread is a daemon:
+an analysis in progress never holds up the server's exit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+logger = logging.getLogger(__name__)
+
+
+class Worker:
+    """Runs submitted functions one at a time on a single thread, results as asyncio futures."""
+
+    def __init__(self, name: str = "nanguard-analysis"):
+        self._jobs: queue.SimpleQueue[tuple[Callable[[], Any], asyncio.AbstractEventLoop, asyncio.Future[Any]]]
+        self._jobs = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, job: Callable[[], T]) -> asyncio.Future[T]:
+        """Queue `job`; cancelling the returned future before the job starts skips it."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._jobs.put((job, loop, future))
+        return future
+
+    def _run(self) -> None:
+        while True:
+            job, loop, future = self._jobs.get()
+            if future.cancelled():
+                continue
+            try:
+                result = job()
+            except BaseException as error:  # handed to the awaiting coroutine, which reports it
+                outcome: Callable[[], None] = lambda future=future, error=error: _settle(future, error=error)
+            else:
+                outcome = lambda future=future, result=result: _settle(future, result=result)
+            try:
+                loop.call_soon_threadsafe(outcome)
+            except RuntimeError:  # the loop is closed: the server is exiting
+                return
+
+
+def _settle(future: asyncio.Future[Any], *, result: Any = None, error: BaseException | None = None) -> None:
+    if future.done():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
+
+
+class Debouncer:
+    """Runs a coroutine per key once the key has been quiet for a while.
+
+    Calling again for a key cancels what is pending for it, whether still waiting or already
+    awaiting the worker: a newer version of a document supersedes the analysis of an older one.
+    """
+
+    def __init__(self) -> None:
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+
+    def call(self, key: str, delay: float, action: Callable[[], Awaitable[None]]) -> None:
+        self.cancel(key)
+        self._tasks[key] = task = asyncio.get_running_loop().create_task(self._later(delay, action))
+        task.add_done_callback(lambda done, key=key: self._forget(key, done))
+
+    def cancel(self, key: str) -> None:
+        task = self._tasks.pop(key, None)
+        if task is not None:
+            task.cancel()
+
+    def pending(self, key: str) -> bool:
+        return key in self._tasks
+
+    @staticmethod
+    async def _later(delay: float, action: Callable[[], Awaitable[None]]) -> None:
+        if delay > 0:
+            await asyncio.sleep(delay)
+        await action()
+
+    def _forget(self, key: str, task: asyncio.Task[None]) -> None:
+        if self._tasks.get(key) is task:
+            del self._tasks[key]
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("analysis task failed", exc_info=task.exception())

@@ -1,0 +1,159 @@
+"""Helpers for end-to-end tests: the real server process, driven over stdio by pytest-lsp."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pygls.protocol import default_converter
+from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
+
+SERVER_COMMAND = [sys.executable, "-m", "nanguard", "server"]
+TIMEOUT = 20.0
+
+SOFTMAX_LOG = """\
+import tensorflow as tf
+
+y_conv = tf.nn.softmax(logits)
+cross_entropy = -tf.reduce_sum(y_ * tf.log(y_conv))
+"""
+"""The classic: line 3 holds `tf.log(y_conv)` at columns 36-50, caused by line 2."""
+
+
+class Client(LanguageClient):
+    """pytest-lsp's client, also keeping every publishDiagnostics with its version."""
+
+    published: list[types.PublishDiagnosticsParams]
+    _published_event: asyncio.Event
+
+    def latest(self, uri: str) -> types.PublishDiagnosticsParams | None:
+        for params in reversed(self.published):
+            if params.uri == uri:
+                return params
+        return None
+
+    async def wait_diagnostics(self, uri: str, version: int | None, timeout: float = TIMEOUT) -> list[types.Diagnostic]:
+        """The diagnostics published for `version` of `uri`, waiting for them if needed."""
+
+        async def wait() -> list[types.Diagnostic]:
+            while True:
+                latest = self.latest(uri)
+                if latest is not None and latest.version == version:
+                    return list(latest.diagnostics)
+                self._published_event.clear()
+                await self._published_event.wait()
+
+        return await asyncio.wait_for(wait(), timeout)
+
+    def open(self, uri: str, text: str, version: int = 1, language_id: str = "python") -> None:
+        self.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(uri=uri, language_id=language_id, version=version, text=text)
+            )
+        )
+
+    def change(self, uri: str, version: int, *changes: tuple[tuple[int, int, int, int], str]) -> None:
+        """Send incremental changes, each ((start line, start char, end line, end char), new text)."""
+        self.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                content_changes=[
+                    types.TextDocumentContentChangePartial(range=make_range(*where), text=text) for where, text in changes
+                ],
+            )
+        )
+
+
+def make_range(start_line: int, start_character: int, end_line: int, end_character: int) -> types.Range:
+    return types.Range(
+        start=types.Position(line=start_line, character=start_character),
+        end=types.Position(line=end_line, character=end_character),
+    )
+
+
+def _record_publish(client: Client, params: types.PublishDiagnosticsParams) -> None:
+    client.diagnostics[params.uri] = params.diagnostics
+    client.published.append(params)
+    client._published_event.set()
+
+
+def make_client() -> Client:
+    client = Client(converter_factory=default_converter)
+    client.published = []
+    client._published_event = asyncio.Event()
+    register_lsp_features(client, {**DEFAULT_CLIENT_FEATURES, types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS: _record_publish})
+    return client
+
+
+def capabilities(
+    *, encodings: list[str] | None = None, pull: bool = False, configuration: bool = True, document_changes: bool = False
+) -> types.ClientCapabilities:
+    """What the test client claims to support; by default a push client with workspace/configuration."""
+    return types.ClientCapabilities(
+        general=types.GeneralClientCapabilities(position_encodings=encodings) if encodings else None,
+        workspace=types.WorkspaceClientCapabilities(
+            configuration=configuration,
+            workspace_edit=types.WorkspaceEditClientCapabilities(document_changes=document_changes),
+            diagnostics=types.DiagnosticWorkspaceClientCapabilities(refresh_support=True) if pull else None,
+        ),
+        text_document=types.TextDocumentClientCapabilities(
+            diagnostic=types.DiagnosticClientCapabilities() if pull else None,
+            hover=types.HoverClientCapabilities(content_format=[types.MarkupKind.Markdown]),
+            publish_diagnostics=types.PublishDiagnosticsClientCapabilities(version_support=True, related_information=True),
+        ),
+    )
+
+
+@contextlib.asynccontextmanager
+async def session(
+    *,
+    client_capabilities: types.ClientCapabilities | None = None,
+    initialization_options: Any = None,
+    configuration: dict[str, Any] | None = None,
+    folders: list[Path] | None = None,
+    process_id: int | None = None,
+    env: dict[str, str] | None = None,
+) -> AsyncIterator[Client]:
+    """A server process, initialized; shut down cleanly at the end.
+
+    `configuration` maps a scope URI ("" for global) to what workspace/configuration answers.
+    """
+    config = ClientServerConfig(server_command=SERVER_COMMAND, client_factory=make_client, server_env=env)
+    client = await config.start()
+    assert isinstance(client, Client)
+    for scope, value in (configuration or {}).items():
+        client.set_configuration(value, scope_uri=scope)
+    params = types.InitializeParams(
+        capabilities=client_capabilities or capabilities(),
+        initialization_options=initialization_options,
+        workspace_folders=[types.WorkspaceFolder(uri=f.as_uri(), name=f.name) for f in folders] if folders else None,
+        process_id=process_id,
+    )
+    try:
+        client.init_result = await asyncio.wait_for(client.initialize_session(params), TIMEOUT)
+        yield client
+        await asyncio.wait_for(client.shutdown_session(), TIMEOUT)
+    finally:
+        await client.stop()
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND, client_factory=make_client))
+async def client(lsp_client: Client):
+    """A server with a push client that speaks UTF-16 (the LSP default)."""
+    await lsp_client.initialize_session(types.InitializeParams(capabilities=capabilities()))
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest.fixture
+def file_uri(tmp_path: Path):
+    """URIs of files in a fresh folder (nothing is written: documents live in the editor)."""
+    return lambda name="train.py": (tmp_path / name).as_uri()
