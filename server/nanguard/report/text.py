@@ -62,5 +62,5 @@ def summary(run: Run) -> str:
     elif run.fix_mode:
         parts.append("none remain")
     if run.problems:
-        parts.append(f"{_plural(len({p.path for p in run.problems}), 'file')} could not be analysed (see above)")
+        parts.append(f"{_plural(len({p.path for p in run.problems}), 'file')} could not be checked")
     return "; ".join(parts) + "."
