@@ -17,6 +17,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
+import tree_sitter
+
+from nanguard.engine import analyze, fix_all
 from nanguard.files import ExcludePattern, FileError, discover, read_source, write_source
 from nanguard.model import Finding
 from nanguard.report import FORMAT_NAMES, FileProblem, PathFinding, Run, render
@@ -25,6 +28,7 @@ from nanguard.report.progress import ProgressBar
 from nanguard.report.text import summary
 from nanguard.rules import RULES
 from nanguard.settings import Settings, SettingsError, find_pyproject, load_settings, settings_from_mapping
+from nanguard.source import new_parser
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
@@ -203,23 +207,19 @@ class FileOutcome:
     diff: str = ""
 
 
-_parser: tuple[int, Any] | None = None
+_parser: tuple[int, tree_sitter.Parser] | None = None
 
 
-def process_parser() -> Any:
+def process_parser() -> tree_sitter.Parser:
     """This process's tree-sitter parser: parsers are not shareable, so each worker makes its own."""
     global _parser
     if _parser is None or _parser[0] != os.getpid():
-        from nanguard.source import new_parser
-
         _parser = (os.getpid(), new_parser())
     return _parser[1]
 
 
 def check_file(job: FileJob) -> FileOutcome:
     """Read, analyse and (by mode) fix one file; every failure becomes a `problem`, never an exception."""
-    from nanguard.engine import analyze, fix_all
-
     path = Path(job.path)
     parser = process_parser()
     try:
@@ -278,7 +278,7 @@ def run_jobs(jobs: Sequence[FileJob], workers: int, progress: ProgressBar) -> It
             yield check_file(job)
             progress.advance()
         return
-    batch_size = max(1, min(64, len(jobs) // (workers * 8)))
+    batch_size = max(1, min(16, len(jobs) // (workers * 16)))  # small batches: a few slow files balance out
     batches = [jobs[start : start + batch_size] for start in range(0, len(jobs), batch_size)]
     with ProcessPoolExecutor(max_workers=min(workers, len(batches)), mp_context=_pool_context()) as pool:
         pending: dict[Future[list[FileOutcome]], Sequence[FileJob]] = {
