@@ -36,6 +36,7 @@ _ALIAS_QUERY = Query(
     (assignment left: (identifier) @alias
         right: [(attribute attribute: (identifier) @imported) (identifier) @imported]
         (#match? @imported "^({_LOG_NAME_PATTERN})$"))
+    (assignment left: (identifier) @alias right: (assignment))
     """,
 )
 
@@ -86,11 +87,11 @@ def analyze(
         return []
     analysis = ModuleAnalysis(source, candidates, settings.frameworks)
     analysis.run()
-    judgements = list(analysis.judgements.values())
     if settings.jedi and analysis.unresolved:
         from nanguard.jedi_resolver import resolve_unresolved
 
-        judgements += resolve_unresolved(analysis, path, settings)
+        resolve_unresolved(analysis, path, settings)
+    judgements = analysis.judgements.values()
     epsilon = format_epsilon(settings.epsilon)
     findings = [
         _finding(judgement, source, epsilon)

@@ -34,6 +34,7 @@ MAX_DEPTH = 120
 """Deeper expressions or blocks are not followed (their value is unknown), so pathological
 input such as ``((((...))))`` thousands deep costs little and never exhausts Python's stack."""
 
+_LITERALS = frozenset({"string", "concatenated_string", "integer", "float", "dictionary", "list", "set", "tuple"})
 SCOPE_TYPES = frozenset({"function_definition", "class_definition"})
 COMPREHENSIONS = frozenset({"list_comprehension", "set_comprehension", "dictionary_comprehension", "generator_expression"})
 LOW_PRECEDENCE = frozenset(
@@ -136,11 +137,14 @@ class Candidate:
 
 @dataclass(slots=True)
 class Unresolved:
-    """A call named like a log whose callee comes from the user's own modules: jedi's job."""
+    """A call named like a log whose callee comes from a module nanguard has no table for:
+    perhaps the user's own module re-exporting a framework log, which is jedi's job."""
 
     call: Node
     name: Node
     env: Env
+    modules: tuple[str, ...]
+    """The modules the name may come from (its import, or the star imports in scope)."""
 
 
 def _number(text: str) -> float | None:
@@ -259,7 +263,9 @@ class ModuleAnalysis:
 
     def _inside_nested_scope(self, node: Node, stop: Node) -> bool:
         parent = node.parent
-        while parent is not None and parent != stop:
+        for _ in range(MAX_DEPTH):
+            if parent is None or parent == stop:
+                return False
             if parent.type in SCOPE_TYPES:
                 return True
             parent = parent.parent
@@ -775,57 +781,56 @@ class ModuleAnalysis:
         self._judged.add(call.id)
         env = self._path_env(call, statement, env)
         callee = candidate.callee
-        positional, keywords = _arguments(call)
-        log: LogFunction | None = None
-        method = False
-        function = ""
-        argument: Node | None = None
         if callee.type == "attribute":
             obj = callee.child_by_field_name("object")
-            name = callee.child_by_field_name("attribute").text.decode()
+            name_node = callee.child_by_field_name("attribute")
+            name = name_node.text.decode()
             receiver = self.evaluate(obj, env)
             if receiver.ref is not None and not receiver.ref.startswith("builtins."):
-                function = canonical(f"{receiver.ref}.{name}")
-                log = fw.LOG_FUNCTIONS.get(function)
-                if log is None and not receiver.ref.startswith(tuple(FRAMEWORK_ROOTS)) and name in fw.LOG_NAMES:
-                    self.unresolved[call.id] = Unresolved(call, callee.child_by_field_name("attribute"), env)
-            elif (
-                name in fw.TENSOR_LOG_METHODS
-                and not receiver.user
-                and obj.type not in ("string", "integer", "float", "dictionary", "list", "set", "tuple")
-                and not (obj.type == "identifier" and obj.text in (b"self", b"cls"))
-                and (not positional and not keywords or receiver.tensor)
-            ):
-                log = fw.TENSOR_LOG_METHODS[name]
-                function = f"torch.Tensor.{name}"
-                method = True
-                argument = obj
+                self._judge_function(call, name_node, canonical(f"{receiver.ref}.{name}"), env)
+            elif name in fw.TENSOR_LOG_METHODS and self._tensor_receiver(call, obj, receiver):
+                self.record(call, f"torch.Tensor.{name}", fw.TENSOR_LOG_METHODS[name], env, receiver=obj)
         else:
             value = self.evaluate(callee, env)
             if value.ref is not None:
-                function = value.ref
-                log = fw.LOG_FUNCTIONS.get(function)
-                if log is None and function.rsplit(".", 1)[-1] in fw.LOG_NAMES and root_module(function) not in FRAMEWORK_ROOTS:
-                    if function.startswith("builtins.") and not env.star_modules():
-                        pass
-                    else:
-                        self.unresolved[call.id] = Unresolved(call, callee, env)
-        if log is None or log.framework not in self.frameworks:
+                self._judge_function(call, callee, value.ref, env)
+
+    def _judge_function(self, call: Node, name: Node, function: str, env: Env) -> None:
+        log = fw.LOG_FUNCTIONS.get(function)
+        if log is not None:
+            self.record(call, function, log, env)
+        elif root_module(function) not in FRAMEWORK_ROOTS and function.rsplit(".", 1)[-1] in fw.LOG_NAMES:
+            modules = env.star_modules() if function.startswith("builtins.") else (function.rsplit(".", 1)[0],)
+            if modules:
+                self.unresolved[call.id] = Unresolved(call, name, env, modules)
+
+    @staticmethod
+    def _tensor_receiver(call: Node, obj: Node, receiver: Value) -> bool:
+        """Whether ``obj.log(...)`` is a tensor's log: never on self, literals or user objects;
+        with arguments only on a value known to be a tensor (``self.log("loss", x)`` is logging)."""
+        if receiver.user or obj.type in _LITERALS or (obj.type == "identifier" and obj.text in (b"self", b"cls")):
+            return False
+        arguments = call.child_by_field_name("arguments")
+        return receiver.tensor or arguments is None or not arguments.named_children
+
+    def record(self, call: Node, function: str, log: LogFunction, env: Env, receiver: Node | None = None) -> None:
+        """Judge the argument (or tensor-method `receiver`) of a call known to be `log`."""
+        if log.framework not in self.frameworks:
             return
+        argument = receiver
         if argument is None:
+            positional, keywords = _arguments(call)
             argument = positional[0] if positional else next(
                 (keywords[k] for k in ("x", "input", "a") if k in keywords), None
             )
         if argument is None or argument.type in ("list_splat", "dictionary_splat", "generator_expression"):
             return
         value = self.evaluate(argument, env)
-        inner = None
-        if argument.type == "call":
-            inner = self._inner_callee(argument, env)
+        inner = self._inner_callee(argument, env) if argument.type == "call" else None
         previous = self.judgements.get(call.id)
         if previous is not None:
             value = join(previous.value, value) or value
-        self.judgements[call.id] = Judgement(call, function, log, argument, method, value, env, inner)
+        self.judgements[call.id] = Judgement(call, function, log, argument, receiver is not None, value, env, inner)
 
     def _inner_callee(self, call: Node, env: Env) -> Value | None:
         function = call.child_by_field_name("function")
@@ -842,7 +847,9 @@ class ModuleAnalysis:
         ``x > 0 and log(x)``; names bound by lambdas and comprehensions on the way shadow."""
         steps: list[tuple[str, Node, bool]] = []
         child, parent = node, node.parent
-        while parent is not None and parent != statement:
+        for _ in range(MAX_DEPTH):
+            if parent is None or parent == statement:
+                break
             kind = parent.type
             if kind == "conditional_expression":
                 parts = parent.named_children

@@ -59,9 +59,10 @@ LOG_FUNCTIONS: dict[str, LogFunction] = {
 }
 """Functions that compute a logarithm and return -inf (not raise) at zero."""
 
-TENSOR_LOG_METHODS: dict[str, LogFunction] = _logs(
-    "torch", "torch.Tensor", "log", "log_", "log2", "log2_", "log10", "log10_"
-)
+TENSOR_LOG_METHODS: dict[str, LogFunction] = {
+    **_logs("torch", "torch.Tensor", "log", "log2", "log10"),
+    **_logs("torch", "torch.Tensor.inplace", "log_", "log2_", "log10_"),
+}
 """Tensor methods that compute a logarithm; names ending in ``_`` work in place."""
 
 LOG_NAMES = frozenset(name.rsplit(".", 1)[-1] for name in LOG_FUNCTIONS) | frozenset(TENSOR_LOG_METHODS)
@@ -274,13 +275,18 @@ VALUE_FUNCTIONS: dict[str, ValueFunction] = {
 """Functions whose result nanguard can place relative to zero, keyed by canonical name."""
 
 TENSOR_METHODS: dict[str, ValueFunction] = {
-    **_each(Effect.CLIP, "clamp", "clip", "clamp_", "clip_", "clamp_min", "clamp_min_", position=0, keywords=("min",)),
+    **_each(Effect.CLIP, "clamp", "clip", "clamp_", "clip_", "clamp_min", "clamp_min_", keywords=("min",)),
     **_each(Effect.SOFTMAX, "softmax"),
     **_each(Effect.SIGMOID, "sigmoid", "sigmoid_"),
     **_each(Effect.RELU, "relu", "relu_"),
     **_each(Effect.UNDERFLOWS, "exp", "exp_"),
     **_each(Effect.NONNEGATIVE, "abs", "abs_", "square", "sqrt"),
-    **_each(Effect.PRESERVE, "float", "double", "half", "detach", "clone", "contiguous", "to", "cpu", "cuda", "numpy"),
+    **_each(
+        Effect.PRESERVE,
+        "float", "double", "half", "detach", "clone", "contiguous", "to", "cpu", "cuda", "numpy",
+        "gather", "index_select", "view", "view_as", "reshape", "squeeze", "unsqueeze", "flatten",
+        "transpose", "permute", "t", "expand", "expand_as", "repeat", "narrow", "select",
+    ),
 }
 """Methods of tensors (receiver first) that nanguard can place relative to zero."""
 

@@ -10,18 +10,20 @@ resolves. This path only ever adds findings: the fast path's findings stand as t
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import jedi
-from tree_sitter import Node
+from tree_sitter import Node, Query, QueryCursor
 
 from nanguard import frameworks as fw
-from nanguard.flow import Judgement, ModuleAnalysis, Unresolved, canonical
+from nanguard.flow import FRAMEWORK_ROOTS, Env, ModuleAnalysis, canonical, root_module
 from nanguard.settings import Settings
-from nanguard.source import Source
+from nanguard.source import PYTHON, Source
 
 MAX_HOPS = 4
+_IMPORT_FROM = Query(PYTHON, "(import_from_statement) @import")
 _log = logging.getLogger(__name__)
 
 
@@ -38,40 +40,63 @@ def _project_root(path: Path) -> Path:
     return folder
 
 
-@lru_cache(maxsize=256)
-def _module_env_of(path: str, mtime: float) -> tuple[Source, dict] | None:
-    """Module-level names of a user module, by nanguard's own analysis (cached per file version)."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
-    source = Source(text)
+@dataclass(frozen=True, slots=True)
+class _Module:
+    """A user module as nanguard reads it: its module-level values and where its names come from."""
+
+    source: Source
+    env: Env
+    imports: dict[str, tuple[Node, str]]
+    """Local name -> (the ``from`` module's node, the name imported from it)."""
+    stars: tuple[Node, ...]
+    """The module nodes of its star imports."""
+
+
+def _read_module(source: Source) -> _Module:
     analysis = ModuleAnalysis(source, [], frozenset())
     analysis.run()
-    env = analysis.module_env
-    return source, {"env": env}
+    imports: dict[str, tuple[Node, str]] = {}
+    stars: list[Node] = []
+    for statement in QueryCursor(_IMPORT_FROM).captures(source.tree.root_node).get("import", ()):
+        module = statement.child_by_field_name("module_name")
+        if module is None:
+            continue
+        if any(child.type == "wildcard_import" for child in statement.children):
+            stars.append(module)
+        for name in statement.children_by_field_name("name"):
+            original = name.child_by_field_name("name") if name.type == "aliased_import" else name
+            alias = name.child_by_field_name("alias") if name.type == "aliased_import" else name
+            imports[alias.text.decode()] = (module, original.text.decode())
+    return _Module(source, analysis.module_env, imports, tuple(stars))
 
 
-def _imported_name(source: Source, line: int, column: int) -> tuple[Node, str] | None:
-    """For a name defined by ``from M import name [as alias]`` at (line, column): the module node
-    and the original name."""
+@lru_cache(maxsize=256)
+def _load(path: Path, mtime: float) -> _Module | None:
+    """A user module from disk (cached per file version); None when it cannot be read."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return _read_module(Source(text))
+
+
+def _load_current(path: Path) -> _Module | None:
+    return _load(path, _mtime(path))
+
+
+def _imported_at(source: Source, line: int, column: int) -> tuple[Node, str] | None:
+    """For a name bound by ``from M import name [as alias]`` at (line, column): M's node and name."""
     node = source.tree.root_node.descendant_for_point_range((line, column), (line, column))
-    while node is not None and node.type not in ("aliased_import", "dotted_name", "import_from_statement"):
+    while node is not None and node.type != "import_from_statement":
         node = node.parent
     if node is None:
         return None
-    name_node = node
-    if node.type == "aliased_import":
-        name_node = node.child_by_field_name("name")
-    statement = node
-    while statement is not None and statement.type != "import_from_statement":
-        statement = statement.parent
-    if statement is None or name_node is None:
-        return None
-    module = statement.child_by_field_name("module_name")
-    if module is None or name_node == module:
-        return None
-    return module, name_node.text.decode().rsplit(".", 1)[-1]
+    module = node.child_by_field_name("module_name")
+    for name in node.children_by_field_name("name"):
+        original = name.child_by_field_name("name") if name.type == "aliased_import" else name
+        if name.start_point <= (line, column) <= name.end_point and module is not None:
+            return module, original.text.decode().rsplit(".", 1)[-1]
+    return None
 
 
 class _Resolver:
@@ -82,9 +107,51 @@ class _Resolver:
         project = _project(str(_project_root(path)), self.settings.jedi_environment)
         return jedi.Script(code=text, path=path, project=project)
 
+    def resolve(self, source: Source, path: Path, row: int, column: int) -> str | None:
+        """The canonical log that the name at (row, column) of `path` stands for, if any."""
+        for definition in self.script(source.text, path).goto(row + 1, column, follow_imports=False):
+            if definition.full_name and canonical(definition.full_name) in fw.LOG_FUNCTIONS:
+                return canonical(definition.full_name)
+            if definition.module_path is None or definition.line is None:
+                continue
+            at = Path(definition.module_path)
+            home = source if at == path else getattr(_load_current(at), "source", None)
+            found = _imported_at(home, definition.line - 1, definition.column) if home is not None else None
+            if found is not None:
+                resolved = self.through_import(at, home, *found, hops=0)
+                if resolved is not None:
+                    return resolved
+        return None
+
+    def through_import(self, at: Path, source: Source, module: Node, name: str, hops: int) -> str | None:
+        """What `name` imported from `module` (a node in `source`, the text of `at`) is."""
+        module_name = module.text.decode()
+        if not module_name.startswith(".") and root_module(module_name) in FRAMEWORK_ROOTS:
+            qualified = canonical(f"{module_name}.{name}")
+            return qualified if qualified in fw.LOG_FUNCTIONS else None
+        if hops >= MAX_HOPS:
+            return None
+        target = self.module_file(self.script(source.text, at), module)
+        return self.name_in(target, name, hops + 1) if target is not None else None
+
+    def name_in(self, path: Path, name: str, hops: int) -> str | None:
+        module = _load_current(path)
+        if module is None:
+            return None
+        value = module.env.values.get(name)
+        if value is not None and value.ref in fw.LOG_FUNCTIONS:
+            return value.ref
+        if name in module.imports:
+            return self.through_import(path, module.source, *module.imports[name], hops)
+        for star in module.stars:
+            resolved = self.through_import(path, module.source, star, name, hops)
+            if resolved is not None:
+                return resolved
+        return None
+
     def module_file(self, script: jedi.Script, module: Node) -> Path | None:
-        last = module.named_children[-1] if module.named_children else module
-        if last.type == "dotted_name" and last.named_children:
+        last = module
+        while last.named_children:
             last = last.named_children[-1]
         row, column = last.start_point
         for definition in script.goto(row + 1, column, follow_imports=True):
@@ -92,43 +159,13 @@ class _Resolver:
                 return Path(definition.module_path)
         return None
 
-    def resolve(self, text: str | None, path: Path, row: int, column: int, hops: int = 0) -> str | None:
-        """The canonical log that the name at (row, column) of `path` stands for, if any."""
-        script = self.script(text, path)
-        for definition in script.goto(row + 1, column, follow_imports=False):
-            if definition.full_name and canonical(definition.full_name) in fw.LOG_FUNCTIONS:
-                return canonical(definition.full_name)
-            if definition.module_path is None or definition.line is None or hops >= MAX_HOPS:
-                continue
-            at = Path(definition.module_path)
-            loaded = (Source(text), None) if at == path and text is not None else _module_env_of(str(at), _mtime(at))
-            if loaded is None:
-                continue
-            source = loaded[0]
-            found = _imported_name(source, definition.line - 1, definition.column)
-            if found is None:
-                continue
-            module_node, name = found
-            module_path = self.module_file(self.script(source.text, at), module_node)
-            if module_path is None:
-                continue
-            target = _module_env_of(str(module_path), _mtime(module_path))
-            if target is None:
-                continue
-            value = target[1]["env"].lookup(name)
-            if value is not None and value.ref is not None and value.ref in fw.LOG_FUNCTIONS:
-                return value.ref
-            if value is None:
-                # A star import of yet another module, or a name defined further down the chain.
-                return self._from_stars(target[1]["env"].stars, name)
-        return None
 
-    def _from_stars(self, stars: tuple[str, ...], name: str) -> str | None:
-        for module in stars:
-            qualified = canonical(f"{module}.{name}")
-            if qualified in fw.LOG_FUNCTIONS:
-                return qualified
-        return None
+def _is_user_module(module: str, project_root: Path) -> bool:
+    """Relative imports, and modules that live in the project rather than in site-packages."""
+    if module.startswith("."):
+        return True
+    top = module.split(".", 1)[0]
+    return (project_root / top).is_dir() or (project_root / f"{top}.py").is_file()
 
 
 def _mtime(path: Path) -> float:
@@ -138,35 +175,19 @@ def _mtime(path: Path) -> float:
         return 0.0
 
 
-def resolve_unresolved(analysis: ModuleAnalysis, path: Path | None, settings: Settings) -> list[Judgement]:
-    """Judgements for the calls jedi shows to be framework logs."""
+def resolve_unresolved(analysis: ModuleAnalysis, path: Path | None, settings: Settings) -> None:
+    """Record judgements in `analysis` for the unresolved calls jedi shows to be framework logs."""
     if path is None:
-        return []
+        return
     resolver = _Resolver(settings)
-    text = analysis.source.text
-    judgements = []
+    root = _project_root(path)
     for unresolved in analysis.unresolved.values():
+        if not any(_is_user_module(module, root) for module in unresolved.modules):
+            continue  # wandb.log, mlflow.log: installed packages are not re-exporting framework logs
         try:
-            function = resolver.resolve(text, path, *unresolved.name.start_point)
+            function = resolver.resolve(analysis.source, path, *unresolved.name.start_point)
         except Exception:  # jedi can fail on odd code; the fast path's findings stand regardless
             _log.debug("jedi could not resolve %s", unresolved.name.text, exc_info=True)
             continue
-        if function is None:
-            continue
-        judgement = _judge_as(analysis, unresolved, function)
-        if judgement is not None:
-            judgements.append(judgement)
-    return judgements
-
-
-def _judge_as(analysis: ModuleAnalysis, unresolved: Unresolved, function: str) -> Judgement | None:
-    log = fw.LOG_FUNCTIONS[function]
-    if log.framework not in analysis.frameworks:
-        return None
-    arguments = unresolved.call.child_by_field_name("arguments")
-    positional = [a for a in arguments.named_children if a.type not in ("keyword_argument", "comment")] if arguments else []
-    if not positional:
-        return None
-    argument = positional[0]
-    value = analysis.evaluate(argument, unresolved.env)
-    return Judgement(unresolved.call, function, log, argument, False, value, unresolved.env)
+        if function is not None:
+            analysis.record(unresolved.call, function, fw.LOG_FUNCTIONS[function], unresolved.env)

@@ -37,6 +37,7 @@ CAUSE_DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "underflows": ("an exp/softplus output", "it underflows to 0 in float32 for inputs below about -100"),
     "clip-zero": ("clipped at 0", "a bound of 0 does not keep it away from zero"),
     "zero": ("zeros", "it is exactly 0"),
+    "complement": ("1 minus a probability", "it is 0 wherever the probability rounds to 1 in float32"),
 }
 """Cause kind -> (what the value is, why that reaches zero)."""
 
@@ -121,6 +122,10 @@ def binary(operator: str, left: Value, right: Value, *, even_power: bool = False
     cause = left.cause or right.cause
     signs = (left.sign, right.sign)
     match operator:
+        case "-" if left.constant == 1 and right.probability:
+            assert right.cause is not None
+            complement = Cause("complement", right.cause.span, right.cause.text)
+            return Value(Sign.NONNEGATIVE, cause=complement, tensor=tensor)
         case "+":
             if Sign.POSITIVE in signs:
                 return Value(Sign.POSITIVE, tensor=tensor)

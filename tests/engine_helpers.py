@@ -1,0 +1,33 @@
+"""Small helpers shared by the engine tests."""
+
+from __future__ import annotations
+
+import textwrap
+
+from nanguard.engine import analyze
+from nanguard.model import Finding
+from nanguard.settings import Settings
+from nanguard.source import new_parser
+
+
+def findings(code: str, settings: Settings = Settings(), **kwargs) -> list[Finding]:
+    return analyze(textwrap.dedent(code), settings, **kwargs)
+
+
+def flagged(code: str, settings: Settings = Settings(), **kwargs) -> list[tuple[int, str]]:
+    """(1-based line, canonical function) of each finding."""
+    return [(f.span.start.line + 1, f.function) for f in findings(code, settings, **kwargs)]
+
+
+def parse_errors(text: str) -> int:
+    """How many syntax errors tree-sitter sees in `text`."""
+    root = new_parser().parse(text.encode()).root_node
+    count = 0
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.is_error or node.is_missing:
+            count += 1
+        if node.has_error:
+            stack.extend(node.children)
+    return count
