@@ -474,9 +474,14 @@ def test_invalid_configuration_is_a_usage_error_naming_the_file(tmp_path: Path) 
     assert "Traceback" not in result.stderr
 
 
+POOL_PADDING = "".join(f"# {'padding ' * 120}\n" for _ in range(12))
+"""About 12 kB of comments: cheap to analyse, but counts towards the size that earns a process pool."""
+
+
 def test_parallel_and_serial_runs_give_the_same_output(tmp_path: Path) -> None:
     for index in range(120):
-        write(tmp_path / f"pkg{index % 7}/m{index}.py", TORCH_MODULE if index % 9 == 0 else SAFE_MODULE)
+        module = TORCH_MODULE if index % 9 == 0 else SAFE_MODULE
+        write(tmp_path / f"pkg{index % 7}/m{index}.py", module + POOL_PADDING)
 
     serial = nanguard("check", "--jobs", "1", "--output-format", "json", cwd=tmp_path)
     parallel = nanguard("check", "--jobs", "4", "--output-format", "json", cwd=tmp_path)
@@ -484,6 +489,28 @@ def test_parallel_and_serial_runs_give_the_same_output(tmp_path: Path) -> None:
     assert serial.returncode == parallel.returncode == 1
     assert len(json.loads(serial.stdout)) == 14
     assert parallel.stdout == serial.stdout
+
+
+def test_a_process_pool_only_for_enough_source_and_with_the_same_outcomes(tmp_path: Path) -> None:
+    from nanguard.cli import FileJob, Mode, run_jobs, worth_a_pool
+    from nanguard.report.progress import ProgressBar
+    from nanguard.settings import Settings
+
+    paths = [write(tmp_path / f"m{i}.py", (TORCH_MODULE if i % 3 == 0 else SAFE_MODULE) + POOL_PADDING * 4)
+             for i in range(24)]
+    jobs = [FileJob(str(path), path.name, Settings(), Mode.CHECK) for path in paths]
+
+    def outcomes(workers: int) -> list:
+        progress = ProgressBar(len(jobs), sys.stderr, enabled=False)
+        return sorted(run_jobs(jobs, workers, progress), key=lambda outcome: outcome.display)
+
+    assert worth_a_pool(jobs, 2)
+    assert not worth_a_pool(jobs, 1)
+    assert not worth_a_pool(jobs[:1], 2)
+    assert not worth_a_pool([FileJob(str(tmp_path / "missing.py"), "missing.py", Settings(), Mode.CHECK)] * 50, 2)
+    pooled = outcomes(2)
+    assert pooled == outcomes(1)
+    assert sum(len(outcome.findings) for outcome in pooled) == 8
 
 
 # ------------------------------------------------------------------------------------------

@@ -35,8 +35,9 @@ EXIT_FINDINGS = 1
 EXIT_ERROR = 2
 EXIT_INTERRUPTED = 130
 
-PARALLEL_MIN_FILES = 48
-"""Below this many files a process pool costs more (forking, pickling) than it saves."""
+PARALLEL_MIN_BYTES = 1 << 20
+"""Below about this much source a process pool costs more than it saves: starting workers takes
+~0.1 s, while one process checks a MiB of typical ML code in ~0.2 s (bench/bench_check.py)."""
 
 PROGRESS_MIN_FILES = 500
 """Smaller trees finish before a progress bar would be worth looking at."""
@@ -271,9 +272,25 @@ def _pool_context() -> Any:
     return multiprocessing.get_context("fork") if sys.platform == "linux" else multiprocessing.get_context()
 
 
+def worth_a_pool(jobs: Sequence[FileJob], workers: int) -> bool:
+    """Decided before any file is analysed: jedi starts a thread and a subprocess in the process
+    that uses it, and a process in that state must not be forked."""
+    if workers <= 1 or len(jobs) < 2:
+        return False
+    total = 0
+    for job in jobs:
+        try:
+            total += os.stat(job.path).st_size
+        except OSError:
+            continue
+        if total >= PARALLEL_MIN_BYTES:
+            return True
+    return False
+
+
 def run_jobs(jobs: Sequence[FileJob], workers: int, progress: ProgressBar) -> Iterator[FileOutcome]:
-    """Outcomes in completion order; a pool only when there are enough files to pay for it."""
-    if workers <= 1 or len(jobs) < PARALLEL_MIN_FILES:
+    """Outcomes in completion order; a pool only when there is enough source to pay for it."""
+    if not worth_a_pool(jobs, workers):
         for job in jobs:
             yield check_file(job)
             progress.advance()
