@@ -418,6 +418,15 @@ def test_missing_path_is_reported_and_the_rest_still_checked(tmp_path: Path) -> 
     assert finding_lines(result.stdout) == [("train.py", 5, 13, "NG001")]
 
 
+def test_a_tree_without_python_files_is_clean_but_says_so(tmp_path: Path) -> None:
+    write(tmp_path / "README.md", "# log everything\n")
+
+    result = nanguard("check", cwd=tmp_path)
+
+    assert result.returncode == 0
+    assert "no Python files" in result.stderr
+
+
 def test_ignore_and_select_options(tmp_path: Path) -> None:
     write(tmp_path / "train.py", TORCH_MODULE)
 

@@ -343,6 +343,8 @@ def check_command(args: argparse.Namespace) -> int:
     ]
     run = Run(files_checked=len(jobs), fix_mode=mode is Mode.FIX)
     run.problems.extend(FileProblem(given, reason) for given, reason in missing)
+    if not jobs and not missing:
+        print("nanguard: warning: no Python files to check (all excluded, or none there)", file=sys.stderr)
     progress = ProgressBar(len(jobs), sys.stderr, enabled=len(jobs) >= PROGRESS_MIN_FILES and sys.stderr.isatty())
     diffs: list[tuple[str, str]] = []
     try:
