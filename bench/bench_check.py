@@ -3,7 +3,7 @@
 Generates (once, deterministically) a corpus of real-looking ML modules into bench/.corpus/, then
 times whole processes, interleaved so that load on the machine hits every tool alike:
 
-- `nanguard check` with the default jobs, with jedi (the default) and without, and with one job;
+- `nanguard check` with the default jobs and with one, each with jedi (the default) and without;
 - a single Python process running `ast.parse` over the same files (the floor for any linter
   written in Python that parses everything);
 - `ruff check --select F821 --no-cache` (a fast Rust linter that parses everything).
@@ -108,12 +108,13 @@ def main() -> None:
     headline = Contender(f"nanguard check (jobs={jobs})", nanguard(), (0, 1))
     no_jedi = Contender(f"nanguard check --no-jedi (jobs={jobs})", nanguard("--no-jedi"), (0, 1))
     serial = Contender("nanguard check --jobs 1", nanguard("--jobs", "1"), (0, 1))
+    serial_no_jedi = Contender("nanguard check --jobs 1 --no-jedi", nanguard("--jobs", "1", "--no-jedi"), (0, 1))
     ast_parse = Contender("ast.parse, 1 process", [sys.executable, "-c", AST_PARSE_SCRIPT, str(CORPUS)])
     ruff_check = Contender(
         "ruff check --select F821", [ruff, "check", "--select", "F821", "--no-cache", "--no-respect-gitignore",
                                      str(CORPUS)], (0, 1)
     )
-    contenders = [headline, no_jedi, serial, ast_parse, ruff_check]
+    contenders = [headline, no_jedi, serial, serial_no_jedi, ast_parse, ruff_check]
     for _ in range(args.repeat):
         for contender in contenders:
             contender.run()
