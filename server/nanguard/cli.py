@@ -366,7 +366,7 @@ def check_command(args: argparse.Namespace) -> int:
         sys.stdout.write("".join(diff for _, diff in sorted(diffs)))
         fixes = f"{run.fixes_applied} finding{'s' if run.fixes_applied != 1 else ''}"
         print(f"Would fix {fixes} in {len(diffs)} of {run.files_checked} files.", file=sys.stderr)
-        status = EXIT_FINDINGS if diffs else EXIT_CLEAN
+        status = EXIT_FINDINGS if diffs and not args.exit_zero else EXIT_CLEAN
     else:
         sys.stdout.write(render(args.output_format, run, color=wants_color(args.color, sys.stdout)))
         if args.output_format != "text" and (run.findings or run.fixes_applied):
