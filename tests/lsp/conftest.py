@@ -142,6 +142,9 @@ async def session(
         yield client
         await asyncio.wait_for(client.shutdown_session(), TIMEOUT)
     finally:
+        server = client._server
+        if server is not None and server.returncode is None:  # the test failed midway
+            server.kill()
         await client.stop()
 
 
@@ -157,3 +160,42 @@ async def client(lsp_client: Client):
 def file_uri(tmp_path: Path):
     """URIs of files in a fresh folder (nothing is written: documents live in the editor)."""
     return lambda name="train.py": (tmp_path / name).as_uri()
+
+
+def _width(char: str, encoding: str) -> int:
+    if encoding == "utf-32":
+        return 1
+    if encoding == "utf-16":
+        return 2 if ord(char) > 0xFFFF else 1
+    return len(char.encode("utf-8"))
+
+
+def apply_text_edits(text: str, edits: list[types.TextEdit], encoding: str = "utf-16") -> str:
+    """What an editor does with `edits` (positions in `encoding` units of `text`)."""
+    lines = text.split("\n")
+    starts = [0]
+    for line in lines[:-1]:
+        starts.append(starts[-1] + len(line) + 1)
+
+    def offset(position: types.Position) -> int:
+        if position.line >= len(lines):
+            return len(text)
+        line, units, column = lines[position.line], 0, 0
+        while column < len(line) and units < position.character:
+            units += _width(line[column], encoding)
+            column += 1
+        return starts[position.line] + column
+
+    resolved = sorted(((offset(e.range.start), offset(e.range.end), e.new_text) for e in edits), reverse=True)
+    for start, end, new_text in resolved:
+        text = text[:start] + new_text + text[end:]
+    return text
+
+
+def edits_of(action: types.CodeAction, uri: str) -> list[types.TextEdit]:
+    """The text edits a code action makes to `uri`, whichever form its workspace edit takes."""
+    assert action.edit is not None, f"{action.title!r} carries no edit"
+    if action.edit.document_changes:
+        return [edit for change in action.edit.document_changes if change.text_document.uri == uri for edit in change.edits]
+    assert action.edit.changes is not None
+    return list(action.edit.changes[uri])

@@ -275,7 +275,8 @@ server = NanguardServer()
 
 @server.feature(types.INITIALIZE)
 def initialize(ls: NanguardServer, params: types.InitializeParams) -> None:
-    ls.encoding = str(ls.workspace.position_encoding or types.PositionEncodingKind.Utf16.value)
+    encoding = ls.workspace.position_encoding or types.PositionEncodingKind.Utf16
+    ls.encoding = str(getattr(encoding, "value", encoding))
     ls.configuration.initialization = section_of(params.initialization_options)
     ls.pull_diagnostics = params.capabilities.text_document is not None and (
         params.capabilities.text_document.diagnostic is not None
