@@ -71,6 +71,17 @@ class Client(LanguageClient):
             )
         )
 
+    def send_edits(self, uri: str, version: int, edits: list[types.TextEdit]) -> None:
+        """Send `edits` (all relative to the current text) as one didChange, last edit first so
+        that each change's positions still hold when it is applied."""
+        ordered = sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True)
+        self.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                content_changes=[types.TextDocumentContentChangePartial(range=e.range, text=e.new_text) for e in ordered],
+            )
+        )
+
 
 def make_range(start_line: int, start_character: int, end_line: int, end_character: int) -> types.Range:
     return types.Range(

@@ -12,6 +12,8 @@ from difflib import SequenceMatcher
 from nanguard.edits import line_offsets
 from nanguard.model import Position, Span, TextEdit
 
+CHARACTER_DIFF_LIMIT = 4_000
+
 
 def minimal_edits(old: str, new: str) -> list[TextEdit]:
     """Edits (code-point positions in `old`) that turn `old` into `new`, each trimmed to the
@@ -28,18 +30,27 @@ def minimal_edits(old: str, new: str) -> list[TextEdit]:
     offsets = line_offsets(old)
     base = sum(len(line) for line in old_lines[:head])
     old_starts = _running_starts(old_middle, base)
-    edits = []
+    edits: list[TextEdit] = []
     matcher = SequenceMatcher(None, old_middle, new_middle, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            continue
-        removed, added = "".join(old_middle[i1:i2]), "".join(new_middle[j1:j2])
+        if tag != "equal":
+            removed, added = "".join(old_middle[i1:i2]), "".join(new_middle[j1:j2])
+            for start, end, text in _character_changes(removed, added):
+                span = Span(_position(offsets, old_starts[i1] + start), _position(offsets, old_starts[i1] + end))
+                edits.append(TextEdit(span, text))
+    return edits
+
+
+def _character_changes(removed: str, added: str) -> list[tuple[int, int, str]]:
+    """(start, end, new text) changes within one changed block of lines: character by character
+    for blocks of a few lines (a clip becomes two insertions), trimmed to the differing middle
+    for big ones, where a character diff would cost more than it saves."""
+    if len(removed) + len(added) > CHARACTER_DIFF_LIMIT:
         prefix = _common_prefix_length(removed, added)
         suffix = _common_prefix_length(removed[prefix:][::-1], added[prefix:][::-1])
-        start = old_starts[i1] + prefix
-        end = old_starts[i1] + len(removed) - suffix
-        edits.append(TextEdit(Span(_position(offsets, start), _position(offsets, end)), added[prefix : len(added) - suffix]))
-    return edits
+        return [(prefix, len(removed) - suffix, added[prefix : len(added) - suffix])]
+    matcher = SequenceMatcher(None, removed, added, autojunk=False)
+    return [(i1, i2, added[j1:j2]) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"]
 
 
 def _common_prefix_length(a: str | list[str], b: str | list[str]) -> int:
