@@ -46,6 +46,7 @@ SEVERITIES = {
     "hint": types.DiagnosticSeverity.Hint,
 }
 
+JEDI_ENVIRONMENT = "jedi-environment"
 ANALYSIS_KEYS = {
     "epsilon": "epsilon",
     "select": "select",
@@ -53,7 +54,7 @@ ANALYSIS_KEYS = {
     "frameworks": "frameworks",
     "exclude": "exclude",
     "jedi.enable": "jedi",
-    "jedi.environmentPath": "jedi-environment",
+    "jedi.environmentPath": JEDI_ENVIRONMENT,
     **{key: key for key in SETTING_KEYS},
 }
 """Editor key (nested objects flattened with dots) -> `settings_from_mapping` key. The pyproject
@@ -110,6 +111,8 @@ def parse_editor_settings(flat: Mapping[str, Any]) -> EditorSettings:
                 settings_from_mapping({target: value})
             except SettingsError as error:
                 raise SettingsError(f"setting `{SECTION}.{key}`: {_without_key(error, target)}") from None
+            if target == JEDI_ENVIRONMENT and value:
+                value = _existing_path(key, value)
             analysis[target] = value
         elif key.split(".")[0] not in CLIENT_KEYS:
             unknown.append(f"{SECTION}.{key}")
@@ -121,6 +124,15 @@ def parse_editor_settings(flat: Mapping[str, Any]) -> EditorSettings:
         analysis=analysis,
         unknown=tuple(sorted(unknown)),
     )
+
+
+def _existing_path(key: str, value: str) -> str:
+    """An interpreter or virtual environment that exists, so a typo is reported rather than
+    silently resolving nothing."""
+    path = Path(value).expanduser()
+    if not path.exists():
+        raise SettingsError(f"setting `{SECTION}.{key}`: no Python environment at {value!r}")
+    return str(path)
 
 
 def _without_key(error: SettingsError, key: str) -> str:
