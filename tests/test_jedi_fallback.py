@@ -57,3 +57,29 @@ def test_jedi_only_adds_findings(package):
     text = "import torch\nfrom .ops import log\ntorch.log(p)\nlog(q)\n"
     assert check(package, "h.py", text) == ["torch.log", "torch.log"]
     assert check(package, "h.py", text, Settings(jedi=False)) == ["torch.log"]
+
+
+def test_package_installed_in_the_project_environment(tmp_path):
+    """jedi finds modules outside the project, in the interpreter set by `jedi.environmentPath`."""
+    import subprocess
+    import sys
+    import sysconfig
+
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    purelib = sysconfig.get_path("purelib", vars={"base": str(venv), "platbase": str(venv)})
+    library = Path(purelib) / "extlib"
+    library.mkdir(parents=True)
+    (library / "__init__.py").write_text("from .numerics import *\n")
+    (library / "numerics.py").write_text("from torch import log\n")
+    project = tmp_path / "project"
+    project.mkdir()
+    text = "from extlib import log\nlog(p)\n"
+    (project / "train.py").write_text(text)
+    with_env = Settings(jedi_environment=str(venv / "bin" / "python"))
+    assert [f.function for f in analyze(text, with_env, path=project / "train.py")] == ["torch.log"]
+    assert analyze(text, Settings(), path=project / "train.py") == []
+
+
+def test_logging_libraries_are_never_resolved(package):
+    assert check(package, "i.py", "import wandb\nimport mlflow\nwandb.log({'a': 1})\nmlflow.log(1)\n") == []

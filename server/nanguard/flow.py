@@ -143,8 +143,8 @@ class Unresolved:
     call: Node
     name: Node
     env: Env
-    modules: tuple[str, ...]
-    """The modules the name may come from (its import, or the star imports in scope)."""
+    sources: tuple[tuple[str, str], ...]
+    """(module, name) pairs the callee may come from: its import, or the star imports in scope."""
 
 
 def _number(text: str) -> float | None:
@@ -397,7 +397,7 @@ class ModuleAnalysis:
                 alias = name.child_by_field_name("alias").text.decode()
             else:
                 imported = alias = name.text.decode()
-            env.values[alias] = Value(ref=canonical(f"{module}.{imported}"))
+            env.values[alias] = Value(ref=canonical(module + imported if module.endswith(".") else f"{module}.{imported}"))
 
     def _define_function(self, node: Node, env: Env, pending: list) -> Env:
         body = node.child_by_field_name("body")
@@ -799,10 +799,14 @@ class ModuleAnalysis:
         log = fw.LOG_FUNCTIONS.get(function)
         if log is not None:
             self.record(call, function, log, env)
-        elif root_module(function) not in FRAMEWORK_ROOTS and function.rsplit(".", 1)[-1] in fw.LOG_NAMES:
-            modules = env.star_modules() if function.startswith("builtins.") else (function.rsplit(".", 1)[0],)
-            if modules:
-                self.unresolved[call.id] = Unresolved(call, name, env, modules)
+        elif function.rsplit(".", 1)[-1] in fw.LOG_NAMES:
+            module, _, last = function.rpartition(".")
+            modules = env.star_modules() if module == "builtins" else (module,)
+            sources = tuple(
+                (m, last) for m in modules if root_module(m) not in FRAMEWORK_ROOTS and root_module(m) not in fw.LOGGING_MODULES
+            )
+            if sources:
+                self.unresolved[call.id] = Unresolved(call, name, env, sources)
 
     @staticmethod
     def _tensor_receiver(call: Node, obj: Node, receiver: Value) -> bool:

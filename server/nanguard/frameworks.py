@@ -302,8 +302,14 @@ POSITIVE_CONSTANTS = frozenset(
     {"math.e", "math.pi", "math.tau", "numpy.e", "numpy.pi", "sys.float_info.epsilon", "sys.float_info.min"}
 )
 
-NOT_TENSOR_MODULES = frozenset({"math", "logging", "builtins"})
-"""Roots whose functions never return tensors (so ``.log()`` on their results is no tensor log)."""
+LOGGING_MODULES = frozenset(
+    {
+        "logging", "loguru", "structlog", "absl", "wandb", "mlflow", "neptune", "comet_ml", "clearml",
+        "aim", "dvclive", "tensorboardX", "swanlab", "lightning", "pytorch_lightning", "accelerate",
+        "ray", "optuna", "sacred", "math", "cmath", "sympy", "builtins",
+    }
+)
+"""Modules whose ``log`` is not a tensor log (logging APIs, scalar math): never worth asking jedi."""
 
 
 # --------------------------------------------------------------------------------------------

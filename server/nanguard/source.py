@@ -33,8 +33,15 @@ class Source:
     def __init__(self, text: str, tree: tree_sitter.Tree | None = None, parser: tree_sitter.Parser | None = None):
         self.text = text
         self.data = encode(text)
-        self.tree = tree if tree is not None else (parser or new_parser()).parse(self.data)
         self.ascii = text.isascii()
+        self._parser = parser
+        if tree is not None:
+            self.tree = tree
+
+    @cached_property
+    def tree(self) -> tree_sitter.Tree:
+        """Parsed on first use, so text that turns out to need no analysis is never parsed."""
+        return (self._parser or new_parser()).parse(self.data)
 
     @cached_property
     def _line_starts(self) -> list[int]:
