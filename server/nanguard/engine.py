@@ -12,69 +12,17 @@ from pathlib import Path
 
 from tree_sitter import Parser, Tree
 
-from nanguard import frameworks as fw
 from nanguard.edits import apply_edits
 from nanguard.fixes import clip_fix, epsilon_fix, format_epsilon, noqa_fix, stable_fix, suppressed
 from nanguard.flow import Candidate, Judgement, ModuleAnalysis
 from nanguard.model import Finding, Fix, Related
+from nanguard.prefilter import MAYBE_LOG, call_sites
 from nanguard.settings import Settings
 from nanguard.source import Source
 from nanguard.values import CAUSE_DESCRIPTIONS
 
 CODE = "NG001"
 MAX_FIX_PASSES = 8
-
-_LOG_SUFFIXES = "|".join(sorted((re.escape(n[3:]) for n in fw.LOG_NAMES if n.startswith("log")), key=len, reverse=True))
-assert all(name.startswith("log") for name in fw.LOG_NAMES)
-_MAYBE_LOG = re.compile(rf"log(?:{_LOG_SUFFIXES})(?!\w)")
-"""Cheap first look: it starts with a literal, so the regex engine skips ahead fast."""
-_LOG_USE = re.compile(
-    rf"""log(?:{_LOG_SUFFIXES})(?:
-        (?P<call>[ \t]*\()                                  # log(  .log(
-      | [ \t]+as[ \t]+(?P<alias>\w+)                         # import log as L
-      | (?P<bound>[ \t]*(?:\#[^\n]*)?(?=\r?\n|$))             # L = torch.log
-    )""".encode(),
-    re.VERBOSE,
-)
-_ASSIGNED = re.compile(rb"(\w+)[ \t]*=(?!=)")
-_WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
-_NEVER_TENSORS = (b"self.", b"cls.")
-"""Receivers whose ``.log(...)`` is never a tensor log (Lightning's ``self.log``)."""
-
-
-def _called_on_self(data: bytes, start: int) -> bool:
-    """``self.log(...)``/``cls.log(...)``: never a tensor log, so never worth a parse."""
-    for receiver in _NEVER_TENSORS:
-        begin = start - len(receiver)
-        if begin >= 0 and data[begin:start] == receiver:
-            return begin == 0 or (data[begin - 1] not in _WORD_BYTES and data[begin - 1] != ord("."))
-    return False
-
-
-def _call_sites(data: bytes) -> list[tuple[int, int]]:
-    """Byte ranges of names called like a log: ``log(``, ``x.log(``, and calls of aliases such as
-    ``L = torch.log`` or ``from torch import log as L``."""
-    sites: list[tuple[int, int]] = []
-    aliases: set[bytes] = set()
-    for match in _LOG_USE.finditer(data):
-        start = match.start()
-        if start and data[start - 1] in _WORD_BYTES:
-            continue  # "catalog(", "dialog("
-        if match.group("call") is not None:
-            if _called_on_self(data, start):
-                continue
-            sites.append((start, match.start("call")))
-        elif match.group("alias") is not None:
-            aliases.add(match.group("alias"))
-        else:
-            line_start = data.rfind(b"\n", 0, start) + 1
-            aliases.update(_ASSIGNED.findall(data, line_start, start))
-    if aliases:
-        names = b"|".join(re.escape(alias) for alias in sorted(aliases, key=len, reverse=True))
-        pattern = re.compile(rb"(?<![\w.])(?:" + names + rb")(?=[ \t]*\()")
-        sites.extend(match.span() for match in pattern.finditer(data))
-    return sites
-
 
 def find_candidates(source: Source, sites: list[tuple[int, int]]) -> list[Candidate]:
     """The call nodes at the call `sites`, skipping sites inside strings and comments."""
@@ -106,10 +54,10 @@ def analyze(
     `tree` may be a tree-sitter parse of ``source.encode(text)`` kept up to date by the caller
     (the language server reparses incrementally); `path` lets jedi resolve the user's modules.
     """
-    if not settings.enabled(CODE) or not _MAYBE_LOG.search(text):
+    if not settings.enabled(CODE) or not MAYBE_LOG.search(text):
         return []
     source = Source(text, tree, parser)
-    sites = _call_sites(source.data)
+    sites = call_sites(source.data)
     if not sites:
         return []  # mentions a log but calls none: no parse needed
     candidates = find_candidates(source, sites)

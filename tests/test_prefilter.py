@@ -1,0 +1,45 @@
+"""The byte-level screen before parsing: it skips what cannot be a tensor log, nothing more."""
+
+import pytest
+
+from engine_helpers import flagged
+from nanguard.prefilter import call_sites
+
+LOGGING_ONLY = b"""
+import logging
+import wandb
+import pytorch_lightning as pl
+
+logger = logging.getLogger(__name__)
+run = wandb.init(project="x")
+
+class Module(pl.LightningModule):
+    def training_step(self, batch, batch_idx):
+        self.log("loss", batch)
+        wandb.log({"loss": 1.0})
+        run.log({"acc": 2.0})
+        logger.log(logging.INFO, "step")
+        return catalog(batch) + dialog(batch)
+"""
+
+
+def test_files_that_only_call_logging_apis_need_no_parse():
+    assert call_sites(LOGGING_ONLY) == []
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import torch\nrun = torch.softmax(x, 1)\ny = run.log(1)\n",
+        "import torch\nimport wandb\nwandb = torch\ny = wandb.log(p)\n",
+        "import torch\nfor run in torch.split(p, 2):\n    y = run.log(1)\n",
+        "import wandb\ndef f(run):\n    return run.log()\n",
+    ],
+)
+def test_rebound_logging_names_are_still_checked(code):
+    assert len(flagged(code)) == 1
+
+
+def test_sites_in_strings_and_comments_are_not_calls():
+    code = "import numpy as np\ns = 'np.log(p)'\n# np.log(q)\nt = np.log(r)\n"
+    assert flagged(code) == [(4, "numpy.log")]
