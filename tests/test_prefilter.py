@@ -43,3 +43,29 @@ def test_rebound_logging_names_are_still_checked(code):
 def test_sites_in_strings_and_comments_are_not_calls():
     code = "import numpy as np\ns = 'np.log(p)'\n# np.log(q)\nt = np.log(r)\n"
     assert flagged(code) == [(4, "numpy.log")]
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        b"import wandb\na, run = wandb.init(), 2\ny = run.log(1)\n",
+        b"import wandb\nrun = wandb.init()\nif (run := other()) is not None:\n    y = run.log(1)\n",
+        b"import wandb\nrun = wandb.init()\nwith other() as run:\n    y = run.log(1)\n",
+        b"import wandb\nrun = wandb.init()\nfor run in runs:\n    y = run.log(1)\n",
+    ],
+)
+def test_names_bound_to_anything_else_are_kept(code):
+    assert call_sites(code) != []
+
+
+def test_walrus_binding_is_followed():
+    assert len(flagged("import torch\nif (run := torch.softmax(x, 1)) is not None:\n    y = run.log(1)\n")) == 1
+
+
+def test_parameters_are_never_taken_for_tensors():
+    assert call_sites(b"import torch\ndef report(metrics, run=None):\n    run.log(metrics, step=1)\n") == []
+
+
+def test_bracketed_targets_count_as_bindings():
+    assert call_sites(b"import wandb\nrun = wandb.init()\n(run, b) = pair\ny = run.log(1)\n") != []
+

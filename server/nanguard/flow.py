@@ -280,6 +280,7 @@ class ModuleAnalysis:
             self._judge_region(node.start_byte, node.end_byte, env, node)
             for child in node.named_children:
                 self._effect(child, env)
+            self._walrus(node, env)
             return env
         if kind in ("import_statement", "import_from_statement", "future_import_statement"):
             self._import(node, env)
@@ -317,6 +318,12 @@ class ModuleAnalysis:
             return self._block(node.children, env, pending, depth + 1)
         self._judge_region(node.start_byte, node.end_byte, env, node)
         return env
+
+    def _walrus(self, node: Node | None, env: Env) -> None:
+        """Bind the targets of ``name := value`` anywhere in `node`."""
+        if node is not None and b":=" in self.source.data[node.start_byte : node.end_byte]:
+            for named in _descendants_of_type(node, "named_expression", stop=None):
+                self.evaluate(named, env)
 
     def _effect(self, node: Node, env: Env) -> None:
         """Apply what an expression statement binds."""
@@ -451,6 +458,7 @@ class ModuleAnalysis:
         self._judge_region(node.start_byte, consequence.start_byte if consequence else node.end_byte, env, node)
         outcomes: list[Env | None] = []
         remaining = env
+        self._walrus(condition, env)
         if consequence is not None and condition is not None:
             outcomes.append(self._block(consequence.children, self.refine(condition, True, remaining), pending, depth + 1))
             remaining = self.refine(condition, False, remaining)

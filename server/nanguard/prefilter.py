@@ -8,6 +8,7 @@ everything here is a regular expression over the raw bytes, which costs microsec
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from nanguard import frameworks as fw
 
@@ -29,16 +30,24 @@ _ASSIGNED = re.compile(rb"(\w+)[ \t]*=(?!=)")
 _WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 _RECEIVER = re.compile(rb"(?<![\w.])(\w+)\.$")
 _IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+)?import[ \t]+(\([^)]*\)|[^\n#;]+)", re.MULTILINE)
-_ASSIGNMENT = re.compile(rb"^[ \t]*(\w+)[ \t]*(?::[^=\n]*)?=(?!=)[ \t]*(\w*)", re.MULTILINE)
-_OTHER_BINDING = re.compile(rb"\b(?:for|as)[ \t]+(\w+)")
+_KEYWORD_LINE = rb"(?!(?:def|class|async|if|elif|while|return|assert|lambda|print|del|yield|raise)\b)"
+_ASSIGNMENT = re.compile(
+    rb"^[ \t]*" + _KEYWORD_LINE + rb"(\*?\w+(?:[ \t]*,[ \t]*\*?\w+)*)[ \t]*,?[ \t]*(?::[^=\n]*)?=(?!=)[ \t]*(\w*)",
+    re.MULTILINE,
+)
+_BRACKETED_ASSIGNMENT = re.compile(rb"^[ \t]*([(\[][^=\n]*)=(?!=)", re.MULTILINE)
+_OTHER_BINDING = re.compile(rb"\b(?:for|as|global|nonlocal)[ \t]+(\w+)|(\w+)[ \t]*:=")
+_NAME = re.compile(rb"\w+")
 _NEVER_TENSORS = frozenset({b"self", b"cls"})
 """Receivers whose ``.log(...)`` nanguard never takes for a tensor log (Lightning's ``self.log``)."""
 _LOGGING_ROOTS = frozenset(module.encode() for module in fw.LOGGING_MODULES)
 
 
-def _logging_names(data: bytes) -> frozenset[bytes]:
-    """Names bound only to logging modules or to what their calls return: ``import wandb``,
-    ``logger = logging.getLogger()``, ``run = wandb.init()``."""
+def _non_tensor_names(data: bytes) -> Callable[[bytes], bool]:
+    """Names that can hold neither a tensor nor a module: bound only to logging modules or to
+    what their calls return (``import wandb``, ``logger = logging.getLogger()``,
+    ``run = wandb.init()``), or bound nowhere in the file (parameters, whose values nanguard
+    never takes for tensors)."""
     roots: dict[bytes, set[bytes]] = {}
     for match in _IMPORT.finditer(data):
         module = match.group(1)
@@ -47,18 +56,23 @@ def _logging_names(data: bytes) -> frozenset[bytes]:
             if not words:
                 continue
             name = words[-1] if len(words) == 3 and words[1] == b"as" else words[0]
-            root = (module or words[0]).lstrip(b".").split(b".")[0] if not (module or b"").startswith(b".") else b"."
+            origin = module or words[0]
+            root = b"." if origin.startswith(b".") else origin.split(b".")[0]
             roots.setdefault(name.split(b".")[0], set()).add(root)
     for match in _ASSIGNMENT.finditer(data):
-        roots.setdefault(match.group(1), set()).add(match.group(2))
+        targets = _NAME.findall(match.group(1))
+        root = match.group(2) if len(targets) == 1 else b""
+        for target in targets:
+            roots.setdefault(target, set()).add(root)
+    for match in _BRACKETED_ASSIGNMENT.finditer(data):
+        for target in _NAME.findall(match.group(1)):
+            roots.setdefault(target, set()).add(b"")
     for match in _OTHER_BINDING.finditer(data):
-        roots.setdefault(match.group(1), set()).add(b"")
+        roots.setdefault(match.group(1) or match.group(2), set()).add(b"")
     logging_names: set[bytes] = set()
     for _ in range(3):  # logger = logging.getLogger(); child = logger.getChild()
-        logging_names |= {
-            name for name, sources in roots.items() if sources <= (_LOGGING_ROOTS | logging_names) and sources
-        }
-    return frozenset(logging_names)
+        logging_names |= {name for name, sources in roots.items() if sources <= (_LOGGING_ROOTS | logging_names)}
+    return lambda name: name not in roots or name in logging_names
 
 
 def call_sites(data: bytes) -> list[tuple[int, int]]:
@@ -66,7 +80,7 @@ def call_sites(data: bytes) -> list[tuple[int, int]]:
     ``L = torch.log`` or ``from torch import log as L``; minus calls that cannot be tensor logs."""
     sites: list[tuple[int, int]] = []
     aliases: set[bytes] = set()
-    logging_names: frozenset[bytes] | None = None
+    never_tensor: Callable[[bytes], bool] | None = None
     for match in _LOG_USE.finditer(data):
         start = match.start()
         if start and data[start - 1] in _WORD:
@@ -78,9 +92,9 @@ def call_sites(data: bytes) -> list[tuple[int, int]]:
                 if name in _NEVER_TENSORS:
                     continue
                 if match.group("empty") is None:
-                    if logging_names is None:
-                        logging_names = _logging_names(data)
-                    if name in logging_names:
+                    if never_tensor is None:
+                        never_tensor = _non_tensor_names(data)
+                    if never_tensor(name):
                         continue
             sites.append((start, match.start("call")))
         elif match.group("alias") is not None:
