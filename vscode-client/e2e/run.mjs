@@ -1,0 +1,311 @@
+// End-to-end test of the extension in a real VS Code (code-server 4.100.3, Code 1.100.3) driven
+// by playwright-core with Debian's chromium, everything on 127.0.0.1.
+//
+// It installs the built .vsix offline, runs the server on a bare Python (a venv without any
+// package, so the bundled server and libraries are what runs), opens a copy of an example,
+// waits for NG001 in the Problems panel, applies "Clip argument with epsilon" from the lightbulb
+// (Ctrl+.), checks the file VS Code saved, then edits the file and checks the diagnostics follow,
+// and fixes everything with "nanguard: Fix all in file".
+//
+// Usage: node e2e/run.mjs [--vsix FILE] [--update-images]
+// Screenshots and logs go to .e2e/; --update-images also refreshes images/quick-fix.png, the
+// README's screenshot.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { copyFile, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+import { chromium } from 'playwright-core';
+
+import { codeServerEntry, installExtension, prepare, start } from './codeServer.mjs';
+import { CHROMIUM, codeServerDir } from './paths.mjs';
+
+const CLIENT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const REPOSITORY = resolve(CLIENT, '..');
+const EXAMPLE = 'tf_mnist_softmax.py';
+const OUT = join(CLIENT, '.e2e');
+const SCREENSHOTS = join(OUT, 'screenshots');
+const LOGS = join(OUT, 'logs');
+/** Every wait is bounded; the whole run is too. */
+const STEP_TIMEOUT_MS = 60_000;
+const RUN_TIMEOUT_MS = 8 * 60_000;
+
+const { values: options } = parseArgs({
+  options: { vsix: { type: 'string' }, 'update-images': { type: 'boolean', default: false } },
+});
+const version = JSON.parse(readFileSync(join(CLIENT, 'package.json'), 'utf8')).version;
+const vsix = resolve(options.vsix ?? join(CLIENT, `nanguard-${version}.vsix`));
+
+function log(message) {
+  console.log(`[e2e ${((performance.now() - started) / 1000).toFixed(1)}s] ${message}`);
+}
+const started = performance.now();
+/** Run when the whole run times out, so no code-server or browser outlives it. */
+const cleanups = [];
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+function preflight() {
+  const missing = [];
+  if (!codeServerEntry()) missing.push(`code-server (expected in ${codeServerDir()}; run .ci/setup-vscode)`);
+  if (!existsSync(CHROMIUM)) missing.push(`chromium (${CHROMIUM}; apt-get install chromium)`);
+  if (!existsSync(vsix)) missing.push(`${vsix} (run npm run package)`);
+  if (missing.length) {
+    console.error(`e2e: missing ${missing.join(', ')}`);
+    process.exit(2);
+  }
+}
+
+/** A venv with no packages at all: the extension must bring everything the server needs. */
+function barePython(root) {
+  const venv = join(root, 'bare-python');
+  execFileSync('python3', ['-m', 'venv', '--without-pip', venv]);
+  const bin = join(venv, 'bin');
+  execFileSync(join(bin, 'python3'), ['-c', 'import importlib.util, sys; sys.exit(importlib.util.find_spec("pygls") is not None)']);
+  return bin;
+}
+
+async function main() {
+  preflight();
+  await rm(SCREENSHOTS, { recursive: true, force: true });
+  await mkdir(SCREENSHOTS, { recursive: true });
+  const root = await mkdtemp(join(tmpdir(), 'nanguard-e2e-'));
+  const workspace = join(root, 'workspace');
+  // VS Code saves files a quick fix changes: work on a copy.
+  await mkdir(workspace);
+  await copyFile(join(REPOSITORY, 'examples', EXAMPLE), join(workspace, EXAMPLE));
+  const file = join(workspace, EXAMPLE);
+  const original = await readFile(file, 'utf8');
+
+  const bin = barePython(root);
+  const setup = await prepare(root);
+  // VS Code's server takes PATH from a login shell, which puts pyenv or /usr/bin first again, so
+  // the bare interpreter is chosen the way users choose one: with `nanguard.interpreter`.
+  const settings = JSON.parse(await readFile(join(CLIENT, 'e2e', 'settings.json'), 'utf8'));
+  settings['nanguard.interpreter'] = join(bin, 'python3');
+  await writeFile(join(setup.dirs.userData, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+  log(`installing ${vsix}`);
+  log(await installExtension(setup, vsix));
+
+  const server = await start(setup, workspace);
+  cleanups.push(server.stop);
+  log(`code-server at ${server.url}`);
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  cleanups.push(() => browser.close());
+  const blocked = [];
+  try {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, serviceWorkers: 'block' });
+    await context.route('**/*', (route) => {
+      const url = new URL(route.request().url());
+      if (url.hostname === '127.0.0.1' || url.protocol === 'data:' || url.protocol === 'blob:') return route.continue();
+      blocked.push(url.href);
+      return route.abort('blockedbyclient');
+    });
+    const page = await context.newPage();
+    page.setDefaultTimeout(STEP_TIMEOUT_MS);
+    try {
+      await scenario(page, { server, file, original, setup, bin });
+    } catch (error) {
+      await page.screenshot({ path: join(SCREENSHOTS, 'failure.png') }).catch(() => undefined);
+      throw error;
+    }
+  } finally {
+    await browser.close();
+    await server.stop();
+    // VS Code's logs (the "nanguard" output channel among them) and code-server's, for a post-mortem.
+    await rm(LOGS, { recursive: true, force: true });
+    await cp(join(setup.dirs.userData, 'logs'), LOGS, { recursive: true }).catch(() => undefined);
+    await copyFile(setup.dirs.log, join(LOGS, 'code-server.log')).catch(() => undefined);
+    if (blocked.length) log(`blocked ${blocked.length} requests not to 127.0.0.1, e.g. ${blocked.slice(0, 3).join(', ')}`);
+  }
+  await rm(root, { recursive: true, force: true });
+  log('passed');
+}
+
+/** Polls `probe` until it returns something truthy; fails with `what` after `timeoutMs`. */
+async function waitFor(what, probe, timeoutMs = STEP_TIMEOUT_MS) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    last = await probe();
+    if (last) return last;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** NG001 entries in the Problems panel as {line, column, text}, in the order shown. */
+async function problemsInPanel(page) {
+  const rows = await page.locator('.markers-panel .monaco-list-row').allInnerTexts();
+  return rows
+    .filter((text) => text.includes('NG001'))
+    .map((text) => {
+      const [, line, column] = /\[Ln (\d+), Col (\d+)\]/.exec(text) ?? [];
+      return { line: Number(line), column: Number(column), text: text.replace(/\s+/g, ' ') };
+    });
+}
+
+/** What the command line finds with the extension's own bundled server and the bare Python. */
+function findingsFromCommandLine(setup, bin, file) {
+  const bundled = join(setup.dirs.extensions, `nanguard.nanguard-${version}`, 'bundled');
+  const manifest = JSON.parse(readFileSync(join(bundled, 'manifest.json'), 'utf8'));
+  check(manifest.platforms['linux-x86_64'] || process.arch !== 'x64', 'the .vsix has no linux-x86_64 libraries');
+  const output = execFileSync(join(bin, 'python3'), ['-m', 'nanguard', 'check', '--output-format', 'json', '--exit-zero', file], {
+    env: { ...process.env, PYTHONPATH: `${join(bundled, 'libs')}:${join(bundled, 'native', 'linux-x86_64')}` },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return JSON.parse(output);
+}
+
+/** Applies the command line's 1-based, code-point edits to `text`, last first. */
+function applyEdits(text, edits) {
+  const lines = text.split('\n').map((line) => [...line]);
+  const sorted = [...edits].sort((a, b) => b.line - a.line || b.column - a.column);
+  for (const edit of sorted) {
+    check(edit.line === edit.end_line, 'the expected fix spans lines');
+    const chars = lines[edit.line - 1];
+    chars.splice(edit.column - 1, edit.end_column - edit.column, ...edit.new_text);
+  }
+  return lines.map((chars) => chars.join('')).join('\n');
+}
+
+async function runCommand(page, title) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+}
+
+async function goTo(page, line, column) {
+  await page.keyboard.press('Control+G');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(`:${line}:${column}`);
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+}
+
+async function scenario(page, { server, file, original, setup, bin }) {
+  const expected = findingsFromCommandLine(setup, bin, file);
+  check(expected.length === 1, `expected one finding in ${EXAMPLE} from the command line, got ${expected.length}`);
+  const [finding] = expected;
+  check(finding.fix?.title === 'Clip argument with epsilon', `unexpected default fix ${JSON.stringify(finding.fix)}`);
+
+  await page.goto(`${server.url}/?folder=${encodeURIComponent(dirname(file))}`);
+  await page.locator('.monaco-workbench').waitFor();
+  log('workbench loaded');
+  await page.locator('.explorer-folders-view .monaco-list-row', { hasText: EXAMPLE }).click();
+  const editor = page.locator('.monaco-editor .view-lines', { hasText: 'cross_entropy' });
+  await editor.waitFor();
+  await editor.click();
+  await page.keyboard.press('Control+Shift+M');
+  await page.locator('.markers-panel').waitFor();
+  log(`${EXAMPLE} open; waiting for the server's diagnostics`);
+
+  // 1. The finding appears where the command line puts it.
+  const shown = await waitFor('NG001 in the Problems panel', async () => {
+    const problems = await problemsInPanel(page);
+    return problems.length > 0 && problems;
+  });
+  check(shown.length === 1, `expected 1 NG001 problem, the panel shows ${JSON.stringify(shown)}`);
+  check(shown[0].line === finding.line && shown[0].column === finding.column, `problem at ${JSON.stringify(shown[0])}, the command line says ${finding.line}:${finding.column}`);
+  check(shown[0].text.includes('is a softmax output'), `unexpected message: ${shown[0].text}`);
+  await page.locator('.monaco-editor .squiggly-warning').first().waitFor();
+  log(`NG001 shown at ${shown[0].line}:${shown[0].column}`);
+  await page.screenshot({ path: join(SCREENSHOTS, '01-diagnostic.png') });
+
+  // The language status item (the {} beside "Python") says the server is ready.
+  await page.locator('[id="status.languageStatus"]').click();
+  const status = await page.locator('.monaco-hover', { hasText: 'nanguard: ready' }).innerText();
+  check(status.includes(join(bin, 'python3')), `the server does not run on the bare Python: ${status}`);
+  log(`language status: ${status.replace(/\s+/g, ' ')}`);
+  await page.screenshot({ path: join(SCREENSHOTS, '01-language-status.png') });
+  await page.keyboard.press('Escape');
+  await editor.click();
+
+  // 2. The lightbulb's preferred fix, applied from Ctrl+., then saved.
+  await goTo(page, finding.line, finding.column);
+  await page.keyboard.press('Control+.');
+  const menu = page.locator('.action-widget');
+  const clip = menu.locator('.monaco-list-row', { hasText: 'Clip argument with epsilon' });
+  await clip.waitFor();
+  const titles = (await menu.locator('.monaco-list-row').allInnerTexts()).map((text) => text.trim()).filter(Boolean);
+  log(`quick fixes offered: ${titles.join(' | ')}`);
+  for (const title of ['Add epsilon', 'Disable NG001 for this line']) {
+    check(titles.some((text) => text.includes(title)), `"${title}" is not offered`);
+  }
+  await page.screenshot({ path: join(SCREENSHOTS, '02-quick-fix.png') });
+  if (options['update-images']) {
+    await page.screenshot({ path: join(CLIENT, 'images', 'quick-fix.png'), clip: { x: 348, y: 35, width: 932, height: 580 } });
+  }
+  // The preferred fix comes first and has the focus: Enter applies it, as a user would.
+  const focused = await menu.locator('.monaco-list-row.focused').innerText();
+  check(focused.includes('Clip argument with epsilon'), `the focused quick fix is "${focused}", not the preferred clip`);
+  await page.keyboard.press('Enter');
+  await page.locator('.monaco-editor .view-lines', { hasText: 'tf.clip_by_value(y_conv, 1e-10, 1.0)' }).waitFor();
+  await page.keyboard.press('Control+S');
+  const fixed = await waitFor('the fixed file to be saved', async () => {
+    const text = await readFile(file, 'utf8');
+    return text !== original && text;
+  });
+  const wanted = applyEdits(original, finding.fix.edits);
+  check(fixed === wanted, `the saved file is not the command line's fix:\n--- saved\n${fixed}\n--- expected\n${wanted}`);
+  check(fixed.includes('tf.log(tf.clip_by_value(y_conv, 1e-10, 1.0))'), 'the clip is not in the saved file');
+  await waitFor('the problem to go away', async () => (await problemsInPanel(page)).length === 0);
+  log('quick fix applied and saved; no problems left');
+  await page.screenshot({ path: join(SCREENSHOTS, '03-fixed.png') });
+
+  // 3. Diagnostics follow edits: a new finding appears, and moves when lines are added above it.
+  await page.keyboard.press('Control+End');
+  await page.keyboard.insertText('log_likelihood = tf.reduce_mean(tf.log(y_conv))\n');
+  const added = await waitFor('a problem for the new line', async () => {
+    const problems = await problemsInPanel(page);
+    return problems.length === 1 && problems[0];
+  });
+  const lastLine = original.split('\n').length;
+  check(added.line === lastLine && added.column === 'log_likelihood = tf.reduce_mean('.length + 1, `new problem at ${JSON.stringify(added)}`);
+  await page.keyboard.press('Control+Home');
+  await page.keyboard.insertText('\n\n');
+  await waitFor('the problem to move two lines down', async () => {
+    const problems = await problemsInPanel(page);
+    return problems.length === 1 && problems[0].line === added.line + 2;
+  });
+  log(`a new problem appeared at line ${added.line} and followed the edit to line ${added.line + 2}`);
+
+  // 4. "nanguard: Fix all in file", then save.
+  await runCommand(page, 'nanguard: Fix all in file');
+  await waitFor('Fix all to clear the problems', async () => (await problemsInPanel(page)).length === 0);
+  await page.keyboard.press('Control+S');
+  const final = await waitFor('the fixed file to be saved', async () => {
+    const text = await readFile(file, 'utf8');
+    return text.startsWith('\n\n') && text.includes('log_likelihood') && text;
+  });
+  check(final === `\n\n${fixed}log_likelihood = tf.reduce_mean(tf.log(tf.clip_by_value(y_conv, 1e-10, 1.0)))\n`, `unexpected file after Fix all:\n${final}`);
+  log('Fix all in file fixed the new finding');
+  await page.screenshot({ path: join(SCREENSHOTS, '04-fix-all.png') });
+}
+
+const timer = setTimeout(() => {
+  console.error(`e2e: FAILED: gave up after ${RUN_TIMEOUT_MS / 60_000} minutes`);
+  void Promise.allSettled(cleanups.map((cleanup) => cleanup())).then(() => process.exit(1));
+}, RUN_TIMEOUT_MS);
+timer.unref();
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(`e2e: FAILED: ${error.stack ?? error}`);
+    process.exit(1);
+  },
+);
