@@ -29,14 +29,15 @@ _LOG_USE = re.compile(
 _ASSIGNED = re.compile(rb"(\w+)[ \t]*=(?!=)")
 _WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 _RECEIVER = re.compile(rb"(?<![\w.])(\w+)\.$")
-_IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+)?import[ \t]+(\([^)]*\)|[^\n#;]+)", re.MULTILINE)
+_IMPORT = re.compile(rb"\n[ \t]*(?:from[ \t]+([\w.]+)[ \t]+)?import[ \t]+(\([^)]*\)|[^\n#;]+)", re.MULTILINE)
 _KEYWORD_LINE = rb"(?!(?:def|class|async|if|elif|while|return|assert|lambda|print|del|yield|raise)\b)"
 _ASSIGNMENT = re.compile(
-    rb"^[ \t]*" + _KEYWORD_LINE + rb"(\*?\w+(?:[ \t]*,[ \t]*\*?\w+)*)[ \t]*,?[ \t]*(?::[^=\n]*)?=(?!=)[ \t]*(\w*)",
-    re.MULTILINE,
+    rb"\n[ \t]*" + _KEYWORD_LINE + rb"(\*?\w+(?:[ \t]*,[ \t]*\*?\w+)*)[ \t]*,?[ \t]*(?::[^=\n]*)?=(?!=)[ \t]*(\w*)"
 )
-_BRACKETED_ASSIGNMENT = re.compile(rb"^[ \t]*([(\[][^=\n]*)=(?!=)", re.MULTILINE)
-_OTHER_BINDING = re.compile(rb"\b(?:for|as|global|nonlocal)[ \t]+(\w+)|(\w+)[ \t]*:=")
+_BRACKETED_ASSIGNMENT = re.compile(rb"\n[ \t]*([(\[][^=\n]*)=(?!=)")
+_OTHER_BINDING = re.compile(rb"(?:for|as|global|nonlocal)[ \t]+(\w+)")
+_WALRUS = re.compile(rb":=")
+_WORD_BEFORE = re.compile(rb"(\w+)[ \t]*$")
 _NAME = re.compile(rb"\w+")
 _NEVER_TENSORS = frozenset({b"self", b"cls"})
 """Receivers whose ``.log(...)`` nanguard never takes for a tensor log (Lightning's ``self.log``)."""
@@ -49,6 +50,7 @@ def _non_tensor_names(data: bytes) -> Callable[[bytes], bool]:
     ``run = wandb.init()``), or bound nowhere in the file (parameters, whose values nanguard
     never takes for tensors)."""
     roots: dict[bytes, set[bytes]] = {}
+    data = b"\n" + data  # every line, the first included, starts after a newline
     for match in _IMPORT.finditer(data):
         module = match.group(1)
         for part in match.group(2).strip(b"()").split(b","):
@@ -68,7 +70,11 @@ def _non_tensor_names(data: bytes) -> Callable[[bytes], bool]:
         for target in _NAME.findall(match.group(1)):
             roots.setdefault(target, set()).add(b"")
     for match in _OTHER_BINDING.finditer(data):
-        roots.setdefault(match.group(1) or match.group(2), set()).add(b"")
+        roots.setdefault(match.group(1), set()).add(b"")
+    for match in _WALRUS.finditer(data):
+        target = _WORD_BEFORE.search(data, max(match.start() - 64, 0), match.start())
+        if target is not None:
+            roots.setdefault(target.group(1), set()).add(b"")
     logging_names: set[bytes] = set()
     for _ in range(3):  # logger = logging.getLogger(); child = logger.getChild()
         logging_names |= {name for name, sources in roots.items() if sources <= (_LOGGING_ROOTS | logging_names)}
