@@ -233,7 +233,7 @@ class ModuleAnalysis:
             self._function(definition, env, pending)
         for candidate in self.candidates:
             if candidate.call.id not in self._judged:
-                self._judge(candidate, self.module_env, candidate.call)
+                self._judge(candidate, self.module_env, [])
 
     def _candidates_in(self, start: int, end: int) -> Iterator[Candidate]:
         index = bisect_left(self._starts, start)
@@ -258,18 +258,9 @@ class ModuleAnalysis:
         if not self._judging:
             return
         for candidate in self._candidates_in(start, end):
-            if not self._inside_nested_scope(candidate.call, stop):
-                self._judge(candidate, env, stop)
-
-    def _inside_nested_scope(self, node: Node, stop: Node) -> bool:
-        parent = node.parent
-        for _ in range(MAX_DEPTH):
-            if parent is None or parent == stop:
-                return False
-            if parent.type in SCOPE_TYPES:
-                return True
-            parent = parent.parent
-        return False
+            path = _path(stop, candidate.call)
+            if not any(node.type in SCOPE_TYPES for node in path):
+                self._judge(candidate, env, path)
 
     def _statement(self, node: Node, env: Env, pending: list, depth: int) -> Env | None:
         kind = node.type
@@ -784,10 +775,10 @@ class ModuleAnalysis:
 
     # -------------------------------------------------------------------------------- judging
 
-    def _judge(self, candidate: Candidate, env: Env, statement: Node) -> None:
+    def _judge(self, candidate: Candidate, env: Env, path: list[Node]) -> None:
         call = candidate.call
         self._judged.add(call.id)
-        env = self._path_env(call, statement, env)
+        env = self._path_env(path, call, env)
         callee = candidate.callee
         if callee.type == "attribute":
             obj = callee.child_by_field_name("object")
@@ -854,14 +845,11 @@ class ModuleAnalysis:
                 return Value(ref="." + function.child_by_field_name("attribute").text.decode())
         return self.evaluate(function, env)
 
-    def _path_env(self, node: Node, statement: Node, env: Env) -> Env:
-        """`env` refined by the guards between the statement and `node`: ``x if x > 0 else 1``,
+    def _path_env(self, path: list[Node], node: Node, env: Env) -> Env:
+        """`env` refined by the guards on the `path` down to `node`: ``x if x > 0 else 1``,
         ``x > 0 and log(x)``; names bound by lambdas and comprehensions on the way shadow."""
         steps: list[tuple[str, Node, bool]] = []
-        child, parent = node, node.parent
-        for _ in range(MAX_DEPTH):
-            if parent is None or parent == statement:
-                break
+        for parent, child in zip(path, [*path[1:], node]):
             kind = parent.type
             if kind == "conditional_expression":
                 parts = parent.named_children
@@ -874,10 +862,9 @@ class ModuleAnalysis:
                 steps.append(("refine", parent.child_by_field_name("left"), operator is not None and operator.type == "and"))
             elif kind == "lambda" or kind in COMPREHENSIONS:
                 steps.append(("shadow", parent, True))
-            child, parent = parent, parent.parent
         if not steps:
             return env
-        for action, target, holds in reversed(steps):
+        for action, target, holds in steps:
             if action == "refine":
                 env = self.refine(target, holds, env)
             else:
@@ -885,6 +872,25 @@ class ModuleAnalysis:
                 for name in _names_bound_by(target):
                     env.values[name] = UNKNOWN
         return env
+
+
+def _path(ancestor: Node, node: Node) -> list[Node]:
+    """The nodes from `ancestor` (included) down to `node` (excluded), top-down.
+
+    Walking down costs the depth once; tree-sitter's ``parent`` walks from the root on every
+    call, which made upward walks quadratic on deeply nested expressions.
+    """
+    path: list[Node] = []
+    current = ancestor
+    for _ in range(MAX_DEPTH):
+        if current == node:
+            return path
+        path.append(current)
+        child = current.child_with_descendant(node)
+        if child is None:
+            break
+        current = child
+    return path
 
 
 def _known(name: str) -> bool:
