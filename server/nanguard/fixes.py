@@ -79,13 +79,12 @@ class Speller:
 
 def import_edit(source: Source, statement: str) -> TextEdit:
     """Insert `statement` after the module's last top-level import (or its docstring)."""
-    root = source.tree.root_node
     anchor: Node | None = None
-    for child in root.named_children:
+    for index, child in enumerate(source.tree.root_node.named_children):
         if child.type in ("import_statement", "import_from_statement", "future_import_statement"):
             anchor = child
-        elif anchor is None and child.type == "expression_statement" and child.named_children and child.named_children[0].type == "string" and child == root.named_children[0]:
-            anchor = child
+        elif index == 0 and child.type == "expression_statement" and child.named_children[0].type == "string":
+            anchor = child  # the module docstring
         elif child.type != "comment":
             break
     newline = source.newline
