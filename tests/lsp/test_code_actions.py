@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from conftest import SOFTMAX_LOG, Client, apply_text_edits, capabilities, edits_of, make_range, session
+from lsp_client import (
+    SOFTMAX_LOG,
+    Client,
+    apply_text_edits,
+    capabilities,
+    edits_of,
+    make_range,
+    session,
+)
 from lsprotocol import types
 
 STABLE = """\

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SOFTMAX_LOG, Client, capabilities, session
+from lsp_client import SOFTMAX_LOG, capabilities, session
 from lsprotocol import types
 
 

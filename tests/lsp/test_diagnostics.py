@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from conftest import SOFTMAX_LOG, Client, capabilities, make_range, session
+from lsp_client import SOFTMAX_LOG, Client, capabilities, make_range, session
 from lsprotocol import types
 
 RULE_URL = "https://github.com/nanguard/nanguard/blob/main/docs/rules/NG001.md"
