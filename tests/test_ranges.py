@@ -262,3 +262,68 @@ def test_nested_function_sees_enclosing_values():
 
 def test_comparison_guard_in_boolean_expression():
     assert flagged("import numpy as np\nv = x > 0 and np.log(x)\n") == []
+
+
+def test_attributes_defined_in_terms_of_each_other():
+    code = """
+    import torch
+    class Loss:
+        def __init__(self, scale):
+            self.a = self.b + 1
+            self.b = self.a * scale
+        def __call__(self, p):
+            return torch.log(p + self.a)
+    """
+    assert flagged(code) == []
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "torch.log(x + eps)",
+        "torch.log(torch.clamp(x, min=self.epsilon))",
+        "torch.log(torch.clip(x, backend.epsilon(), 1.0 - backend.epsilon()))",
+        "torch.log(x + config.LOG_EPS)",
+        "torch.log(x + _EPSILON)",
+    ],
+)
+def test_names_that_hold_an_epsilon_by_convention(expression):
+    code = f"import torch\nfrom keras.src import backend\ndef f(self, x, eps, config):\n    return {expression}\n"
+    assert flagged(code) == []
+
+
+def test_an_epsilon_known_to_be_zero_is_not_trusted():
+    assert len(flagged("import torch\neps = 0.0\ny = torch.log(x + eps)\n")) == 1
+
+
+def test_keras_internal_backend_paths():
+    code = "from keras.src import backend\nfrom keras.src import ops\ny = ops.log(ops.clip(x, backend.epsilon(), 1.0))\n"
+    assert flagged(code) == []
+
+
+def test_upper_clip_below_one_protects_the_complement():
+    code = """
+    import tensorflow as tf
+    from keras import backend
+    def bce(target, output):
+        output = tf.clip_by_value(output, backend.epsilon(), 1.0 - backend.epsilon())
+        return target * tf.math.log(output) + (1 - target) * tf.math.log(1 - output)
+    def unclipped(target, output):
+        output = tf.clip_by_value(output, 1e-7, 1.0)
+        return tf.math.log(1 - output)
+    """
+    assert flagged(code) == [(9, "tensorflow.math.log")]
+
+
+def test_in_place_methods_change_the_receiver():
+    code = """
+    import torch
+    def merge(inverse, scores):
+        out = torch.zeros(4)
+        out.scatter_add_(0, inverse, scores)
+        p = torch.softmax(scores, 0)
+        p.clamp_(min=1e-8)
+        return torch.log(out), torch.log(p)
+    """
+    [finding] = findings(code)
+    assert "torch.log(out)" in finding.message and "zeros" not in finding.message

@@ -115,3 +115,16 @@ def test_class_body_names_do_not_leak_into_methods():
             return torch.log(p)
     """
     assert flagged(code) == [(6, "torch.log")]
+
+
+def test_objects_built_from_framework_classes_are_not_tensors():
+    code = """
+    from keras.src.utils import backend_utils
+    import torch
+    backend = backend_utils.DynamicBackend()
+    layer = torch.nn.Linear(2, 2)
+    a = backend.numpy.log10(x)
+    b = layer.log(3)
+    c = torch.softmax(x, 1).log(2)
+    """
+    assert flagged(code) == [(8, "torch.Tensor.log")]

@@ -271,6 +271,7 @@ class ModuleAnalysis:
             self._judge_region(node.start_byte, node.end_byte, env, node)
             for child in node.named_children:
                 self._effect(child, env)
+                self._in_place(child, env)
             self._walrus(node, env)
             return env
         if kind in ("import_statement", "import_from_statement", "future_import_statement"):
@@ -309,6 +310,18 @@ class ModuleAnalysis:
             return self._block(node.children, env, pending, depth + 1)
         self._judge_region(node.start_byte, node.end_byte, env, node)
         return env
+
+    def _in_place(self, node: Node, env: Env) -> None:
+        """``out.scatter_add_(...)``, ``p.clamp_(min=eps)``: an in-place tensor method changes the
+        value of its receiver (to what a clamp gives, or to something unknown)."""
+        function = node.child_by_field_name("function") if node.type == "call" else None
+        if function is None or function.type != "attribute":
+            return
+        method = function.child_by_field_name("attribute").text.decode()
+        key = dotted_key(function.child_by_field_name("object"))
+        if key is None or not method.endswith("_") or method in fw.TENSOR_LOG_METHODS:
+            return
+        env.values[key] = self.evaluate(node, env) if method in fw.TENSOR_METHODS else Value(tensor=True)
 
     def _walrus(self, node: Node | None, env: Env) -> None:
         """Bind the targets of ``name := value`` anywhere in `node`."""
@@ -569,11 +582,13 @@ class ModuleAnalysis:
         name = node.text.decode()
         value = env.lookup(name)
         if value is not None:
-            return value
+            return _by_convention(value, name)
         for module in reversed(env.star_modules()):
             qualified = canonical(f"{module}.{name}")
             if _known(qualified):
                 return Value(ref=qualified)
+        if fw.EPSILON_NAME.match(name):
+            return Value(Sign.POSITIVE)  # a global defined elsewhere, named like an epsilon
         return Value(ref=f"builtins.{name}")
 
     def _attribute(self, node: Node, env: Env, depth: int) -> Value:
@@ -599,8 +614,8 @@ class ModuleAnalysis:
             owner, _, member = key.rpartition(".")
             attribute_value = self._class_attribute(node, owner, member)
             if attribute_value is not None:
-                return attribute_value
-        return Value(tensor=base.tensor)
+                return _by_convention(attribute_value, member)
+        return _by_convention(Value(tensor=base.tensor), name)
 
     def _call(self, node: Node, env: Env, depth: int) -> Value:
         function = node.child_by_field_name("function")
@@ -620,9 +635,10 @@ class ModuleAnalysis:
         if callee.ref is None:
             return UNKNOWN
         rule = fw.VALUE_FUNCTIONS.get(callee.ref)
-        tensor = root_module(callee.ref) in FRAMEWORK_ROOTS
+        # Framework functions return tensors; framework classes (nn.Linear) return other objects.
+        tensor = root_module(callee.ref) in FRAMEWORK_ROOTS and not callee.ref.rsplit(".", 1)[-1][:1].isupper()
         if rule is None:
-            return Value(tensor=tensor)
+            return _by_convention(Value(tensor=tensor), callee.ref.rsplit(".", 1)[-1])
         return self._apply(rule, node, positional, keywords, env, depth, None, tensor=tensor)
 
     def _apply(
@@ -639,16 +655,15 @@ class ModuleAnalysis:
         effect = rule.effect
         first = positional[0] if positional else None
         if effect is Effect.CLIP:
-            bound = next((keywords[k] for k in rule.bound_keywords if k in keywords), None)
-            if bound is None and len(positional) > rule.bound_position:
-                bound = positional[rule.bound_position]
-            bound_value = self.evaluate(bound, env, depth) if bound is not None and bound.type != "none" else None
+            bound_value = self._argument(positional, keywords, rule.bound_position, rule.bound_keywords, env, depth)
+            upper = self._argument(positional, keywords, rule.bound_position + 1, rule.upper_keywords, env, depth)
+            below_one = upper is not None and upper.below_one
             if bound_value is not None and bound_value.positive:
-                return Value(Sign.POSITIVE, tensor=tensor)
+                return Value(Sign.POSITIVE, tensor=tensor, below_one=below_one)
             if bound_value is not None and bound_value.sign is Sign.NONNEGATIVE:
-                return Value(Sign.NONNEGATIVE, cause=self._cause("clip-zero", call), tensor=tensor)
+                return Value(Sign.NONNEGATIVE, cause=self._cause("clip-zero", call), tensor=tensor, below_one=below_one)
             clipped = receiver if receiver is not None else self.evaluate(first, env, depth)
-            return Value(clipped.sign, cause=clipped.cause, tensor=tensor)
+            return Value(clipped.sign, cause=clipped.cause, tensor=tensor, below_one=below_one)
         if effect is Effect.MAXIMUM:
             values = [self.evaluate(argument, env, depth) for argument in positional]
             if any(v.positive for v in values):
@@ -679,6 +694,15 @@ class ModuleAnalysis:
             effect, "underflows"
         )
         return Value(Sign.NONNEGATIVE, cause=self._cause(kind, call), tensor=tensor)
+
+    def _argument(
+        self, positional: list[Node], keywords: dict[str, Node], position: int, names: tuple[str, ...], env: Env, depth: int
+    ) -> Value | None:
+        """The value of an argument given by keyword or position; None when absent or None."""
+        node = next((keywords[k] for k in names if k in keywords), None)
+        if node is None and names and len(positional) > position:
+            node = positional[position]
+        return self.evaluate(node, env, depth) if node is not None and node.type != "none" else None
 
     def _cause(self, kind: str, node: Node) -> Cause:
         return Cause(kind, self.source.span(node), self.source.node_text(node))
@@ -740,6 +764,7 @@ class ModuleAnalysis:
             return None
         attributes = self._class_attributes.get(class_body.id)
         if attributes is None:
+            self._class_attributes[class_body.id] = {}  # self.a = self.b + 1 refers back here
             attributes = self._collect_class_attributes(class_body)
             self._class_attributes[class_body.id] = attributes
         return attributes.get(member)
@@ -891,6 +916,13 @@ def _path(ancestor: Node, node: Node) -> list[Node]:
             break
         current = child
     return path
+
+
+def _by_convention(value: Value, name: str) -> Value:
+    """An otherwise unknown value named like an epsilon (``eps``, ``self.epsilon``) is positive."""
+    if value.sign is Sign.UNKNOWN and value.cause is None and value.ref is None and fw.EPSILON_NAME.match(name):
+        return Value(Sign.POSITIVE, tensor=value.tensor)
+    return value
 
 
 def _known(name: str) -> bool:

@@ -7,6 +7,7 @@ Adding a library or a function is adding rows here; the analysis code has no fra
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import Enum
 
@@ -23,6 +24,9 @@ MODULE_EQUIVALENTS: dict[str, str] = {
     "tensorflow.compat.v1": "tensorflow",
     "tensorflow.compat.v2": "tensorflow",
     "tensorflow._api.v2.compat.v1": "tensorflow",
+    "keras.src.ops": "keras.ops",
+    "keras.src.backend": "keras.backend",
+    "keras.src.activations": "keras.activations",
 }
 """Module paths that expose the same functions as another module under the same names."""
 
@@ -97,24 +101,36 @@ class ValueFunction:
     """For CLIP: the position of the lower bound among the positional arguments."""
     bound_keywords: tuple[str, ...] = ()
     """For CLIP: the keyword names of the lower bound."""
+    upper_keywords: tuple[str, ...] = ()
+    """For CLIP: the keyword names of the upper bound (positionally, right after the lower)."""
 
 
-def _each(effect: Effect, *names: str, position: int = 1, keywords: tuple[str, ...] = ()) -> dict[str, ValueFunction]:
-    return {name: ValueFunction(effect, position, keywords) for name in names}
+def _each(
+    effect: Effect, *names: str, position: int = 1, keywords: tuple[str, ...] = (), upper: tuple[str, ...] = ()
+) -> dict[str, ValueFunction]:
+    return {name: ValueFunction(effect, position, keywords, upper) for name in names}
 
 
 VALUE_FUNCTIONS: dict[str, ValueFunction] = {
-    **_each(Effect.CLIP, "tensorflow.clip_by_value", keywords=("clip_value_min",)),
-    **_each(Effect.CLIP, "torch.clamp", "torch.clip", "torch.clamp_min", keywords=("min",)),
+    **_each(Effect.CLIP, "tensorflow.clip_by_value", keywords=("clip_value_min",), upper=("clip_value_max",)),
+    **_each(Effect.CLIP, "torch.clamp", "torch.clip", keywords=("min",), upper=("max",)),
+    **_each(Effect.CLIP, "torch.clamp_min", keywords=("min",)),
     **_each(
         Effect.CLIP,
         "numpy.clip",
         "jax.numpy.clip",
         "tensorflow.experimental.numpy.clip",
         keywords=("a_min", "min"),
+        upper=("a_max", "max"),
     ),
-    **_each(Effect.CLIP, "keras.backend.clip", "tensorflow.keras.backend.clip", keywords=("min_value",)),
-    **_each(Effect.CLIP, "keras.ops.clip", keywords=("x_min",)),
+    **_each(
+        Effect.CLIP,
+        "keras.backend.clip",
+        "tensorflow.keras.backend.clip",
+        keywords=("min_value",),
+        upper=("max_value",),
+    ),
+    **_each(Effect.CLIP, "keras.ops.clip", keywords=("x_min",), upper=("x_max",)),
     **_each(
         Effect.MAXIMUM,
         "builtins.max",
@@ -275,7 +291,8 @@ VALUE_FUNCTIONS: dict[str, ValueFunction] = {
 """Functions whose result nanguard can place relative to zero, keyed by canonical name."""
 
 TENSOR_METHODS: dict[str, ValueFunction] = {
-    **_each(Effect.CLIP, "clamp", "clip", "clamp_", "clip_", "clamp_min", "clamp_min_", keywords=("min",)),
+    **_each(Effect.CLIP, "clamp", "clip", "clamp_", "clip_", keywords=("min",), upper=("max",)),
+    **_each(Effect.CLIP, "clamp_min", "clamp_min_", keywords=("min",)),
     **_each(Effect.SOFTMAX, "softmax"),
     **_each(Effect.SIGMOID, "sigmoid", "sigmoid_"),
     **_each(Effect.RELU, "relu", "relu_"),
@@ -297,6 +314,10 @@ POSITIVE_ATTRIBUTES: dict[str, frozenset[str]] = {
     "tensorflow.experimental.numpy.finfo": frozenset({"eps", "tiny", "smallest_normal", "resolution"}),
 }
 """Calls whose listed attributes are positive constants: ``np.finfo(np.float32).eps``."""
+
+EPSILON_NAME = re.compile(r"^_*(?:[A-Za-z0-9]+_)*(?:eps|epsilon|EPS|EPSILON|Eps|Epsilon)(?:_[A-Za-z0-9]+)*$")
+"""Names that by convention hold a small positive constant (``eps``, ``self.epsilon``,
+``backend.epsilon()``, ``LOG_EPS``): taken as positive unless their value is known otherwise."""
 
 POSITIVE_CONSTANTS = frozenset(
     {"math.e", "math.pi", "math.tau", "numpy.e", "numpy.pi", "sys.float_info.epsilon", "sys.float_info.min"}

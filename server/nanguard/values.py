@@ -55,6 +55,8 @@ class Value:
     constant: float | None = None
     user: bool = False
     """A function or class defined in the analysed code: never a framework log."""
+    below_one: bool = False
+    """Kept away from 1 from below (clipped to ``1 - eps``), so ``1 - value`` is positive."""
 
     @property
     def positive(self) -> bool:
@@ -71,10 +73,10 @@ USER_DEFINED = Value(user=True)
 
 def constant(number: float) -> Value:
     if number > 0:
-        return Value(Sign.POSITIVE, constant=number)
+        return Value(Sign.POSITIVE, constant=number, below_one=number < 1)
     if number == 0:
-        return Value(Sign.NONNEGATIVE, constant=0.0)
-    return Value(constant=number)
+        return Value(Sign.NONNEGATIVE, constant=0.0, below_one=True)
+    return Value(constant=number, below_one=True)
 
 
 def join(first: Value | None, second: Value | None) -> Value | None:
@@ -90,6 +92,7 @@ def join(first: Value | None, second: Value | None) -> Value | None:
         tensor=first.tensor or second.tensor,
         constant=first.constant if first.constant == second.constant else None,
         user=first.user and second.user,
+        below_one=first.below_one and second.below_one,
     )
 
 
@@ -122,6 +125,10 @@ def binary(operator: str, left: Value, right: Value, *, even_power: bool = False
     cause = left.cause or right.cause
     signs = (left.sign, right.sign)
     match operator:
+        case "-" if left.constant is not None and left.constant >= 1 and right.below_one:
+            return Value(Sign.POSITIVE, tensor=tensor)
+        case "-" if left.constant is not None and left.constant <= 1 and right.positive:
+            return Value(tensor=tensor, below_one=True)
         case "-" if left.constant == 1 and right.probability:
             assert right.cause is not None
             complement = Cause("complement", right.cause.span, right.cause.text)
