@@ -42,16 +42,17 @@ class Settings:
 
 
 def _codes(key: str, value: Any) -> frozenset[str]:
+    """Rule codes from codes, prefixes (``NG``) or ``ALL``."""
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
         raise SettingsError(f"`{key}` must be a list of rule codes such as [\"NG001\"]")
     codes: set[str] = set()
-    for prefix in value:
-        matched = {code for code in RULES if code.startswith(prefix.upper())} if prefix else set()
-        if not matched and prefix.upper() != "ALL":
+    for prefix in (v.strip().upper() for v in value):
+        matched = set(RULES) if prefix == "ALL" else {code for code in RULES if prefix and code.startswith(prefix)}
+        if not matched:
             raise SettingsError(f"`{key}`: unknown rule code {prefix!r} (known: {', '.join(RULES)})")
-        codes |= matched if prefix.upper() != "ALL" else set(RULES)
+        codes |= matched
     return frozenset(codes)
 
 
