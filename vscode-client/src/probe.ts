@@ -53,8 +53,13 @@ export function probePython(
       ['-c', PROBE_SCRIPT],
       { env: options.env, cwd: options.cwd, timeout, windowsHide: true, encoding: 'utf8' },
       (error, stdout, stderr) => {
-        if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') {
+        const code = (error as NodeJS.ErrnoException | null)?.code;
+        if (code === 'ENOENT') {
           resolve({ kind: 'notFound' });
+          return;
+        }
+        if (code === 'EACCES' || code === 'EISDIR') {
+          resolve({ kind: 'failed', detail: 'it is not an executable file (a folder, or a file without execute permission?)' });
           return;
         }
         resolve(parseProbeOutput(stdout, error ? describeFailure(error, stderr, timeout) : undefined));
@@ -123,7 +128,11 @@ export interface Problem {
 const MINIMUM = MINIMUM_PYTHON.join('.');
 
 /** Turns a failed probe into the message the user sees, with the way out. */
-export function probeProblem(choice: InterpreterChoice, outcome: ProbeOutcome, hasPythonExtension: boolean): Problem | undefined {
+export function probeProblem(
+  choice: InterpreterChoice,
+  outcome: Exclude<ProbeOutcome, { kind: 'ok' }>,
+  hasPythonExtension: boolean,
+): Problem {
   const where = describeInterpreter(choice);
   const fix = hasPythonExtension
     ? `Select a Python ${MINIMUM}+ interpreter with "Python: Select Interpreter", or set \`nanguard.interpreter\` to one.`
@@ -132,8 +141,6 @@ export function probeProblem(choice: InterpreterChoice, outcome: ProbeOutcome, h
     ? ['selectInterpreter', 'openInterpreterSetting']
     : ['openInterpreterSetting'];
   switch (outcome.kind) {
-    case 'ok':
-      return undefined;
     case 'notFound':
       return {
         key: `notFound:${choice.command}`,

@@ -55,16 +55,22 @@ export class NanguardServer implements vscode.Disposable {
 
   /** Restarts are queued, so quick successive setting changes never run two servers. */
   restart(reason: string): Promise<void> {
-    this.queue = this.queue.then(async () => {
+    return this.enqueue(async () => {
       this.log.info(`(Re)starting the server: ${reason}`);
       await this.stopClient();
       await this.start();
     });
-    return this.queue;
   }
 
   stop(): Promise<void> {
-    this.queue = this.queue.then(() => this.stopClient());
+    return this.enqueue(() => this.stopClient());
+  }
+
+  /** One step after the other; a step that throws is reported and does not block the next. */
+  private enqueue(step: () => Promise<void>): Promise<void> {
+    this.queue = this.queue.then(step).catch((error: unknown) => {
+      this.fail({ key: `internal:${String(error)}`, message: `nanguard: ${String(error)}`, remedies: ['showOutput'] });
+    });
     return this.queue;
   }
 
@@ -115,9 +121,8 @@ export class NanguardServer implements vscode.Disposable {
 
     this.log.info(`Checking ${describeInterpreter(choice)}`);
     const outcome = await probePython(choice.command, { env: baseServerEnv(process.env), cwd });
-    const problem = probeProblem(choice, outcome, this.python.installed);
-    if (problem || outcome.kind !== 'ok') {
-      this.fail(problem ?? { key: 'probe', message: 'nanguard could not check its Python interpreter.', remedies: ['showOutput'] });
+    if (outcome.kind !== 'ok') {
+      this.fail(probeProblem(choice, outcome, this.python.installed));
       return;
     }
     const info = outcome.info;
