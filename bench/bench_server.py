@@ -1,0 +1,337 @@
+"""How fast the language server answers an edit, and how much memory it holds.
+
+Drives the real server (`python -m nanguard server`) over stdio, as an editor does, with the
+debounce set to 0. For documents of 1,000, 5,000 and 20,000 lines of plausible training code
+(about one log call per 60 lines, half of them unguarded) it times 50 edits, from sending
+`didChange` to receiving the `publishDiagnostics` of that version, also while the document has
+a syntax error (an unclosed bracket mid-file). Then it opens 100 documents of 1,000 lines and
+reads the server's resident memory.
+
+Baselines, measured in this run on the same texts: `ast.parse` (what any Python tool pays to
+read the file) and a full in-process `nanguard.engine.analyze` (a fresh parse and analysis, what
+a server without incremental reparsing would pay, minus the protocol).
+
+    python bench/bench_server.py             # the table
+    python bench/bench_server.py --profile   # plus where the engine spends its time (20,000 lines)
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import asyncio
+import cProfile
+import io
+import os
+import pstats
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from lsprotocol import types
+from pygls.lsp.client import LanguageClient
+
+from nanguard.engine import analyze
+
+SIZES = (1_000, 5_000, 20_000)
+EDITS = 50
+OPEN_DOCUMENTS = 100
+TARGET_MS = {5_000: 30.0, 20_000: 100.0}
+TARGET_MEMORY_MB = 300.0
+TIMEOUT = 120.0
+
+BLOCKS = (
+    '''
+
+class Encoder{i}(nn.Module):
+    """A small residual encoder."""
+
+    def __init__(self, width, depth=2):
+        super().__init__()
+        self.layers = nn.ModuleList([nn.Linear(width, width) for _ in range(depth)])
+        self.norm = nn.LayerNorm(width)
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = x + torch.relu(layer(self.norm(x)))
+        return x
+''',
+    '''
+
+def evaluate_{i}(model, loader, device="cpu"):
+    model.eval()
+    correct, total = 0, 0
+    with torch.no_grad():
+        for inputs, targets in loader:
+            outputs = model(inputs.to(device))
+            correct += (outputs.argmax(dim=1) == targets.to(device)).sum().item()
+            total += targets.numel()
+    return correct / max(total, 1)
+''',
+    '''
+
+def train_step_{i}(model, optimizer, batch, clip=1.0):
+    optimizer.zero_grad()
+    inputs, targets = batch
+    loss = F.cross_entropy(model(inputs), targets)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+    optimizer.step()
+    logger.info("step %d: loss %.4f", {i}, loss.item())
+    return {{"loss": loss.item(), "lr": optimizer.param_groups[0]["lr"]}}
+''',
+    '''
+
+def make_loader_{i}(dataset, batch_size=32, shuffle=True):
+    sampler = torch.utils.data.RandomSampler(dataset) if shuffle else None
+    return torch.utils.data.DataLoader(
+        dataset,
+        batch_size=batch_size,
+        sampler=sampler,
+        num_workers=4,
+        pin_memory=True,
+    )
+''',
+)
+WITH_LOG = (
+    '''
+
+def nll_{i}(logits, targets):
+    probs = torch.softmax(logits, dim=-1)
+    picked = probs.gather(1, targets.unsqueeze(1)).squeeze(1)
+    return -torch.log(picked).mean()
+''',
+    '''
+
+def entropy_{i}(p, eps=1e-8):
+    p = torch.clamp(p, min=eps)
+    return -(p * torch.log(p)).sum(dim=-1)
+''',
+)
+HEADER = "import logging\n\nimport torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n\nlogger = logging.getLogger(__name__)\n"
+
+
+def training_module(lines: int, seed: int = 0) -> str:
+    """About `lines` lines of training code; one block in six holds a log, half of them guarded."""
+    rng = random.Random(seed)
+    parts, count, index = [HEADER], HEADER.count("\n"), 0
+    while count < lines:
+        template = rng.choice(WITH_LOG) if index % 6 == 5 else rng.choice(BLOCKS)
+        block = template.format(i=index)
+        parts.append(block)
+        count += block.count("\n")
+        index += 1
+    return "".join(parts)
+
+
+# ------------------------------------------------------------------------------------------
+# The client
+
+
+class BenchClient(LanguageClient):
+    def __init__(self) -> None:
+        super().__init__("nanguard-bench", "1")
+        self.arrivals: dict[tuple[str, int | None], float] = {}
+        self.arrived = asyncio.Event()
+
+        @self.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        def published(params: types.PublishDiagnosticsParams) -> None:
+            self.arrivals[(params.uri, params.version)] = time.perf_counter()
+            self.arrived.set()
+
+    async def published_at(self, uri: str, version: int) -> float:
+        async def wait() -> float:
+            while (uri, version) not in self.arrivals:
+                self.arrived.clear()
+                await self.arrived.wait()
+            return self.arrivals[(uri, version)]
+
+        return await asyncio.wait_for(wait(), TIMEOUT)
+
+    def open(self, uri: str, text: str) -> None:
+        item = types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)
+        self.text_document_did_open(types.DidOpenTextDocumentParams(text_document=item))
+
+    def change(self, uri: str, version: int, line: int, start: int, end: int, text: str) -> float:
+        where = types.Range(start=types.Position(line=line, character=start), end=types.Position(line=line, character=end))
+        sent = time.perf_counter()
+        self.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                content_changes=[types.TextDocumentContentChangePartial(range=where, text=text)],
+            )
+        )
+        return sent
+
+    @property
+    def server_pid(self) -> int:
+        assert self._server is not None
+        return self._server.pid
+
+
+async def start_server() -> BenchClient:
+    client = BenchClient()
+    await client.start_io(sys.executable, "-m", "nanguard", "server")
+    await client.initialize_async(
+        types.InitializeParams(
+            capabilities=types.ClientCapabilities(),
+            initialization_options={"debounceMs": 0},
+            process_id=os.getpid(),
+        )
+    )
+    client.initialized(types.InitializedParams())
+    return client
+
+
+async def stop_server(client: BenchClient) -> None:
+    await client.shutdown_async(None)
+    client.exit(None)
+    await client.stop()
+
+
+# ------------------------------------------------------------------------------------------
+# Measurements
+
+
+async def edit_latencies(client: BenchClient, uri: str, text: str, rng: random.Random, first_version: int) -> list[float]:
+    """Milliseconds from didChange to its publishDiagnostics, for EDITS edits typed at
+    random lines: a character inserted at the end of a line, then removed."""
+    lines = text.split("\n")
+    latencies, version, line = [], first_version, 0
+    for edit in range(EDITS):
+        version += 1
+        if edit % 2 == 0:
+            line = rng.randrange(len(lines) - 1)
+            end = len(lines[line])
+            sent = client.change(uri, version, line, end, end, "x")
+        else:
+            end = len(lines[line])
+            sent = client.change(uri, version, line, end, end + 1, "")
+        latencies.append((await client.published_at(uri, version) - sent) * 1000)
+    return latencies
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def in_process_ms(function, repeat: int = 5) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def resident_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS in /proc status")
+
+
+async def run(folder: Path) -> list[list[str]]:
+    rows = []
+    client = await start_server()
+    try:
+        for size in SIZES:
+            text = training_module(size)
+            uri = (folder / f"train_{size}.py").as_uri()
+            client.open(uri, text)
+            await client.published_at(uri, 1)
+            rng = random.Random(size)
+            clean = await edit_latencies(client, uri, text, rng, first_version=1)
+
+            # An unclosed bracket in the middle of the file, as while typing a call.
+            middle = text.count("\n") // 2
+            client.change(uri, EDITS + 2, middle, 0, 0, "broken = compute(")
+            await client.published_at(uri, EDITS + 2)
+            broken_text = text.split("\n")
+            broken_text[middle] = "broken = compute(" + broken_text[middle]
+            broken = await edit_latencies(client, uri, "\n".join(broken_text), rng, first_version=EDITS + 2)
+
+            ast_ms = in_process_ms(lambda: ast.parse(text))
+            engine_ms = in_process_ms(lambda: analyze(text))
+            target = TARGET_MS.get(size)
+            for label, values in (("clean", clean), ("syntax error", broken)):
+                median = statistics.median(values)
+                rows.append(
+                    [
+                        f"{size:,} lines, {label}",
+                        f"{median:.1f}",
+                        f"{p95(values):.1f}",
+                        f"< {target:.0f}" if target else "-",
+                        ("ok" if median < target else "MISSED") if target else "",
+                        f"{ast_ms:.1f}",
+                        f"{engine_ms:.1f}",
+                        f"{median / ast_ms:.2f}",
+                    ]
+                )
+            client.text_document_did_close(
+                types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+            )
+
+        uris = [(folder / f"module_{index}.py").as_uri() for index in range(OPEN_DOCUMENTS)]
+        for index, uri in enumerate(uris):
+            client.open(uri, training_module(1_000, seed=index))
+        for uri in uris:
+            await client.published_at(uri, 1)
+        memory = resident_mb(client.server_pid)
+        rows.append(
+            [
+                f"memory, {OPEN_DOCUMENTS} x 1,000 lines open",
+                f"{memory:.0f} MB",
+                "",
+                f"< {TARGET_MEMORY_MB:.0f} MB",
+                "ok" if memory < TARGET_MEMORY_MB else "MISSED",
+                "",
+                "",
+                "",
+            ]
+        )
+    finally:
+        await stop_server(client)
+    return rows
+
+
+def print_table(rows: list[list[str]]) -> None:
+    header = ["edit -> diagnostics", "median ms", "p95 ms", "target", "", "ast.parse ms", "analyze ms", "median/ast"]
+    widths = [max(len(row[column]) for row in [header, *rows]) for column in range(len(header))]
+    for row in [header, ["-" * width for width in widths], *rows]:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    print(
+        "\nast.parse: parsing the whole text in-process; analyze: a full nanguard.engine.analyze "
+        "(fresh parse) in-process.\nThe server reparses incrementally; the rest of its time is the "
+        "engine's analysis and the protocol."
+    )
+
+
+def print_profile() -> None:
+    text = training_module(20_000)
+    profiler = cProfile.Profile()
+    profiler.runcall(analyze, text)
+    report = io.StringIO()
+    pstats.Stats(profiler, stream=report).sort_stats("tottime").print_stats(15)
+    print("\nWhere nanguard.engine.analyze spends its time on 20,000 lines (by own time):")
+    print(report.getvalue())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--profile", action="store_true", help="also profile the engine on 20,000 lines")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        print_table(asyncio.run(run(Path(folder))))
+    if args.profile:
+        print_profile()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
