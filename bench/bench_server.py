@@ -32,9 +32,8 @@ import time
 from pathlib import Path
 
 from lsprotocol import types
-from pygls.lsp.client import LanguageClient
-
 from nanguard.engine import analyze
+from pygls.lsp.client import LanguageClient
 
 SIZES = (1_000, 5_000, 20_000)
 EDITS = 50
@@ -256,8 +255,8 @@ async def run(folder: Path) -> list[list[str]]:
             broken_text[middle] = "broken = compute(" + broken_text[middle]
             broken = await edit_latencies(client, uri, "\n".join(broken_text), rng, first_version=EDITS + 2)
 
-            ast_ms = in_process_ms(lambda: ast.parse(text))
-            engine_ms = in_process_ms(lambda: analyze(text))
+            ast_ms = in_process_ms(lambda text=text: ast.parse(text))
+            engine_ms = in_process_ms(lambda text=text: analyze(text))
             target = TARGET_MS.get(size)
             for label, values in (("clean", clean), ("syntax error", broken)):
                 median = statistics.median(values)
