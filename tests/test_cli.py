@@ -483,14 +483,13 @@ def test_invalid_configuration_is_a_usage_error_naming_the_file(tmp_path: Path) 
     assert "Traceback" not in result.stderr
 
 
-POOL_PADDING = "".join(f"# {'padding ' * 120}\n" for _ in range(12))
-"""About 12 kB of comments: cheap to analyse, but counts towards the size that earns a process pool."""
+BULKY_MODULE = "WIDTH = 3\n" + "".join(f"# {'padding ' * 120}\n" for _ in range(50))
+"""About 50 kB without a log: skipped without a parse, but counts towards the size that earns a process pool."""
 
 
 def test_parallel_and_serial_runs_give_the_same_output(tmp_path: Path) -> None:
     for index in range(120):
-        module = TORCH_MODULE if index % 9 == 0 else SAFE_MODULE
-        write(tmp_path / f"pkg{index % 7}/m{index}.py", module + POOL_PADDING)
+        write(tmp_path / f"pkg{index % 7}/m{index}.py", TORCH_MODULE if index % 9 == 0 else BULKY_MODULE)
 
     serial = nanguard("check", "--jobs", "1", "--output-format", "json", cwd=tmp_path)
     parallel = nanguard("check", "--jobs", "4", "--output-format", "json", cwd=tmp_path)
@@ -505,8 +504,7 @@ def test_a_process_pool_only_for_enough_source_and_with_the_same_outcomes(tmp_pa
     from nanguard.report.progress import ProgressBar
     from nanguard.settings import Settings
 
-    paths = [write(tmp_path / f"m{i}.py", (TORCH_MODULE if i % 3 == 0 else SAFE_MODULE) + POOL_PADDING * 4)
-             for i in range(24)]
+    paths = [write(tmp_path / f"m{i}.py", TORCH_MODULE if i % 3 == 0 else BULKY_MODULE * 7) for i in range(24)]
     jobs = [FileJob(str(path), path.name, Settings(), Mode.CHECK) for path in paths]
 
     def outcomes(workers: int) -> list:

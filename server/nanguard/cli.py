@@ -35,9 +35,10 @@ EXIT_FINDINGS = 1
 EXIT_ERROR = 2
 EXIT_INTERRUPTED = 130
 
-PARALLEL_MIN_BYTES = 1 << 20
-"""Below about this much source a process pool costs more than it saves: starting workers takes
-~0.1 s, while one process checks a MiB of typical ML code in ~0.2 s (bench/bench_check.py)."""
+PARALLEL_MIN_BYTES = 4 << 20
+"""Below about this much source a process pool costs more than it saves: starting workers and
+passing results costs ~0.1 s, while one process screens typical ML code at ~20 MiB/s
+(bench/bench_check.py), so two workers start to win at a few MiB."""
 
 PROGRESS_MIN_FILES = 500
 """Smaller trees finish before a progress bar would be worth looking at."""
