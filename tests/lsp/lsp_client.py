@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +79,15 @@ class Client(LanguageClient):
                 content_changes=[types.TextDocumentContentChangePartial(range=e.range, text=e.new_text) for e in ordered],
             )
         )
+
+
+async def eventually(condition: Callable[[], object], timeout: float = TIMEOUT) -> None:
+    """Wait until `condition()` holds; fail after `timeout` seconds rather than hang."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"still waiting after {timeout} s for {condition.__doc__ or condition}")
+        await asyncio.sleep(0.05)
 
 
 def make_range(start_line: int, start_character: int, end_line: int, end_character: int) -> types.Range:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from lsp_client import SOFTMAX_LOG, capabilities, session
+from lsp_client import SOFTMAX_LOG, capabilities, eventually, session
 from lsprotocol import types
 
 
@@ -36,15 +36,12 @@ async def test_workspace_configuration_is_asked_for_and_changes_apply_without_re
 
         client.set_configuration({"nanguard": {"severity": "hint", "epsilon": "1e-8"}})
         client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
-        while (latest := client.latest(uri)) is None or latest.diagnostics[0].severity != types.DiagnosticSeverity.Hint:
-            await client.wait_diagnostics(uri, 1)
-            await asyncio.sleep(0.05)
-        assert inserted_by_default_fix(latest.diagnostics[0]) == "tf.clip_by_value(, 1e-8, 1.0)"
+        await eventually(lambda: client.latest(uri).diagnostics[0].severity == types.DiagnosticSeverity.Hint)
+        assert inserted_by_default_fix(client.latest(uri).diagnostics[0]) == "tf.clip_by_value(, 1e-8, 1.0)"
 
         client.set_configuration({"nanguard": {"ignore": ["NG001"]}})
         client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
-        while (latest := client.latest(uri)) is None or latest.diagnostics:
-            await asyncio.sleep(0.05)
+        await eventually(lambda: not client.latest(uri).diagnostics)
 
 
 async def test_pushed_settings_apply_for_clients_without_workspace_configuration(tmp_path):
@@ -56,8 +53,7 @@ async def test_pushed_settings_apply_for_clients_without_workspace_configuration
         client.workspace_did_change_configuration(
             types.DidChangeConfigurationParams(settings={"nanguard": {"enable": False}, "pylsp": {"plugins": {}}})
         )
-        while len(client.published) == published:
-            await asyncio.sleep(0.05)
+        await eventually(lambda: len(client.published) > published)
         assert list(client.published[-1].diagnostics) == []
         assert client.messages == [], "other servers' sections are none of our business"
 
@@ -70,8 +66,7 @@ async def test_pull_clients_are_asked_to_refresh_after_a_configuration_change(tm
         assert (await client.text_document_diagnostic_async(request)).items[0].severity == types.DiagnosticSeverity.Warning
         client.set_configuration({"nanguard": {"severity": "error"}})
         client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
-        while client.diagnostic_refresh_count == 0:
-            await asyncio.sleep(0.05)
+        await eventually(lambda: client.diagnostic_refresh_count > 0)
         assert (await client.text_document_diagnostic_async(request)).items[0].severity == types.DiagnosticSeverity.Error
 
 
@@ -91,8 +86,7 @@ async def test_invalid_settings_are_reported_and_the_defaults_used(tmp_path):
         # Still serving: fixing the setting takes effect.
         client.set_configuration({"nanguard": {"epsilon": 1e-6}})
         client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
-        while (latest := client.latest(uri)) is None or "1e-6" not in inserted_by_default_fix(latest.diagnostics[0]):
-            await asyncio.sleep(0.05)
+        await eventually(lambda: "1e-6" in inserted_by_default_fix(client.latest(uri).diagnostics[0]))
 
 
 async def test_unknown_settings_are_named_once(tmp_path):
@@ -209,3 +203,44 @@ async def test_jedi_settings_reach_the_engine(tmp_path):
         assert len(await client.wait_diagnostics(uri, 1)) == 1, "defaults used"
         [message] = client.messages
         assert "nanguard.jedi.environmentPath" in message.message and missing in message.message
+
+
+async def test_an_edited_pyproject_applies_once_the_editor_reports_it(tmp_path):
+    project = write_project(tmp_path / "project", "epsilon = 1e-6")
+    uri = (project / "train.py").as_uri()
+    async with session(folders=[project]) as client:
+        client.open(uri, SOFTMAX_LOG)
+        [diagnostic] = await client.wait_diagnostics(uri, 1)
+        assert inserted_by_default_fix(diagnostic) == "tf.clip_by_value(, 1e-6, 1.0)"
+
+        write_project(project, "epsilon = 1e-5")
+        published = len(client.published)
+        client.workspace_did_change_watched_files(
+            types.DidChangeWatchedFilesParams(
+                changes=[types.FileEvent(uri=(project / "pyproject.toml").as_uri(), type=types.FileChangeType.Changed)]
+            )
+        )
+        await eventually(lambda: len(client.published) > published)
+        assert inserted_by_default_fix(client.latest(uri).diagnostics[0]) == "tf.clip_by_value(, 1e-5, 1.0)"
+
+
+async def test_workspace_folders_added_later_get_their_settings(tmp_path):
+    first, added = tmp_path / "first", tmp_path / "added"
+    first.mkdir()
+    added.mkdir()
+    configuration = {"": {"nanguard": {}}, added.as_uri(): {"nanguard": {"severity": "error"}}}
+    async with session(configuration=configuration, folders=[first]) as client:
+        uri = (added / "train.py").as_uri()
+        client.open(uri, SOFTMAX_LOG)
+        [diagnostic] = await client.wait_diagnostics(uri, 1)
+        assert diagnostic.severity == types.DiagnosticSeverity.Warning  # not a workspace folder yet
+
+        client.workspace_did_change_workspace_folders(
+            types.DidChangeWorkspaceFoldersParams(
+                event=types.WorkspaceFoldersChangeEvent(
+                    added=[types.WorkspaceFolder(uri=added.as_uri(), name="added")], removed=[]
+                )
+            )
+        )
+        await eventually(lambda: client.latest(uri).diagnostics[0].severity == types.DiagnosticSeverity.Error)
+        assert client.latest(uri).version == 1
