@@ -167,3 +167,27 @@ async def test_hover_explains_the_rule_and_shows_the_fix(client: Client, file_ur
 
     assert await client.text_document_hover_async(at(0, 3)) is None
     assert await client.text_document_hover_async(at(400, 0)) is None
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8", "utf-32"])
+async def test_fixes_land_right_after_characters_outside_the_bmp(tmp_path, encoding):
+    text = 'import torch\n\nlabel = "🚀🚀"; loss = torch.log(torch.softmax(z, dim=1))\n'
+    uri = (tmp_path / "model.py").as_uri()
+    async with session(client_capabilities=capabilities(encodings=[encoding])) as client:
+        client.open(uri, text)
+        [diagnostic] = await client.wait_diagnostics(uri, 1)
+        actions = await quick_fixes(client, uri, diagnostic)
+        fixed = apply_text_edits(text, edits_of(actions["Clip argument with epsilon"], uri), encoding)
+        assert fixed.split("\n")[2] == 'label = "🚀🚀"; loss = torch.log(torch.clamp(torch.softmax(z, dim=1), min=1e-10))'
+
+
+async def test_windows_line_endings_are_kept(client: Client, file_uri):
+    text = SOFTMAX_LOG.replace("\n", "\r\n")
+    uri = file_uri()
+    client.open(uri, text)
+    [diagnostic] = await client.wait_diagnostics(uri, 1)
+    assert diagnostic.range == make_range(3, 36, 3, 50)
+    actions = await quick_fixes(client, uri, diagnostic)
+    fixed = apply_text_edits(text, edits_of(actions["Disable NG001 for this line"], uri))
+    assert fixed.split("\r\n")[3] == "cross_entropy = -tf.reduce_sum(y_ * tf.log(y_conv))  # noqa: NG001"
+    assert fixed.count("\r\n") == text.count("\r\n") and "\n" not in fixed.replace("\r\n", "")
