@@ -5,7 +5,7 @@
 // package, so the bundled server and libraries are what runs), opens a copy of an example,
 // waits for NG001 in the Problems panel, applies "Clip argument with epsilon" from the lightbulb
 // (Ctrl+.), checks the file VS Code saved, then edits the file and checks the diagnostics follow,
-// and fixes everything with "nanguard: Fix all in file".
+// fixes everything with "nanguard: Fix all in file", and checks a notebook's Python cell.
 //
 // Usage: node e2e/run.mjs [--vsix FILE] [--update-images]
 // Screenshots and logs go to .e2e/; --update-images also refreshes images/quick-fix.png, the
@@ -26,6 +26,7 @@ import { CHROMIUM, codeServerDir } from './paths.mjs';
 const CLIENT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const REPOSITORY = resolve(CLIENT, '..');
 const EXAMPLE = 'tf_mnist_softmax.py';
+const NOTEBOOK = 'probabilities.ipynb';
 const OUT = join(CLIENT, '.e2e');
 const SCREENSHOTS = join(OUT, 'screenshots');
 const LOGS = join(OUT, 'logs');
@@ -61,12 +62,26 @@ function preflight() {
   }
 }
 
+/** An .ipynb with one Python code cell. */
+function notebook(lines) {
+  const source = lines.map((line, index) => (index < lines.length - 1 ? `${line}\n` : line));
+  return JSON.stringify({
+    cells: [{ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source }],
+    metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' }, language_info: { name: 'python' } },
+    nbformat: 4,
+    nbformat_minor: 5,
+  });
+}
+
 /** A venv with no packages at all: the extension must bring everything the server needs. */
 function barePython(root) {
   const venv = join(root, 'bare-python');
   execFileSync('python3', ['-m', 'venv', '--without-pip', venv]);
   const bin = join(venv, 'bin');
-  execFileSync(join(bin, 'python3'), ['-c', 'import importlib.util, sys; sys.exit(importlib.util.find_spec("pygls") is not None)']);
+  const found = execFileSync(join(bin, 'python3'), ['-c', 'import importlib.util as u; print([m for m in ("nanguard", "pygls", "jedi", "tree_sitter") if u.find_spec(m)])'], {
+    encoding: 'utf8',
+  }).trim();
+  check(found === '[]', `the bare Python is not bare, it can import ${found}`);
   return bin;
 }
 
@@ -76,10 +91,11 @@ async function main() {
   await mkdir(SCREENSHOTS, { recursive: true });
   const root = await mkdtemp(join(tmpdir(), 'nanguard-e2e-'));
   const workspace = join(root, 'workspace');
-  // VS Code saves files a quick fix changes: work on a copy.
+  // The test edits and saves the example: work on a copy, examples/ stays as it is.
   await mkdir(workspace);
   await copyFile(join(REPOSITORY, 'examples', EXAMPLE), join(workspace, EXAMPLE));
   const file = join(workspace, EXAMPLE);
+  await writeFile(join(workspace, NOTEBOOK), notebook(['import torch', 'p = torch.softmax(logits, dim=-1)', 'loss = -torch.log(p).mean()']));
   const original = await readFile(file, 'utf8');
 
   const bin = barePython(root);
@@ -125,18 +141,17 @@ async function main() {
     await cp(join(setup.dirs.userData, 'logs'), LOGS, { recursive: true }).catch(() => undefined);
     await copyFile(setup.dirs.log, join(LOGS, 'code-server.log')).catch(() => undefined);
     if (blocked.length) log(`blocked ${blocked.length} requests not to 127.0.0.1, e.g. ${blocked.slice(0, 3).join(', ')}`);
+    await rm(root, { recursive: true, force: true });
   }
-  await rm(root, { recursive: true, force: true });
   log('passed');
 }
 
 /** Polls `probe` until it returns something truthy; fails with `what` after `timeoutMs`. */
 async function waitFor(what, probe, timeoutMs = STEP_TIMEOUT_MS) {
   const deadline = Date.now() + timeoutMs;
-  let last;
   for (;;) {
-    last = await probe();
-    if (last) return last;
+    const result = await probe();
+    if (result) return result;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -295,6 +310,18 @@ async function scenario(page, { server, file, original, setup, bin }) {
   check(final === `\n\n${fixed}log_likelihood = tf.reduce_mean(tf.log(tf.clip_by_value(y_conv, 1e-10, 1.0)))\n`, `unexpected file after Fix all:\n${final}`);
   log('Fix all in file fixed the new finding');
   await page.screenshot({ path: join(SCREENSHOTS, '04-fix-all.png') });
+
+  // 5. Python cells of a notebook are checked too.
+  await page.locator('.explorer-folders-view .monaco-list-row', { hasText: NOTEBOOK }).click();
+  // Cell outputs need a service worker, which this test blocks; the cells' text reaches the server all the same.
+  await page.locator('.tab.active', { hasText: NOTEBOOK }).waitFor();
+  const inCell = await waitFor('NG001 in the notebook cell', async () => {
+    const problems = await problemsInPanel(page);
+    return problems.length === 1 && problems[0];
+  });
+  check(inCell.line === 3 && inCell.text.includes('torch.log(p)'), `unexpected notebook problem ${JSON.stringify(inCell)}`);
+  log(`NG001 in the notebook cell at ${inCell.line}:${inCell.column}`);
+  await page.screenshot({ path: join(SCREENSHOTS, '05-notebook.png') });
 }
 
 const timer = setTimeout(() => {
