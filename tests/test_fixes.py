@@ -201,3 +201,10 @@ def test_fix_all_on_the_examples_leaves_nothing_and_parses(examples):
         assert analyze(fixed) == [], path
         assert parse_errors(fixed) == parse_errors(text), path
         assert fix_all(fixed)[1] == 0
+
+
+def test_deeply_nested_logs_are_fixed_in_one_pass():
+    text = "import numpy as np\ny = " + "np.log(" * 40 + "p" + ")" * 40 + "\n"
+    fixed, count = fix_all(text)
+    assert count == 40
+    assert analyze(fixed) == [] and parse_errors(fixed) == 0

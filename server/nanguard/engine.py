@@ -15,7 +15,7 @@ from tree_sitter import Parser, Tree
 from nanguard.edits import apply_edits
 from nanguard.fixes import clip_fix, epsilon_fix, format_epsilon, noqa_fix, stable_fix, suppressed
 from nanguard.flow import Candidate, Judgement, ModuleAnalysis
-from nanguard.model import Finding, Fix, Related
+from nanguard.model import Finding, Fix, FixKind, Related, TextEdit
 from nanguard.prefilter import MAYBE_LOG, call_sites
 from nanguard.settings import Settings
 from nanguard.source import Source
@@ -115,33 +115,34 @@ def _finding(judgement: Judgement, source: Source, epsilon: str) -> Finding:
 def fix_all(text: str, settings: Settings = Settings(), *, path: Path | None = None) -> tuple[str, int]:
     """`text` with the default fix of every finding applied, and how many were applied.
 
-    Fixes that overlap (a log inside a log) wait for the next pass; passes repeat until nothing
-    is left to fix, so the result is stable: fixing it again changes nothing.
+    Fixes whose edits collide wait for the next pass (clips of nested logs are insertions at
+    different points, so they all go in at once); passes repeat until nothing is left to fix,
+    so the result is stable: fixing it again changes nothing.
     """
     applied = 0
     for _ in range(MAX_FIX_PASSES):
-        findings = analyze(text, settings, path=path)
-        chosen: list[Fix] = []
-        taken: list[tuple[int, int, int, int]] = []
-        for finding in findings:
+        accepted: list[TextEdit] = []
+        count = 0
+        for finding in analyze(text, settings, path=path):
             fix = finding.default_fix
-            if fix is None or fix.kind.value == "noqa":
+            if fix is None or fix.kind is FixKind.NOQA:
                 continue
-            span = finding.span
-            bounds = (span.start.line, span.start.column, span.end.line, span.end.column)
-            if any(_overlaps(bounds, other) for other in taken):
+            if any(_collide(edit, other) for edit in fix.edits for other in accepted):
                 continue
-            taken.append(bounds)
-            chosen.append(fix)
-        if not chosen:
+            accepted.extend(fix.edits)
+            count += 1
+        if not count:
             break
-        text = apply_edits(text, [edit for fix in chosen for edit in fix.edits])
-        applied += len(chosen)
+        text = apply_edits(text, accepted)
+        applied += count
     return text, applied
 
 
-def _overlaps(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
-    return (a[0], a[1]) < (b[2], b[3]) and (b[0], b[1]) < (a[2], a[3])
-
-
-
+def _collide(a: TextEdit, b: TextEdit) -> bool:
+    """Whether two edits cannot both be applied in a well-defined way."""
+    if a == b:
+        return False  # the same import, added by two fixes
+    (a_start, a_end), (b_start, b_end) = (a.span.start, a.span.end), (b.span.start, b.span.end)
+    if a_start == a_end and b_start == b_end:
+        return a_start == b_start  # two insertions at one point: their order would be arbitrary
+    return a_start < b_end and b_start < a_end  # overlapping, or an insertion inside a replacement
