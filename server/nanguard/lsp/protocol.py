@@ -3,8 +3,9 @@
 - A request whose params do not fit the LSP schema gets an ``InvalidParams`` error naming the
   problem; pygls only logs it, and the client would wait for an answer forever.
 - Requests before ``initialize`` get ``ServerNotInitialized``, as the specification asks.
-- Open documents are kept by `nanguard.lsp.documents` alone: pygls' own copy splits lines
-  differently from LSP and tree-sitter and costs a pass over the whole text per change.
+- Open documents (notebook cells included) are kept by `nanguard.lsp.documents` alone: pygls' own
+  copy splits lines differently from LSP and tree-sitter and costs a pass over the whole text per
+  change.
 """
 
 from __future__ import annotations
@@ -69,4 +70,19 @@ class NanguardProtocol(LanguageServerProtocol):
     @lsp_method(types.TEXT_DOCUMENT_DID_CLOSE)
     def lsp_text_document__did_close(self, params: types.DidCloseTextDocumentParams):
         if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CLOSE)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(types.NOTEBOOK_DOCUMENT_DID_OPEN)
+    def lsp_notebook_document__did_open(self, params: types.DidOpenNotebookDocumentParams):
+        if (handler := self.fm.features.get(types.NOTEBOOK_DOCUMENT_DID_OPEN)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(types.NOTEBOOK_DOCUMENT_DID_CHANGE)
+    def lsp_notebook_document__did_change(self, params: types.DidChangeNotebookDocumentParams):
+        if (handler := self.fm.features.get(types.NOTEBOOK_DOCUMENT_DID_CHANGE)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
+    def lsp_notebook_document__did_close(self, params: types.DidCloseNotebookDocumentParams):
+        if (handler := self.fm.features.get(types.NOTEBOOK_DOCUMENT_DID_CLOSE)) is not None:
             yield handler, (params,), None

@@ -35,6 +35,15 @@ from nanguard.lsp.convert import (
     quick_fixes,
 )
 from nanguard.lsp.documents import Document, Documents
+from nanguard.lsp.notebooks import (
+    NOTEBOOK_FIX_ALL_KIND,
+    NOTEBOOK_SYNC,
+    Notebooks,
+    notebook_fix_all,
+    notebook_quick_fixes,
+    register_notebook_features,
+    schedule_notebook,
+)
 from nanguard.lsp.parent import watch_process
 from nanguard.lsp.protocol import NanguardProtocol
 from nanguard.lsp.scheduler import Debouncer, Worker
@@ -59,8 +68,10 @@ class NanguardServer(LanguageServer):
     """Session state: open documents, editor settings, the latest results per document."""
 
     def __init__(self) -> None:
-        super().__init__("nanguard", _version(), protocol_cls=NanguardProtocol)
+        super().__init__("nanguard", _version(), notebook_document_sync=NOTEBOOK_SYNC, protocol_cls=NanguardProtocol)
         self.documents = Documents()
+        self.notebooks = Notebooks()
+        """Open notebooks; their cells are in `documents` too, but are analysed as one notebook."""
         self.configuration = EditorConfiguration()
         self.results: dict[str, Analysis] = {}
         self.encoding = types.PositionEncodingKind.Utf16.value
@@ -175,6 +186,10 @@ class NanguardServer(LanguageServer):
         """Analyse `document` once it has been quiet for the debounce time (or `delay` seconds)."""
         if not document.python:
             return
+        notebook = self.notebooks.containing(document.uri)
+        if notebook is not None:
+            schedule_notebook(self, notebook, delay)
+            return
         if delay is None:
             delay = self.editor_settings(document).debounce_ms / 1000
         self._debouncer.call(document.uri, delay, partial(self.analyse, document, document.version))
@@ -268,6 +283,7 @@ def _ignore_result(future: Any) -> None:
 
 
 server = NanguardServer()
+register_notebook_features(server)
 
 
 # -- lifecycle ------------------------------------------------------------------------------------
@@ -405,7 +421,8 @@ def _wants(only: Sequence[str] | None, kind: str) -> bool:
 @server.feature(
     types.TEXT_DOCUMENT_CODE_ACTION,
     types.CodeActionOptions(
-        code_action_kinds=[types.CodeActionKind.QuickFix, PLAIN_FIX_ALL_KIND, FIX_ALL_KIND], resolve_provider=False
+        code_action_kinds=[types.CodeActionKind.QuickFix, PLAIN_FIX_ALL_KIND, FIX_ALL_KIND, NOTEBOOK_FIX_ALL_KIND],
+        resolve_provider=False,
     ),
 )
 async def code_action(ls: NanguardServer, params: types.CodeActionParams) -> list[types.CodeAction]:
@@ -413,9 +430,13 @@ async def code_action(ls: NanguardServer, params: types.CodeActionParams) -> lis
     if document is None or not document.python or not ls.editor_settings(document).enable:
         return []
     only = None if params.context.only is None else [str(getattr(kind, "value", kind)) for kind in params.context.only]
+    notebook = ls.notebooks.containing(document.uri)
     actions: list[types.CodeAction] = []
     if _wants(only, types.CodeActionKind.QuickFix.value):
-        actions += _quick_fixes(ls, document, params.context.diagnostics)
+        if notebook is not None:
+            actions += notebook_quick_fixes(ls, notebook, document, params.context.diagnostics)
+        else:
+            actions += _quick_fixes(ls, document, params.context.diagnostics)
     fix_all_kinds = []
     if only is None:
         if params.context.trigger_kind != types.CodeActionTriggerKind.Automatic:
@@ -424,7 +445,10 @@ async def code_action(ls: NanguardServer, params: types.CodeActionParams) -> lis
         fix_all_kinds = sorted(
             {PLAIN_FIX_ALL_KIND if kind == PLAIN_FIX_ALL_KIND else FIX_ALL_KIND for kind in only if _wants([kind], FIX_ALL_KIND)}
         )
-    if fix_all_kinds:
+    if notebook is not None:  # the notebook kind only when asked for (VS Code asks on save)
+        fix_all_kinds += [NOTEBOOK_FIX_ALL_KIND] if only is not None and _wants(only, NOTEBOOK_FIX_ALL_KIND) else []
+        actions += await notebook_fix_all(ls, notebook, fix_all_kinds)
+    elif fix_all_kinds:
         actions += await _fix_all(ls, document, fix_all_kinds)
     return actions
 
