@@ -1,7 +1,10 @@
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
+# Test folders keep shared helpers beside their tests (engine_helpers, lsp_client, ...); with
+# pytest's importlib import mode those folders must be on the path explicitly.
+for folder in (Path(__file__).parent, *sorted(p for p in Path(__file__).parent.iterdir() if p.is_dir())):
+    sys.path.insert(0, str(folder))
 
 import pytest
 
