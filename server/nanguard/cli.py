@@ -20,8 +20,10 @@ from typing import Any, Iterator, Sequence
 import tree_sitter
 
 from nanguard.engine import analyze, fix_all
-from nanguard.files import ExcludePattern, FileError, discover, read_source, write_source
+from nanguard.files import ExcludePattern, FileError, discover, include_pattern, read_source, write_source
 from nanguard.model import Finding
+from nanguard.notebook import NOTEBOOK_SUFFIX
+from nanguard.notebook.check import check_notebook
 from nanguard.report import FORMAT_NAMES, FileProblem, PathFinding, Run, render
 from nanguard.report.diff import unified_diff
 from nanguard.report.progress import ProgressBar
@@ -81,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--exclude", type=_comma_list, action="append", metavar="GLOBS",
                        help="paths to skip, comma-separated globs relative to the current folder "
                        "(added to `exclude` in the config)")
+    check.add_argument("--include", type=_comma_list, action="append", metavar="GLOBS",
+                       help="files that folder searches pick up, comma-separated globs (default: *.py,*.ipynb; "
+                       "overrides `include` and `extend-include` in the config)")
     check.add_argument("--epsilon", metavar="NUMBER", help="the constant fixes insert (default 1e-10)")
     check.add_argument("--jedi", action=argparse.BooleanOptionalAction, default=None,
                        help="resolve names re-exported through your own modules with jedi (default: on)")
@@ -147,13 +152,17 @@ class Configuration:
     each configuration file once.
     """
 
-    def __init__(self, overrides: dict[str, Any], excludes: Sequence[str], working_folder: Path):
+    def __init__(
+        self, overrides: dict[str, Any], excludes: Sequence[str], working_folder: Path, includes: Sequence[str] | None = None
+    ):
         self.overrides = overrides
+        self.working_folder = working_folder
         self.option_excludes = tuple(ExcludePattern.parse(working_folder, glob) for glob in excludes)
+        self.option_includes = None if includes is None else tuple(include_pattern(working_folder, glob) for glob in includes)
         self._pyprojects: dict[Path, Path | None] = {}
-        self._by_pyproject: dict[Path | None, tuple[Settings, tuple[ExcludePattern, ...]]] = {}
+        self._by_pyproject: dict[Path | None, tuple[Settings, tuple[ExcludePattern, ...], tuple[ExcludePattern, ...]]] = {}
 
-    def _lookup(self, folder: Path) -> tuple[Settings, tuple[ExcludePattern, ...]]:
+    def _lookup(self, folder: Path) -> tuple[Settings, tuple[ExcludePattern, ...], tuple[ExcludePattern, ...]]:
         if folder not in self._pyprojects:
             self._pyprojects[folder] = find_pyproject(folder)
         pyproject = self._pyprojects[folder]
@@ -161,7 +170,7 @@ class Configuration:
             self._by_pyproject[pyproject] = self._load(pyproject)
         return self._by_pyproject[pyproject]
 
-    def _load(self, pyproject: Path | None) -> tuple[Settings, tuple[ExcludePattern, ...]]:
+    def _load(self, pyproject: Path | None) -> tuple[Settings, tuple[ExcludePattern, ...], tuple[ExcludePattern, ...]]:
         if pyproject is None:
             configured = Settings()
         else:
@@ -173,13 +182,20 @@ class Configuration:
         config_excludes = () if pyproject is None else tuple(
             ExcludePattern.parse(pyproject.parent, glob) for glob in configured.exclude
         )
-        return settings, config_excludes + self.option_excludes
+        includes = self.option_includes
+        if includes is None:
+            base = self.working_folder if pyproject is None else pyproject.parent
+            includes = tuple(include_pattern(base, glob) for glob in configured.included)
+        return settings, config_excludes + self.option_excludes, includes
 
     def settings(self, folder: Path) -> Settings:
         return self._lookup(folder)[0]
 
     def exclude_patterns(self, folder: Path) -> tuple[ExcludePattern, ...]:
         return self._lookup(folder)[1]
+
+    def include_patterns(self, folder: Path) -> tuple[ExcludePattern, ...]:
+        return self._lookup(folder)[2]
 
 
 # ------------------------------------------------------------------------------------------
@@ -207,6 +223,10 @@ class FileOutcome:
     problem: str | None = None
     fixes_applied: int = 0
     diff: str = ""
+    located: tuple[PathFinding, ...] = ()
+    """Findings that carry more than a position in the file: those of notebooks (in cells)."""
+    skipped: str | None = None
+    """Why a file was deliberately not checked (a notebook in another language); not an error."""
 
 
 _parser: tuple[int, tree_sitter.Parser] | None = None
@@ -222,25 +242,10 @@ def process_parser() -> tree_sitter.Parser:
 
 def check_file(job: FileJob) -> FileOutcome:
     """Read, analyse and (by mode) fix one file; every failure becomes a `problem`, never an exception."""
-    path = Path(job.path)
-    parser = process_parser()
     try:
-        source = read_source(path)
-    except FileError as error:
-        return FileOutcome(job.display, problem=str(error))
-    try:
-        if job.mode is Mode.CHECK:
-            return FileOutcome(job.display, tuple(analyze(source.text, job.settings, path=path, parser=parser)))
-        fixed, count = fix_all(source.text, job.settings, path=path)
-        if job.mode is Mode.DIFF:
-            return FileOutcome(job.display, fixes_applied=count, diff=unified_diff(job.display, source.text, fixed))
-        problem = None
-        try:
-            written = write_source(source, fixed)
-        except FileError as error:
-            written, problem = False, str(error)
-        remaining = analyze(fixed if written else source.text, job.settings, path=path, parser=parser)
-        return FileOutcome(job.display, tuple(remaining), problem, count if written else 0)
+        if Path(job.path).suffix.lower() == NOTEBOOK_SUFFIX:
+            return check_notebook_file(job)
+        return check_python_file(job)
     except RecursionError:
         return FileOutcome(job.display, problem="code nested too deeply to analyse")
     except Exception as error:  # the engine promises not to raise; if it does, lose one file, not the run
@@ -248,6 +253,38 @@ def check_file(job: FileJob) -> FileOutcome:
             job.display,
             problem=f"internal error ({type(error).__name__}: {error}); please report it with this file",
         )
+
+
+def check_python_file(job: FileJob) -> FileOutcome:
+    path = Path(job.path)
+    parser = process_parser()
+    try:
+        source = read_source(path)
+    except FileError as error:
+        return FileOutcome(job.display, problem=str(error))
+    if job.mode is Mode.CHECK:
+        return FileOutcome(job.display, tuple(analyze(source.text, job.settings, path=path, parser=parser)))
+    fixed, count = fix_all(source.text, job.settings, path=path)
+    if job.mode is Mode.DIFF:
+        return FileOutcome(job.display, fixes_applied=count, diff=unified_diff(job.display, source.text, fixed))
+    problem = None
+    try:
+        written = write_source(source, fixed)
+    except FileError as error:
+        written, problem = False, str(error)
+    remaining = analyze(fixed if written else source.text, job.settings, path=path, parser=parser)
+    return FileOutcome(job.display, tuple(remaining), problem, count if written else 0)
+
+
+def check_notebook_file(job: FileJob) -> FileOutcome:
+    result = check_notebook(
+        Path(job.path), job.display, job.settings,
+        fix=job.mode is Mode.FIX, diff=job.mode is Mode.DIFF, parser=process_parser(),
+    )
+    return FileOutcome(
+        job.display, problem=result.problem, fixes_applied=result.fixes_applied, diff=result.diff,
+        located=result.findings, skipped=result.skipped,
+    )
 
 
 def check_batch(jobs: Sequence[FileJob]) -> list[FileOutcome]:
@@ -336,9 +373,9 @@ def wants_color(choice: str, stream: Any) -> bool:
 
 def check_command(args: argparse.Namespace) -> int:
     working_folder = Path.cwd()
-    config = Configuration(setting_overrides(args), _flatten(args.exclude) or [], working_folder)
+    config = Configuration(setting_overrides(args), _flatten(args.exclude) or [], working_folder, _flatten(args.include))
     mode = Mode.FIX if args.fix else Mode.DIFF if args.diff else Mode.CHECK
-    paths, missing = discover([Path(given) for given in args.paths], config.exclude_patterns)
+    paths, missing = discover([Path(given) for given in args.paths], config.exclude_patterns, config.include_patterns)
     jobs = [
         FileJob(str(path), display_path(path, working_folder), config.settings(path.parent), mode) for path in paths
     ]
@@ -348,11 +385,15 @@ def check_command(args: argparse.Namespace) -> int:
         print("nanguard: warning: no Python files to check (all excluded, or none there)", file=sys.stderr)
     progress = ProgressBar(len(jobs), sys.stderr, enabled=len(jobs) >= PROGRESS_MIN_FILES and sys.stderr.isatty())
     diffs: list[tuple[str, str]] = []
+    skipped: list[FileProblem] = []
     try:
         for outcome in run_jobs(jobs, args.jobs or default_jobs(), progress):
             run.findings.extend(PathFinding(outcome.display, finding) for finding in outcome.findings)
+            run.findings.extend(outcome.located)
             if outcome.problem is not None:
                 run.problems.append(FileProblem(outcome.display, outcome.problem))
+            if outcome.skipped is not None:
+                skipped.append(FileProblem(outcome.display, outcome.skipped))
             if outcome.fixes_applied:
                 run.fixes_applied += outcome.fixes_applied
                 run.files_fixed += 1
@@ -363,6 +404,8 @@ def check_command(args: argparse.Namespace) -> int:
     run.sort()
     for problem in run.problems:
         print(f"{problem.path}: error: {problem.message}", file=sys.stderr)
+    for note in sorted(skipped, key=lambda note: note.path):
+        print(f"{note.path}: warning: {note.message}", file=sys.stderr)
     if mode is Mode.DIFF:
         sys.stdout.write("".join(diff for _, diff in sorted(diffs)))
         fixes = f"{run.fixes_applied} finding{'s' if run.fixes_applied != 1 else ''}"

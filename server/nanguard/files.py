@@ -17,6 +17,8 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
+from nanguard.settings import DEFAULT_INCLUDE
+
 SKIPPED_FOLDER_NAMES = frozenset(
     {".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "site-packages", "__pycache__", "node_modules"}
 )
@@ -24,8 +26,6 @@ SKIPPED_FOLDER_NAMES = frozenset(
 
 VIRTUALENV_MARKER = "pyvenv.cfg"
 """A folder holding this file is a virtual environment, whatever its name."""
-
-PYTHON_SUFFIXES = (".py",)
 
 
 class FileError(Exception):
@@ -105,13 +105,15 @@ def is_excluded(path: Path, patterns_for: PatternsFor) -> bool:
     return False
 
 
-def discover(paths: Iterable[Path], patterns_for: PatternsFor) -> tuple[list[Path], list[tuple[str, str]]]:
+def discover(
+    paths: Iterable[Path], patterns_for: PatternsFor, includes_for: PatternsFor | None = None
+) -> tuple[list[Path], list[tuple[str, str]]]:
     """Python files under `paths` (absolute, sorted, without duplicates), and (path, reason) for bad paths.
 
     A file named explicitly is checked whatever its suffix; folders are searched recursively for
-    ``*.py`` files, not following symlinked folders (no loops) and skipping the folders in
-    `SKIPPED_FOLDER_NAMES` or holding a ``pyvenv.cfg``. Exclude patterns apply to named paths
-    and to what recursion finds.
+    the files `includes_for` the folder matches (default: ``*.py`` and ``*.ipynb``), not
+    following symlinked folders (no loops) and skipping the folders in `SKIPPED_FOLDER_NAMES` or
+    holding a ``pyvenv.cfg``. Exclude patterns apply to named paths and to what recursion finds.
     """
     found: dict[Path, None] = {}
     errors: list[tuple[str, str]] = []
@@ -122,19 +124,31 @@ def discover(paths: Iterable[Path], patterns_for: PatternsFor) -> tuple[list[Pat
         elif is_excluded(path, patterns_for):
             continue
         elif path.is_dir():
-            found.update(dict.fromkeys(_walk(path, patterns_for)))
+            found.update(dict.fromkeys(_walk(path, patterns_for, includes_for or default_includes)))
         else:
             found[path] = None
     return sorted(found), errors
 
 
-def _walk(folder: Path, patterns_for: PatternsFor) -> Iterator[Path]:
+def include_pattern(base: Path, glob: str) -> ExcludePattern:
+    """An `include` glob: one without a slash matches file names anywhere, one with a slash
+    matches paths relative to `base`."""
+    pattern = ExcludePattern.parse(base, glob)
+    return pattern if "/" in pattern.pattern else ExcludePattern(Path(base.anchor), pattern.pattern)
+
+
+def default_includes(folder: Path) -> tuple[ExcludePattern, ...]:
+    return tuple(include_pattern(folder, glob) for glob in DEFAULT_INCLUDE)
+
+
+def _walk(folder: Path, patterns_for: PatternsFor, includes_for: PatternsFor) -> Iterator[Path]:
     try:
         with os.scandir(folder) as scan:
             entries = sorted(scan, key=lambda entry: entry.name)
     except OSError:
         return  # a folder we may not list holds nothing we could read either
     patterns = patterns_for(folder)
+    includes = includes_for(folder)
     for entry in entries:
         try:
             if entry.is_dir(follow_symlinks=False):
@@ -143,10 +157,10 @@ def _walk(folder: Path, patterns_for: PatternsFor) -> Iterator[Path]:
                 child = Path(entry.path)
                 if matches_any(child, patterns) or (child / VIRTUALENV_MARKER).exists():
                     continue
-                yield from _walk(child, patterns_for)
-            elif entry.name.endswith(PYTHON_SUFFIXES) and entry.is_file():
+                yield from _walk(child, patterns_for, includes_for)
+            else:
                 child = Path(entry.path)
-                if not matches_any(child, patterns):
+                if matches_any(child, includes) and entry.is_file() and not matches_any(child, patterns):
                     yield child
         except OSError:
             continue
@@ -156,16 +170,21 @@ def _walk(folder: Path, patterns_for: PatternsFor) -> Iterator[Path]:
 # Reading
 
 
-def read_source(path: Path) -> SourceFile:
-    """The decoded text of `path`; raises `FileError` when Python could not read it either."""
+def read_file(path: Path) -> tuple[bytes, os.stat_result]:
+    """The bytes of the regular file `path` and its status (for `SourceFile`); raises `FileError`."""
     try:
         with open(path, "rb") as handle:
             status = os.fstat(handle.fileno())
             if not stat.S_ISREG(status.st_mode):
                 raise FileError("not a regular file")
-            data = handle.read()
+            return handle.read(), status
     except OSError as error:
         raise FileError(f"cannot read: {error.strerror or error}") from None
+
+
+def read_source(path: Path) -> SourceFile:
+    """The decoded text of `path`; raises `FileError` when Python could not read it either."""
+    data, status = read_file(path)
     text, encoding = decode_source(data)
     return SourceFile(path, text, encoding, stat.S_IMODE(status.st_mode), status.st_mtime_ns, status.st_size)
 

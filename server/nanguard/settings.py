@@ -21,6 +21,7 @@ from nanguard.frameworks import FRAMEWORKS
 from nanguard.rules import RULES
 
 DEFAULT_EPSILON = 1e-10
+DEFAULT_INCLUDE = ("*.py", "*.ipynb")
 
 
 class SettingsError(ValueError):
@@ -34,11 +35,18 @@ class Settings:
     ignore: frozenset[str] = frozenset()
     frameworks: frozenset[str] = field(default_factory=lambda: frozenset(FRAMEWORKS))
     exclude: tuple[str, ...] = ()
+    include: tuple[str, ...] = DEFAULT_INCLUDE
+    """File globs that folder searches pick up (files named explicitly are always checked)."""
+    extend_include: tuple[str, ...] = ()
     jedi: bool = True
     jedi_environment: str | None = None
 
     def enabled(self, code: str) -> bool:
         return code in self.select and code not in self.ignore
+
+    @property
+    def included(self) -> tuple[str, ...]:
+        return self.include + self.extend_include
 
 
 def _codes(key: str, value: Any) -> frozenset[str]:
@@ -107,6 +115,8 @@ _PARSERS = {
     "ignore": ("ignore", _codes),
     "frameworks": ("frameworks", _frameworks),
     "exclude": ("exclude", _strings),
+    "include": ("include", _strings),
+    "extend-include": ("extend_include", _strings),
     "jedi": ("jedi", _boolean),
     "jedi-environment": ("jedi_environment", _optional_path),
 }

@@ -10,7 +10,22 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 
-from nanguard.model import Finding, Position
+from nanguard.model import Finding, Position, Span
+
+
+@dataclass(frozen=True, slots=True)
+class CellLocation:
+    """Where a finding in a notebook is. Its positions count within cells (numbered from 1,
+    markdown and raw cells included); `file_span` is the same place in the .ipynb file's text,
+    for tools that show that file rather than the notebook."""
+
+    cell: int
+    related_cells: tuple[int, ...]
+    """The cell of each of the finding's related locations."""
+    fix_cells: tuple[int, ...]
+    """The cell of each edit of the finding's default fix."""
+    file_span: Span
+    file_related: tuple[Span, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +33,8 @@ class PathFinding:
     path: str
     """As the user sees it: relative to the working folder when the file is below it."""
     finding: Finding
+    cell: CellLocation | None = None
+    """Set for findings in notebooks."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +57,9 @@ class Run:
     fix_mode: bool = False
 
     def sort(self) -> None:
-        self.findings.sort(key=lambda item: (item.path, item.finding.span.start, item.finding.code))
+        self.findings.sort(
+            key=lambda item: (item.path, item.cell.cell if item.cell else 0, item.finding.span.start, item.finding.code)
+        )
         self.problems.sort(key=lambda problem: problem.path)
 
 

@@ -21,13 +21,20 @@ def render(run: Run) -> str:
     lines = []
     for item in run.findings:
         finding = item.finding
-        line, column = one_based(finding.span.start)
-        end_line, end_column = one_based(finding.span.end)
+        title, message = finding.code, finding.message
+        span = finding.span
+        if item.cell is not None:  # annotate the line of the .ipynb file that holds the code
+            cell_line, cell_column = one_based(span.start)
+            title = f"{finding.code} (cell {item.cell.cell}, line {cell_line})"
+            message = f"cell {item.cell.cell}:{cell_line}:{cell_column}: {message}"
+            span = item.cell.file_span
+        line, column = one_based(span.start)
+        end_line, end_column = one_based(span.end)
         properties = (
             f"file={escape_property(item.path)},line={line},col={column},"
-            f"endLine={end_line},endColumn={end_column},title={escape_property(finding.code)}"
+            f"endLine={end_line},endColumn={end_column},title={escape_property(title)}"
         )
-        lines.append(f"::warning {properties}::{escape_data(finding.message)}\n")
+        lines.append(f"::warning {properties}::{escape_data(message)}\n")
     for problem in run.problems:
         lines.append(f"::error file={escape_property(problem.path)},title=nanguard::{escape_data(problem.message)}\n")
     return "".join(lines)

@@ -1,6 +1,7 @@
 """The JSON format: a list of findings with exactly the keys documented in the README.
 
-Other tools parse this, so the keys, their order and their meaning do not change.
+Other tools parse this, so the keys, their order and their meaning do not change. Findings in
+notebooks add a ``cell`` key (1-based, counting every cell), to the finding and to each edit.
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ def finding_object(item: PathFinding) -> dict[str, Any]:
     finding: Finding = item.finding
     line, column = one_based(finding.span.start)
     end_line, end_column = one_based(finding.span.end)
+    cell = {"cell": item.cell.cell} if item.cell else {}
     return {
         "path": item.path,
+        **cell,
         "line": line,
         "column": column,
         "end_line": end_line,
@@ -30,18 +33,20 @@ def finding_object(item: PathFinding) -> dict[str, Any]:
         "severity": "warning",
         "message": finding.message,
         "function": finding.function,
-        "fix": fix_object(finding.default_fix),
+        "fix": fix_object(finding.default_fix, item.cell.fix_cells if item.cell else None),
     }
 
 
-def fix_object(fix: Fix | None) -> dict[str, Any] | None:
+def fix_object(fix: Fix | None, cells: tuple[int, ...] | None = None) -> dict[str, Any] | None:
+    """The fix's edits; in a notebook each edit names its cell (an import may go in another)."""
     if fix is None:
         return None
     edits = []
-    for edit in fix.edits:
+    for index, edit in enumerate(fix.edits):
         line, column = one_based(edit.span.start)
         end_line, end_column = one_based(edit.span.end)
+        cell = {"cell": cells[index]} if cells else {}
         edits.append(
-            {"line": line, "column": column, "end_line": end_line, "end_column": end_column, "new_text": edit.new_text}
+            {**cell, "line": line, "column": column, "end_line": end_line, "end_column": end_column, "new_text": edit.new_text}
         )
     return {"title": fix.title, "edits": edits}

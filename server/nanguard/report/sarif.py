@@ -105,27 +105,46 @@ def region(span: Span) -> dict[str, int]:
 
 
 def result_object(item: PathFinding, rule_index: dict[str, int]) -> dict[str, Any]:
-    finding = item.finding
-    location = {"physicalLocation": {"artifactLocation": artifact(item.path), "region": region(finding.span)}}
+    """One result. In a notebook, regions are in the .ipynb file's own text, where viewers and
+    GitHub show it, and the cell and the position in it are in the message, the logical location
+    and the properties; there are no `fixes` (their regions and text would have to be
+    JSON-escaped: `nanguard check --fix` fixes notebooks)."""
+    finding, cell = item.finding, item.cell
+    message = finding.message
+    span = finding.span
+    related = [(related.span, related.message) for related in finding.related]
+    properties: dict[str, Any] = {"function": finding.function}
+    if cell is not None:
+        line, column = one_based(finding.span.start)
+        message = f"cell {cell.cell}:{line}:{column}: {message}"
+        span = cell.file_span
+        related = [
+            (file_span, f"cell {number}, line {place.span.start.line + 1}: {place.message}")
+            for place, number, file_span in zip(finding.related, cell.related_cells, cell.file_related)
+        ]
+        properties.update(cell=cell.cell, cellLine=line, cellColumn=column)
+    location: dict[str, Any] = {"physicalLocation": {"artifactLocation": artifact(item.path), "region": region(span)}}
+    if cell is not None:
+        location["logicalLocations"] = [{"name": f"cell {cell.cell}", "fullyQualifiedName": f"{item.path}:cell {cell.cell}"}]
     result: dict[str, Any] = {
         "ruleId": finding.code,
         "level": "warning",
-        "message": {"text": finding.message},
+        "message": {"text": message},
         "locations": [location],
-        "properties": {"function": finding.function},
+        "properties": properties,
     }
     if finding.code in rule_index:
         result["ruleIndex"] = rule_index[finding.code]
-    if finding.related:
+    if related:
         result["relatedLocations"] = [
             {
                 "id": number,
-                "message": {"text": related.message},
-                "physicalLocation": {"artifactLocation": artifact(item.path), "region": region(related.span)},
+                "message": {"text": text},
+                "physicalLocation": {"artifactLocation": artifact(item.path), "region": region(related_span)},
             }
-            for number, related in enumerate(finding.related, start=1)
+            for number, (related_span, text) in enumerate(related, start=1)
         ]
-    if finding.default_fix is not None:
+    if finding.default_fix is not None and cell is None:
         result["fixes"] = [fix_object(item.path, finding.default_fix)]
     return result
 

@@ -1,4 +1,5 @@
 """The text format: one ``path:line:col: CODE message`` line per finding, then a summary.
+In a notebook the position is within a cell: ``path.ipynb:cell 5:line:col: CODE message``.
 
 The finding lines are what editors and `grep` parse; colour (on a terminal only) never changes
 the characters, only wraps them in ANSI codes.
@@ -24,8 +25,9 @@ def render(run: Run, *, color: bool = False) -> str:
     lines = []
     for item in run.findings:
         line, column = one_based(item.finding.span.start)
+        cell = f":cell {item.cell.cell}" if item.cell else ""
         lines.append(
-            f"{paint(BOLD, item.path)}{paint(DIM, f':{line}:{column}:')} "
+            f"{paint(BOLD, item.path)}{paint(DIM, f'{cell}:{line}:{column}:')} "
             f"{paint(BOLD + RED, item.finding.code)} {item.finding.message}"
         )
     lines.append(paint(GREEN if not run.findings and not run.problems else BOLD, summary(run)))
