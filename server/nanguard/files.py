@@ -137,8 +137,20 @@ def include_pattern(base: Path, glob: str) -> ExcludePattern:
     return pattern if "/" in pattern.pattern else ExcludePattern(Path(base.anchor), pattern.pattern)
 
 
+_DEFAULT_INCLUDES = tuple(include_pattern(Path(os.sep), glob) for glob in DEFAULT_INCLUDE)
+
+
 def default_includes(folder: Path) -> tuple[ExcludePattern, ...]:
-    return tuple(include_pattern(folder, glob) for glob in DEFAULT_INCLUDE)
+    return _DEFAULT_INCLUDES
+
+
+def _included(entry: os.DirEntry[str], includes: Sequence[ExcludePattern]) -> bool:
+    """Whether a file a folder search meets matches an `include` glob; name globs (the usual
+    ones) are matched without building a path, which costs more than the whole match."""
+    return any(
+        fnmatchcase(entry.name, include.pattern) if "/" not in include.pattern else include.matches(Path(entry.path))
+        for include in includes
+    )
 
 
 def _walk(folder: Path, patterns_for: PatternsFor, includes_for: PatternsFor) -> Iterator[Path]:
@@ -158,9 +170,9 @@ def _walk(folder: Path, patterns_for: PatternsFor, includes_for: PatternsFor) ->
                 if matches_any(child, patterns) or (child / VIRTUALENV_MARKER).exists():
                     continue
                 yield from _walk(child, patterns_for, includes_for)
-            else:
+            elif _included(entry, includes) and entry.is_file():
                 child = Path(entry.path)
-                if matches_any(child, includes) and entry.is_file() and not matches_any(child, patterns):
+                if not matches_any(child, patterns):
                     yield child
         except OSError:
             continue

@@ -359,6 +359,36 @@ async def test_pull_diagnostics_for_cells(tmp_path):
         assert client.published == [], "a pull client is never pushed to"
 
 
+async def test_a_pull_client_is_asked_to_refresh_when_an_edit_changes_another_cell(tmp_path):
+    def pull(client: Client, uri: str):
+        return client.text_document_diagnostic_async(
+            types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=uri))
+        )
+
+    async with session(client_capabilities=notebook_capabilities(pull=True)) as client:
+        notebook = classic(client, tmp_path)
+        notebook.open()
+        assert len((await pull(client, notebook.uri_of(2))).items) == 1
+
+        # The loss cell is untouched, but its finding changes with the softmax cell: the client
+        # only re-pulls the cell it changed, so the server asks for a refresh.
+        notebook.edit(1, [types.TextEdit(range=make_range(0, 9, 0, 30), new_text="tf.sigmoid(logits)")])
+        assert not (await pull(client, notebook.uri_of(1))).items
+        await _eventually(lambda: client.diagnostic_refresh_count > 0)
+        [diagnostic] = (await pull(client, notebook.uri_of(2))).items
+        assert "sigmoid output" in diagnostic.message
+
+
+async def _eventually(condition, timeout: float = 20.0) -> None:
+    import asyncio
+
+    for _ in range(int(timeout / 0.05)):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    assert condition()
+
+
 async def test_hover_in_a_cell_shows_the_finding(tmp_path):
     async with session(client_capabilities=notebook_capabilities()) as client:
         notebook = classic(client, tmp_path)
