@@ -57,7 +57,7 @@ def analyze(
     if not settings.enabled(CODE) or not MAYBE_LOG.search(text):
         return []
     source = Source(text, tree, parser)
-    sites = call_sites(source.data)
+    sites = call_sites(source.data, screen=tree is None)
     if not sites:
         return []  # mentions a log but calls none: no parse needed
     candidates = find_candidates(source, sites)

@@ -38,10 +38,7 @@ class Speller:
 
     def spell(self, target: str) -> str | None:
         best_name, best_ref = None, ""
-        for name, value in self.env.visible():
-            ref = value.ref
-            if ref is None or "." in name or ref.startswith("builtins."):
-                continue
+        for name, ref in self.env.aliases().items():
             if (target == ref or target.startswith(ref + ".")) and len(ref) > len(best_ref):
                 best_name, best_ref = name, ref
         if best_name is not None:

@@ -60,12 +60,13 @@ FRAMEWORK_ROOTS = frozenset(root_module(module) for modules in fw.FRAMEWORKS.val
 class Env:
     """Values of names (and dotted paths such as ``self.eps``) in one scope at one point."""
 
-    __slots__ = ("values", "parent", "stars")
+    __slots__ = ("values", "parent", "stars", "_aliases")
 
     def __init__(self, parent: Env | None = None, values: dict[str, Value] | None = None, stars: tuple[str, ...] = ()):
         self.values = values if values is not None else {}
         self.parent = parent
         self.stars = stars
+        self._aliases: dict[str, str] | None = None
 
     def copy(self) -> Env:
         return Env(self.parent, dict(self.values), self.stars)
@@ -79,16 +80,20 @@ class Env:
             env = env.parent
         return None
 
-    def visible(self) -> Iterator[tuple[str, Value]]:
-        """Every name visible here with its value, innermost binding first."""
-        seen: set[str] = set()
-        env: Env | None = self
-        while env is not None:
-            for name, value in env.values.items():
-                if name not in seen:
-                    seen.add(name)
-                    yield name, value
-            env = env.parent
+    def aliases(self) -> dict[str, str]:
+        """Names visible here that stand for a module or function (``tf``, ``F``, ``log``), and
+        what they stand for. Computed once per scope, so call it only after the analysis ran."""
+        if self._aliases is None:
+            inherited = self.parent.aliases() if self.parent is not None else {}
+            own = {
+                name: value.ref
+                for name, value in self.values.items()
+                if value.ref is not None and "." not in name and not value.ref.startswith("builtins.")
+            }
+            if own or any(name in inherited for name in self.values):
+                inherited = {name: ref for name, ref in inherited.items() if name not in self.values} | own
+            self._aliases = inherited
+        return self._aliases
 
     def star_modules(self) -> tuple[str, ...]:
         env: Env | None = self

@@ -81,9 +81,10 @@ def _non_tensor_names(data: bytes) -> Callable[[bytes], bool]:
     return lambda name: name not in roots or name in logging_names
 
 
-def call_sites(data: bytes) -> list[tuple[int, int]]:
+def call_sites(data: bytes, screen: bool = True) -> list[tuple[int, int]]:
     """Byte ranges of names called like a log: ``log(``, ``x.log(``, and calls of aliases such as
-    ``L = torch.log`` or ``from torch import log as L``; minus calls that cannot be tensor logs."""
+    ``L = torch.log`` or ``from torch import log as L``; minus ``self.log(...)``, and with
+    `screen`, calls on names that cannot hold a tensor (worth it only to spare a parse)."""
     sites: list[tuple[int, int]] = []
     aliases: set[bytes] = set()
     never_tensor: Callable[[bytes], bool] | None = None
@@ -97,7 +98,7 @@ def call_sites(data: bytes) -> list[tuple[int, int]]:
                 name = receiver.group(1)
                 if name in _NEVER_TENSORS:
                     continue
-                if match.group("empty") is None:
+                if screen and match.group("empty") is None:
                     if never_tensor is None:
                         never_tensor = _non_tensor_names(data)
                     if never_tensor(name):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from functools import cached_property
+from itertools import accumulate
 
 import tree_sitter
 import tree_sitter_python
@@ -45,13 +46,7 @@ class Source:
 
     @cached_property
     def _line_starts(self) -> list[int]:
-        starts = [0]
-        find = self.data.find
-        index = find(b"\n")
-        while index != -1:
-            starts.append(index + 1)
-            index = find(b"\n", index + 1)
-        return starts
+        return [0, *accumulate(len(line) + 1 for line in self.data.split(b"\n")[:-1])]
 
     def node_text(self, node: tree_sitter.Node) -> str:
         return self.data[node.start_byte : node.end_byte].decode("utf-8", "surrogatepass")
