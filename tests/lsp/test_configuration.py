@@ -142,6 +142,19 @@ async def test_project_exclude_and_a_broken_pyproject(tmp_path):
         assert str(broken / "pyproject.toml") in message.message and "invalid TOML" in message.message
 
 
+async def test_an_unreadable_pyproject_is_reported_and_ignored(tmp_path):
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_bytes(b"[tool.nanguard]\nepsilon = 1e-6  # caf\xe9\n")  # Latin-1, not UTF-8
+    uri = (project / "train.py").as_uri()
+    async with session(folders=[project]) as client:
+        client.open(uri, SOFTMAX_LOG)
+        [diagnostic] = await client.wait_diagnostics(uri, 1)
+        assert inserted_by_default_fix(diagnostic) == "tf.clip_by_value(, 1e-10, 1.0)"
+        [message] = client.messages
+        assert "cannot read the pyproject.toml" in message.message and "utf-8" in message.message
+
+
 async def test_each_workspace_folder_has_its_own_settings_and_outside_files_the_global_ones(tmp_path):
     strict, quiet = tmp_path / "strict", tmp_path / "quiet"
     strict.mkdir()
