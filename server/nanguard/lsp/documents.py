@@ -183,6 +183,3 @@ class Documents:
 
     def __iter__(self) -> Iterator[Document]:
         return iter(list(self._documents.values()))
-
-    def __len__(self) -> int:
-        return len(self._documents)
