@@ -113,12 +113,13 @@ def entropy_{i}(p, eps=1e-8):
 HEADER = "import logging\n\nimport torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n\nlogger = logging.getLogger(__name__)\n"
 
 
-def training_module(lines: int, seed: int = 0) -> str:
-    """About `lines` lines of training code; one block in six holds a log, half of them guarded."""
+def training_module(lines: int, seed: int = 0, log_every: int = 6) -> str:
+    """About `lines` lines of training code; one block in `log_every` holds a log, half of
+    them guarded."""
     rng = random.Random(seed)
     parts, count, index = [HEADER], HEADER.count("\n"), 0
     while count < lines:
-        template = rng.choice(WITH_LOG) if index % 6 == 5 else rng.choice(BLOCKS)
+        template = rng.choice(WITH_LOG) if index % log_every == log_every - 1 else rng.choice(BLOCKS)
         block = template.format(i=index)
         parts.append(block)
         count += block.count("\n")

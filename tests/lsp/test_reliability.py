@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import json
 import os
 import socket
@@ -26,6 +27,16 @@ from nanguard.engine import analyze
 from pytest_lsp import ClientServerConfig
 
 FAULTS = Path(__file__).parent / "fault_injection"
+BENCHMARK = Path(__file__).parents[2] / "bench" / "bench_server.py"
+
+
+def training_module(lines: int, log_every: int = 6) -> str:
+    """The benchmark's plausible training code (bench/bench_server.py), so both measure the same."""
+    spec = importlib.util.spec_from_file_location("bench_server", BENCHMARK)
+    assert spec is not None and spec.loader is not None
+    benchmark = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(benchmark)
+    return benchmark.training_module(lines, log_every=log_every)
 
 
 class RawConnection:
@@ -155,27 +166,6 @@ async def test_an_engine_failure_is_logged_and_the_last_diagnostics_stay(tmp_pat
         assert after.range == before.range
 
 
-def training_module(lines: int, *, dense: bool = False) -> str:
-    """A plausible training script of about `lines` lines; `dense` puts a log in every block."""
-    blocks = [
-        (
-            "\n\ndef evaluate_{i}(model, loader):\n    correct = 0\n    for inputs, targets in loader:\n"
-            "        correct += (model(inputs).argmax(dim=1) == targets).sum().item()\n    return correct\n"
-        ),
-        (
-            "\n\ndef loss_{i}(logits, targets):\n    probs = torch.softmax(logits, dim=-1)\n"
-            "    return -torch.log(probs.gather(1, targets)).mean()\n"
-        ),
-    ]
-    parts, count, index = ["import torch\n"], 1, 0
-    while count < lines:
-        block = blocks[1 if dense or index % 8 == 0 else 0].format(i=index)
-        parts.append(block)
-        count += block.count("\n")
-        index += 1
-    return "".join(parts)
-
-
 async def test_a_burst_of_edits_stays_responsive_and_ends_right(tmp_path):
     uri, big = (tmp_path / "train.py").as_uri(), (tmp_path / "big.py").as_uri()
     text = training_module(5000)
@@ -185,7 +175,7 @@ async def test_a_burst_of_edits_stays_responsive_and_ends_right(tmp_path):
 
         # Keep the worker busy with a big document, then ask about the small one: the answer
         # must not wait for the big analysis.
-        client.open(big, training_module(5000, dense=True))
+        client.open(big, training_module(5000, log_every=1))
         hover = await client.text_document_hover_async(hover_params(uri, flagged.line, flagged.character))
         assert hover is not None and client.latest(big) is None, "answered while the worker was busy"
 
