@@ -163,6 +163,10 @@ def read_pyproject_table(pyproject: Path) -> dict[str, Any]:
             document = tomllib.load(handle)
     except tomllib.TOMLDecodeError as error:
         raise SettingsError(f"{pyproject}: invalid TOML: {error}") from None
+    except UnicodeDecodeError:
+        raise SettingsError(f"{pyproject}: not UTF-8, as TOML must be") from None
+    except OSError as error:
+        raise SettingsError(f"{pyproject}: cannot be read: {error.strerror or error}") from None
     table = document.get("tool", {}).get("nanguard", {})
     if not isinstance(table, dict):
         raise SettingsError(f"{pyproject}: [tool.nanguard] must be a table")

@@ -42,7 +42,7 @@ def main(argv: list[str]) -> int:
         try:
             import websockets  # noqa: F401
         except ImportError:
-            print("nanguard server: --ws needs the `websockets` package: pip install websockets", file=sys.stderr)
+            print("nanguard server: --ws needs the `websockets` package: pip install 'nanguard[ws]'", file=sys.stderr)
             return 2
 
     from nanguard.lsp.server import server
