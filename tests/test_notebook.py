@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from nanguard.edits import apply_edits
 from nanguard.model import Position, Span
 from nanguard.notebook import NotebookError, NotebookFile, NotebookModule, NotPython
@@ -131,7 +130,9 @@ def test_an_import_a_fix_needs_goes_after_the_imports_cell():
     module = NotebookModule(cells)
 
     (item,) = module.analyze(Settings())
-    by_cell = item.edits_by_cell()
+    by_cell: dict[int, list] = {}
+    for cell, edit in zip(item.fix_cells[0], item.finding.default_fix.edits):
+        by_cell.setdefault(cell, []).append(edit)
 
     assert set(by_cell) == {0, 1}
     assert apply_edits(cells[0][1], by_cell[0]) == "from torch import log, softmax\nimport torch"

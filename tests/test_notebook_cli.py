@@ -11,9 +11,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_cli import TORCH_MODULE, nanguard, write
-
 from nanguard.notebook.jsonscan import source_spans
+from test_cli import TORCH_MODULE, nanguard, write
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 NOTEBOOK_LINE = re.compile(r"^(?P<path>[^:]+):cell (?P<cell>\d+):(?P<line>\d+):(?P<column>\d+): (?P<code>NG\d{3}) ")

@@ -21,7 +21,14 @@ import attrs
 from lsprotocol import types
 from nanguard.lsp.analysis import Analysis
 from nanguard.lsp.config import EditorSettings, resolve
-from nanguard.lsp.convert import SOURCE, PositionEncoder, diagnostic, text_edits
+from nanguard.lsp.convert import (
+    SOURCE,
+    PositionEncoder,
+    _range_data,
+    _range_from_data,
+    diagnostic,
+    text_edits,
+)
 from nanguard.lsp.documents import Document, uri_path
 from nanguard.lsp.textdiff import minimal_edits
 from nanguard.model import Finding, Fix
@@ -63,7 +70,6 @@ class NotebookFix:
 @dataclass(slots=True)
 class Notebook:
     uri: str
-    version: int
     cells: list[types.NotebookCell]
     path: Path | None = None
     revision: int = 0
@@ -94,7 +100,7 @@ class Notebooks:
 
     def open(self, document: types.NotebookDocument) -> Notebook:
         self.close(document.uri)
-        notebook = Notebook(document.uri, document.version, list(document.cells), uri_path(document.uri))
+        notebook = Notebook(document.uri, list(document.cells), uri_path(document.uri))
         self._notebooks[notebook.uri] = notebook
         self._owner.update(dict.fromkeys(notebook.cell_uris(), notebook.uri))
         return notebook
@@ -240,15 +246,7 @@ def _fix_data(fix: NotebookFix) -> dict[str, Any]:
     return {
         "title": fix.title,
         "edits": [
-            {
-                "uri": edit.uri,
-                "version": edit.version,
-                "range": {
-                    "start": {"line": edit.edit.range.start.line, "character": edit.edit.range.start.character},
-                    "end": {"line": edit.edit.range.end.line, "character": edit.edit.range.end.character},
-                },
-                "newText": edit.edit.new_text,
-            }
+            {"uri": edit.uri, "version": edit.version, "range": _range_data(edit.edit.range), "newText": edit.edit.new_text}
             for edit in fix.edits
         ],
     }
@@ -260,22 +258,15 @@ def _fixes_from_data(data: Any) -> list[NotebookFix] | None:
     fixes = []
     try:
         for fix in data["notebookFixes"]:
-            edits = []
-            for edit in fix["edits"]:
-                where = edit["range"]
-                start, end = where["start"], where["end"]
-                values = (int(start["line"]), int(start["character"]), int(end["line"]), int(end["character"]))
-                if min(values) < 0:
-                    return None
-                text_edit = types.TextEdit(
-                    range=types.Range(
-                        start=types.Position(line=values[0], character=values[1]),
-                        end=types.Position(line=values[2], character=values[3]),
-                    ),
-                    new_text=str(edit["newText"]),
+            edits = tuple(
+                CellEdit(
+                    str(edit["uri"]),
+                    int(edit["version"]),
+                    types.TextEdit(range=_range_from_data(edit["range"]), new_text=str(edit["newText"])),
                 )
-                edits.append(CellEdit(str(edit["uri"]), int(edit["version"]), text_edit))
-            fixes.append(NotebookFix(str(fix["title"]), tuple(edits)))
+                for edit in fix["edits"]
+            )
+            fixes.append(NotebookFix(str(fix["title"]), edits))
     except (KeyError, TypeError, ValueError):
         return None
     return fixes
@@ -413,7 +404,6 @@ def did_change_notebook(ls: NanguardServer, params: types.DidChangeNotebookDocum
     if notebook is None:
         ls.log(f"nanguard: didChange for notebook {params.notebook_document.uri}, which is not open; ignored", types.MessageType.Warning)
         return
-    notebook.version = params.notebook_document.version
     changes = params.change.cells
     if changes is not None:
         if changes.structure is not None:

@@ -7,8 +7,6 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from tree_sitter import Parser
-
 from nanguard.files import FileError, SourceFile, read_file, write_source
 from nanguard.model import Span
 from nanguard.notebook.ipynb import NotebookError, NotebookFile, NotPython, decode
@@ -16,6 +14,7 @@ from nanguard.notebook.module import CellFinding, NotebookModule
 from nanguard.report import CellLocation, PathFinding
 from nanguard.report.diff import unified_diff
 from nanguard.settings import Settings
+from tree_sitter import Parser
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,12 +17,11 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from pathlib import Path
 
-from tree_sitter import Parser
-
 from nanguard import engine
 from nanguard.model import Finding, Fix, Position, Related, Span, TextEdit
 from nanguard.notebook.magics import mask_magics
 from nanguard.settings import Settings
+from tree_sitter import Parser
 
 SEPARATOR = "# nanguard: cell boundary"
 
@@ -42,14 +41,6 @@ class CellFinding:
     finding: Finding
     related_cells: tuple[int, ...] = ()
     fix_cells: tuple[tuple[int, ...], ...] = ()
-
-    def edits_by_cell(self, fix_index: int = 0) -> dict[int, list[TextEdit]]:
-        """The edits of one fix (the default one unless told), grouped by cell."""
-        grouped: dict[int, list[TextEdit]] = {}
-        if fix_index < len(self.finding.fixes):
-            for cell, edit in zip(self.fix_cells[fix_index], self.finding.fixes[fix_index].edits):
-                grouped.setdefault(cell, []).append(edit)
-        return grouped
 
 
 @dataclass(frozen=True, slots=True)
