@@ -314,3 +314,13 @@ def test_a_bad_include_setting_is_a_usage_error(tmp_path: Path) -> None:
 
     assert result.returncode == 2
     assert "`include` must be a list of strings" in result.stderr
+
+
+def test_logs_re_exported_by_the_users_modules_beside_the_notebook_are_found(tmp_path: Path) -> None:
+    write(tmp_path / "pkg/__init__.py", "")
+    write(tmp_path / "pkg/ops.py", "from torch import log\n")
+    write_notebook(tmp_path / "nb.ipynb", notebook(code("from pkg.ops import *"), code("y = log(p)")))
+
+    result = nanguard("check", "nb.ipynb", cwd=tmp_path)
+
+    assert notebook_findings(result.stdout) == [("nb.ipynb", 2, 1, 5, "NG001")]
