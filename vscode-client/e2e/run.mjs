@@ -5,7 +5,8 @@
 // package, so the bundled server and libraries are what runs), opens a copy of an example,
 // waits for NG001 in the Problems panel, applies "Clip argument with epsilon" from the lightbulb
 // (Ctrl+.), checks the file VS Code saved, then edits the file and checks the diagnostics follow,
-// fixes everything with "nanguard: Fix all in file", and checks a notebook's Python cell.
+// fixes everything with "nanguard: Fix all in file", checks a notebook's Python cell, and that a
+// too old Python is reported once with the way out.
 //
 // Usage: node e2e/run.mjs [--vsix FILE] [--update-images]
 // Screenshots and logs go to .e2e/; --update-images also refreshes images/quick-fix.png, the
@@ -62,6 +63,12 @@ function preflight() {
   }
 }
 
+/** VS Code's user settings: e2e/settings.json plus `overrides`; VS Code picks up changes itself. */
+async function writeSettings(file, overrides) {
+  const settings = JSON.parse(await readFile(join(CLIENT, 'e2e', 'settings.json'), 'utf8'));
+  await writeFile(file, JSON.stringify({ ...settings, ...overrides }, null, 2));
+}
+
 /** An .ipynb with one Python code cell. */
 function notebook(lines) {
   const source = lines.map((line, index) => (index < lines.length - 1 ? `${line}\n` : line));
@@ -102,9 +109,8 @@ async function main() {
   const setup = await prepare(root);
   // VS Code's server takes PATH from a login shell, which puts pyenv or /usr/bin first again, so
   // the bare interpreter is chosen the way users choose one: with `nanguard.interpreter`.
-  const settings = JSON.parse(await readFile(join(CLIENT, 'e2e', 'settings.json'), 'utf8'));
-  settings['nanguard.interpreter'] = join(bin, 'python3');
-  await writeFile(join(setup.dirs.userData, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+  const settingsFile = join(setup.dirs.userData, 'User', 'settings.json');
+  await writeSettings(settingsFile, { 'nanguard.interpreter': join(bin, 'python3') });
   log(`installing ${vsix}`);
   log(await installExtension(setup, vsix));
 
@@ -172,9 +178,10 @@ async function problemsInPanel(page) {
 function findingsFromCommandLine(setup, bin, file) {
   const bundled = join(setup.dirs.extensions, `nanguard.nanguard-${version}`, 'bundled');
   const manifest = JSON.parse(readFileSync(join(bundled, 'manifest.json'), 'utf8'));
-  check(manifest.platforms['linux-x86_64'] || process.arch !== 'x64', 'the .vsix has no linux-x86_64 libraries');
+  const platform = `linux-${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}`;
+  check(manifest.platforms[platform], `the .vsix has no ${platform} libraries`);
   const output = execFileSync(join(bin, 'python3'), ['-m', 'nanguard', 'check', '--output-format', 'json', '--exit-zero', file], {
-    env: { ...process.env, PYTHONPATH: `${join(bundled, 'libs')}:${join(bundled, 'native', 'linux-x86_64')}` },
+    env: { ...process.env, PYTHONPATH: `${join(bundled, 'libs')}:${join(bundled, 'native', platform)}` },
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -201,6 +208,21 @@ async function runCommand(page, title) {
   await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
   await page.keyboard.press('Enter');
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+}
+
+/**
+ * Changes a setting the way a user does: in the Settings editor (Ctrl+,), on its "Remote" tab,
+ * where VS Code shows machine-overridable settings when the extension host is a server's.
+ */
+async function setInSettingsEditor(page, id, value) {
+  await page.keyboard.press('Control+,');
+  const search = page.locator('.settings-editor .settings-header .monaco-editor textarea');
+  await search.waitFor();
+  await search.fill(id);
+  await page.locator('.settings-editor .settings-tabs-widget .action-label', { hasText: 'Remote' }).click();
+  const input = page.locator(`.settings-editor .setting-item-contents[data-key="${id}"] .setting-item-control input`);
+  await input.fill(value);
+  await input.press('Tab');
 }
 
 async function goTo(page, line, column) {
@@ -322,6 +344,21 @@ async function scenario(page, { server, file, original, setup, bin }) {
   check(inCell.line === 3 && inCell.text.includes('torch.log(p)'), `unexpected notebook problem ${JSON.stringify(inCell)}`);
   log(`NG001 in the notebook cell at ${inCell.line}:${inCell.column}`);
   await page.screenshot({ path: join(SCREENSHOTS, '05-notebook.png') });
+
+  // 6. A too old Python gives one notification with the way out; fixing the setting recovers.
+  const oldPython = join(dirname(bin), 'python3.8');
+  await writeFile(oldPython, '#!/bin/sh\necho 3.8.10\n', { mode: 0o755 });
+  await setInSettingsEditor(page, 'nanguard.interpreter', oldPython);
+  const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'nanguard needs Python 3.10 or newer' });
+  const message = await toast.innerText();
+  check(message.includes(`"nanguard.interpreter" (${oldPython}) is Python 3.8.10`) && message.includes('Set Interpreter'), `unexpected notification: ${message}`);
+  log(`notified: ${message.replace(/\s+/g, ' ')}`);
+  await page.screenshot({ path: join(SCREENSHOTS, '06-old-python.png') });
+  await setInSettingsEditor(page, 'nanguard.interpreter', join(bin, 'python3'));
+  await page.locator('.tab', { hasText: EXAMPLE }).click();
+  await page.locator('[id="status.languageStatus"]').click();
+  await page.locator('.monaco-hover', { hasText: 'nanguard: ready' }).waitFor();
+  log('back to ready with the bare Python');
 }
 
 const timer = setTimeout(() => {

@@ -53,16 +53,27 @@ PLATFORMS = {
 
 def pip(*arguments: str) -> None:
     subprocess.run(
-        [sys.executable, "-m", "pip", "--disable-pip-version-check", "--quiet", *arguments], check=True
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--disable-pip-version-check",
+            "--quiet",
+            *arguments,
+        ],
+        check=True,
     )
 
 
 def target_options(platform_tag: str, python_version: str) -> list[str]:
     return [
         "--only-binary=:all:",
-        "--platform", platform_tag,
-        "--python-version", python_version,
-        "--implementation", "cp",
+        "--platform",
+        platform_tag,
+        "--python-version",
+        python_version,
+        "--implementation",
+        "cp",
     ]
 
 
@@ -76,7 +87,9 @@ def host_platform() -> str:
         "win32": f"win32-{'amd64' if arch == 'x86_64' else arch}",
     }.get(sys.platform)
     if key not in PLATFORMS:
-        raise SystemExit(f"bundle_python: no wheels are bundled for {sys.platform} {machine}")
+        raise SystemExit(
+            f"bundle_python: no wheels are bundled for {sys.platform} {machine}"
+        )
     return key
 
 
@@ -87,16 +100,27 @@ def resolve(nanguard_wheel: Path, work: Path) -> list[tuple[str, str, bool]]:
     the backports the oldest supported Python needs (`tomli; python_version < "3.11"`) are added
     here by reading each resolved distribution's requirements with that version's markers.
     """
-    oldest = {"python_version": PYTHON_VERSIONS[0], "python_full_version": f"{PYTHON_VERSIONS[0]}.0"}
+    oldest = {
+        "python_version": PYTHON_VERSIONS[0],
+        "python_full_version": f"{PYTHON_VERSIONS[0]}.0",
+    }
     extra_requirements: set[str] = set()
     while True:
         report = work / "report.json"
         pip(
             # pip refuses platform options without --target, even for a dry run that writes nothing.
-            "install", "--dry-run", "--ignore-installed", "--target", str(work / "unused"), "--report", str(report),
-            "--constraint", str(CONSTRAINTS),
+            "install",
+            "--dry-run",
+            "--ignore-installed",
+            "--target",
+            str(work / "unused"),
+            "--report",
+            str(report),
+            "--constraint",
+            str(CONSTRAINTS),
             *target_options(PLATFORMS["linux-x86_64"], PYTHON_VERSIONS[0]),
-            str(nanguard_wheel), *sorted(extra_requirements),
+            str(nanguard_wheel),
+            *sorted(extra_requirements),
         )
         items = json.loads(report.read_text())["install"]
         names = {canonicalize_name(item["metadata"]["name"]) for item in items}
@@ -104,7 +128,9 @@ def resolve(nanguard_wheel: Path, work: Path) -> list[tuple[str, str, bool]]:
         for item in items:
             for line in item["metadata"].get("requires_dist", []):
                 requirement = Requirement(line)
-                if requirement.marker is None or not requirement.marker.evaluate({**oldest, "extra": ""}):
+                if requirement.marker is None or not requirement.marker.evaluate(
+                    {**oldest, "extra": ""}
+                ):
                     continue
                 if canonicalize_name(requirement.name) not in names:
                     missing.add(f"{requirement.name}{requirement.specifier}")
@@ -132,24 +158,47 @@ def unpack(wheel: Path, destination: Path) -> None:
         shutil.rmtree(data)
 
 
-def download(requirements: list[str], directory: Path, platform_tag: str, python_version: str) -> None:
-    pip("download", "--no-deps", "--dest", str(directory), *target_options(platform_tag, python_version), *requirements)
+def download(
+    requirements: list[str], directory: Path, platform_tag: str, python_version: str
+) -> None:
+    pip(
+        "download",
+        "--no-deps",
+        "--dest",
+        str(directory),
+        *target_options(platform_tag, python_version),
+        *requirements,
+    )
 
 
 def bundle(platform_keys: list[str]) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="nanguard-bundle-") as temporary:
         work = Path(temporary)
-        pip("wheel", "--no-deps", "--wheel-dir", str(work / "nanguard"), str(REPOSITORY))
+        pip(
+            "wheel", "--no-deps", "--wheel-dir", str(work / "nanguard"), str(REPOSITORY)
+        )
         (nanguard_wheel,) = (work / "nanguard").glob("nanguard-*.whl")
         resolved = resolve(nanguard_wheel, work)
         pure = [f"{name}=={version}" for name, version, is_pure in resolved if is_pure]
-        native = [f"{name}=={version}" for name, version, is_pure in resolved if not is_pure]
+        native = [
+            f"{name}=={version}" for name, version, is_pure in resolved if not is_pure
+        ]
 
         download(pure, work / "pure", PLATFORMS["linux-x86_64"], PYTHON_VERSIONS[0])
         jobs = [(key, version) for key in platform_keys for version in PYTHON_VERSIONS]
         with ThreadPoolExecutor(max_workers=4) as pool:
             # Each job downloads into its own folder: pip is not safe to run twice on one folder.
-            list(pool.map(lambda job: download(native, work / "native" / job[0] / job[1], PLATFORMS[job[0]], job[1]), jobs))
+            list(
+                pool.map(
+                    lambda job: download(
+                        native,
+                        work / "native" / job[0] / job[1],
+                        PLATFORMS[job[0]],
+                        job[1],
+                    ),
+                    jobs,
+                )
+            )
 
         shutil.rmtree(BUNDLED, ignore_errors=True)
         for wheel in [nanguard_wheel, *sorted((work / "pure").glob("*.whl"))]:
@@ -171,26 +220,40 @@ def check_runs_on_this_interpreter(host: str) -> None:
     """Imports the server from bundled/ alone (-S: no site-packages) and checks a file with it."""
     environment = {
         **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(BUNDLED / "libs"), str(BUNDLED / "native" / host)]),
+        "PYTHONPATH": os.pathsep.join(
+            [str(BUNDLED / "libs"), str(BUNDLED / "native" / host)]
+        ),
         "PYTHONDONTWRITEBYTECODE": "1",
     }
     probe = "import nanguard.lsp.server, tree_sitter, tree_sitter_python, jedi, pygls"
-    subprocess.run([sys.executable, "-S", "-c", probe], check=True, env=environment, cwd=BUNDLED)
+    subprocess.run(
+        [sys.executable, "-S", "-c", probe], check=True, env=environment, cwd=BUNDLED
+    )
     with tempfile.TemporaryDirectory(prefix="nanguard-bundle-check-") as folder:
         sample = Path(folder) / "sample.py"
-        sample.write_text("import tensorflow as tf\ny_conv = tf.nn.softmax(logits)\nloss = -tf.reduce_sum(y_ * tf.log(y_conv))\n")
+        sample.write_text(
+            "import tensorflow as tf\ny_conv = tf.nn.softmax(logits)\nloss = -tf.reduce_sum(y_ * tf.log(y_conv))\n"
+        )
         result = subprocess.run(
             [sys.executable, "-S", "-m", "nanguard", "check", str(sample)],
-            capture_output=True, text=True, env=environment, cwd=folder,
+            check=False,
+            capture_output=True,
+            text=True,
+            env=environment,
+            cwd=folder,
         )
     if "NG001" not in result.stdout:
-        raise SystemExit(f"bundle_python: the bundled server did not find NG001 in a sample:\n{result.stdout}{result.stderr}")
+        raise SystemExit(
+            f"bundle_python: the bundled server did not find NG001 in a sample:\n{result.stdout}{result.stderr}"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--platforms", choices=("all", "host"), default="all",
+        "--platforms",
+        choices=("all", "host"),
+        default="all",
         help="bundle compiled wheels for every supported platform (the published .vsix) or only this one",
     )
     options = parser.parse_args()

@@ -70,14 +70,14 @@ function isAbsolute(value: string): boolean {
   return path.posix.isAbsolute(value) || path.win32.isAbsolute(value);
 }
 
-/** How a message names the interpreter, e.g. "the Python extension's interpreter (/x/bin/python)". */
+/** How a message (plain text: notifications show no markdown) names the interpreter and its source. */
 export function describeInterpreter(choice: InterpreterChoice): string {
   switch (choice.source) {
     case 'setting':
-      return `\`nanguard.interpreter\` (${choice.command})`;
+      return `"nanguard.interpreter" (${choice.command})`;
     case 'pythonExtension':
       return `the interpreter selected in the Python extension (${choice.command})`;
     case 'path':
-      return `\`${choice.command}\` on PATH`;
+      return `"${choice.command}" on PATH`;
   }
 }

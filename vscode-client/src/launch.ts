@@ -48,7 +48,7 @@ function pythonMinor(info: PythonInfo): string {
 /** Why the bundled server cannot run on this interpreter, with the way out; undefined if it can. */
 export function bundleProblem(info: PythonInfo, manifest: BundleManifest | undefined): Problem | undefined {
   const remedies = ['openImportStrategySetting', 'openInterpreterSetting'] as const;
-  const install = `install nanguard into that interpreter (\`"${info.executable}" -m pip install nanguard\`) and set \`nanguard.importStrategy\` to \`fromEnvironment\``;
+  const install = `install nanguard into that interpreter (run "${info.executable}" -m pip install nanguard) and set "nanguard.importStrategy" to "fromEnvironment"`;
   if (!manifest) {
     return {
       key: 'noBundle',

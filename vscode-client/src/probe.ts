@@ -135,8 +135,8 @@ export function probeProblem(
 ): Problem {
   const where = describeInterpreter(choice);
   const fix = hasPythonExtension
-    ? `Select a Python ${MINIMUM}+ interpreter with "Python: Select Interpreter", or set \`nanguard.interpreter\` to one.`
-    : `Install Python ${MINIMUM} or newer, or set \`nanguard.interpreter\` to the path of one.`;
+    ? `Select a Python ${MINIMUM}+ interpreter with "Python: Select Interpreter", or set "nanguard.interpreter" to one.`
+    : `Install Python ${MINIMUM} or newer, or set "nanguard.interpreter" to the path of one.`;
   const remedies: Remedy[] = hasPythonExtension
     ? ['selectInterpreter', 'openInterpreterSetting']
     : ['openInterpreterSetting'];
@@ -167,8 +167,8 @@ export function missingPackageProblem(info: PythonInfo): Problem {
   return {
     key: `noPackage:${info.executable}`,
     message:
-      `\`nanguard.importStrategy\` is \`fromEnvironment\`, but nanguard is not installed for ${info.executable}. ` +
-      `Run \`"${info.executable}" -m pip install nanguard\`, or set the strategy to \`useBundled\` to run the server shipped with the extension.`,
+      `"nanguard.importStrategy" is "fromEnvironment", but nanguard is not installed for ${info.executable}. ` +
+      `Install it (run "${info.executable}" -m pip install nanguard), or set the strategy to "useBundled" to run the server shipped with the extension.`,
     remedies: ['openImportStrategySetting'],
   };
 }

@@ -64,8 +64,8 @@ describe('expandPath', () => {
 
 describe('describeInterpreter', () => {
   it('names the source, so the message says what to change', () => {
-    assert.match(describeInterpreter({ command: '/x/python', source: 'setting' }), /`nanguard.interpreter` \(\/x\/python\)/);
+    assert.match(describeInterpreter({ command: '/x/python', source: 'setting' }), /"nanguard.interpreter" \(\/x\/python\)/);
     assert.match(describeInterpreter({ command: '/x/python', source: 'pythonExtension' }), /Python extension/);
-    assert.equal(describeInterpreter({ command: 'python3', source: 'path' }), '`python3` on PATH');
+    assert.equal(describeInterpreter({ command: 'python3', source: 'path' }), '"python3" on PATH');
   });
 });

@@ -94,8 +94,8 @@ describe('probeProblem', () => {
   it('tells how to get a Python when none is found', () => {
     const problem = probeProblem(fromPath, { kind: 'notFound' }, false);
     assert.ok(problem);
-    assert.match(problem.message, /needs Python 3\.10 or newer.*`python3` on PATH was not found/);
-    assert.match(problem.message, /set `nanguard\.interpreter`/);
+    assert.match(problem.message, /needs Python 3\.10 or newer.*"python3" on PATH was not found/);
+    assert.match(problem.message, /set "nanguard\.interpreter"/);
     assert.deepEqual(problem.remedies, ['openInterpreterSetting']);
   });
 
