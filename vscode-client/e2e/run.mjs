@@ -5,8 +5,8 @@
 // package, so the bundled server and libraries are what runs), opens a copy of an example,
 // waits for NG001 in the Problems panel, applies "Clip argument with epsilon" from the lightbulb
 // (Ctrl+.), checks the file VS Code saved, then edits the file and checks the diagnostics follow,
-// fixes everything with "nanguard: Fix all in file", checks a notebook's Python cell, and that a
-// too old Python is reported once with the way out.
+// fixes everything with "nanguard: Fix all in file" and on save (editor.codeActionsOnSave),
+// checks a notebook's Python cell, and that a too old Python is reported with the way out.
 //
 // Usage: node e2e/run.mjs [--vsix FILE] [--update-images]
 // Screenshots and logs go to .e2e/; --update-images also refreshes images/quick-fix.png, the
@@ -333,7 +333,20 @@ async function scenario(page, { server, file, original, setup, bin }) {
   log('Fix all in file fixed the new finding');
   await page.screenshot({ path: join(SCREENSHOTS, '04-fix-all.png') });
 
-  // 5. Python cells of a notebook are checked too.
+  // 5. editor.codeActionsOnSave with source.fixAll.nanguard (e2e/settings.json) fixes on save.
+  await page.keyboard.press('Control+End');
+  await page.keyboard.insertText('prediction_entropy = -tf.reduce_sum(y_conv * tf.log(y_conv))\n');
+  await waitFor('a problem for the last line', async () => (await problemsInPanel(page)).length === 1);
+  await page.keyboard.press('Control+S');
+  const onSave = await waitFor('the file fixed on save', async () => {
+    const text = await readFile(file, 'utf8');
+    return text.includes('prediction_entropy') && text;
+  });
+  check(onSave === `${final}prediction_entropy = -tf.reduce_sum(y_conv * tf.log(tf.clip_by_value(y_conv, 1e-10, 1.0)))\n`, `unexpected file after saving:\n${onSave}`);
+  await waitFor('no problem after the fix on save', async () => (await problemsInPanel(page)).length === 0);
+  log('saving ran source.fixAll.nanguard');
+
+  // 6. Python cells of a notebook are checked too.
   await page.locator('.explorer-folders-view .monaco-list-row', { hasText: NOTEBOOK }).click();
   // Cell outputs need a service worker, which this test blocks; the cells' text reaches the server all the same.
   await page.locator('.tab.active', { hasText: NOTEBOOK }).waitFor();
@@ -345,7 +358,7 @@ async function scenario(page, { server, file, original, setup, bin }) {
   log(`NG001 in the notebook cell at ${inCell.line}:${inCell.column}`);
   await page.screenshot({ path: join(SCREENSHOTS, '05-notebook.png') });
 
-  // 6. A too old Python gives one notification with the way out; fixing the setting recovers.
+  // 7. A too old Python gives one notification with the way out; fixing the setting recovers.
   const oldPython = join(dirname(bin), 'python3.8');
   await writeFile(oldPython, '#!/bin/sh\necho 3.8.10\n', { mode: 0o755 });
   await setInSettingsEditor(page, 'nanguard.interpreter', oldPython);
