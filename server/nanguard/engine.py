@@ -8,14 +8,17 @@ interprets only the scopes that hold one.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from dataclasses import replace
+from functools import cached_property
 from pathlib import Path
 
-from tree_sitter import Parser, Tree
+from tree_sitter import Node, Parser, Tree
 
 from nanguard.edits import apply_edits
-from nanguard.fixes import clip_fix, epsilon_fix, format_epsilon, noqa_fix, stable_fix, suppressed
+from nanguard.fixes import clip_fix, epsilon_fix, format_epsilon, import_point, noqa_fix, stable_fix, suppressed
 from nanguard.flow import Candidate, Judgement, ModuleAnalysis
-from nanguard.model import Finding, Fix, FixKind, Related, TextEdit
+from nanguard.model import Finding, Fix, FixKind, Position, Related, Span, TextEdit
 from nanguard.prefilter import MAYBE_LOG, call_sites
 from nanguard.settings import Settings
 from nanguard.source import Source
@@ -41,6 +44,25 @@ def find_candidates(source: Source, sites: list[tuple[int, int]]) -> list[Candid
     return candidates
 
 
+class AnalysisCache:
+    """Findings of the functions and classes of one document, for reuse in its next analysis.
+
+    The language server keeps one per open document: after an edit inside one function, the
+    others are not interpreted again. An entry is reused when the top-level statement's text,
+    the module's values (imports, constants) and the settings are all unchanged; its findings
+    move with the statement when lines are added or removed above it.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple, tuple[int, list[Finding]]] = {}
+
+    def _key(self, source: Source, top: Node, context: tuple) -> tuple:
+        return (source.data[top.start_byte : top.end_byte], context)
+
+
+_REUSABLE = frozenset({"function_definition", "class_definition", "decorated_definition"})
+
+
 def analyze(
     text: str,
     settings: Settings = Settings(),
@@ -48,11 +70,13 @@ def analyze(
     path: Path | None = None,
     tree: Tree | None = None,
     parser: Parser | None = None,
+    cache: AnalysisCache | None = None,
 ) -> list[Finding]:
     """Findings for `text`, sorted by position. Never raises for any input text.
 
     `tree` may be a tree-sitter parse of ``source.encode(text)`` kept up to date by the caller
-    (the language server reparses incrementally); `path` lets jedi resolve the user's modules.
+    (the language server reparses incrementally); `path` lets jedi resolve the user's modules;
+    `cache` carries unchanged functions' findings over from the previous version of the text.
     """
     if not settings.enabled(CODE) or not MAYBE_LOG.search(text):
         return []
@@ -63,21 +87,103 @@ def analyze(
     candidates = find_candidates(source, sites)
     if not candidates:
         return []
-    analysis = ModuleAnalysis(source, candidates, settings.frameworks)
+    reuse = _Reuse(source, cache, settings) if cache is not None else None
+    analysis = ModuleAnalysis(source, candidates, settings.frameworks, reuse.known if reuse else lambda top: False)
+    if reuse is not None:
+        reuse.analysis = analysis
     analysis.run()
     if settings.jedi and analysis.unresolved:
         from nanguard.jedi_resolver import resolve_unresolved
 
         resolve_unresolved(analysis, path, settings)
-    judgements = analysis.judgements.values()
     epsilon = format_epsilon(settings.epsilon)
-    findings = [
-        _finding(judgement, source, epsilon)
-        for judgement in judgements
+    fresh = [
+        (judgement.call.start_byte, _finding(judgement, source, epsilon))
+        for judgement in analysis.judgements.values()
         if not judgement.value.positive and not suppressed(source, judgement.call.start_point[0], CODE)
     ]
+    findings = reuse.combine(analysis, fresh) if reuse is not None else [finding for _, finding in fresh]
     findings.sort(key=lambda f: (f.span.start, f.span.end))
     return findings
+
+
+class _Reuse:
+    """One analysis' use of an `AnalysisCache`."""
+
+    def __init__(self, source: Source, cache: AnalysisCache, settings: Settings):
+        self.source = source
+        self.cache = cache
+        self.settings = settings
+        self.analysis: ModuleAnalysis | None = None
+        self.reused: dict[int, tuple[Node, int, list[Finding]]] = {}
+
+    @cached_property
+    def context(self) -> tuple:
+        """What every entry also depends on; known once the module's own statements have run."""
+        assert self.analysis is not None
+        return (self.analysis.fingerprint(), import_point(self.source), self.settings)
+
+    def known(self, top: Node) -> bool:
+        if top.type not in _REUSABLE:
+            return False
+        entry = self.cache._entries.get(self.cache._key(self.source, top, self.context))
+        if entry is None:
+            return False
+        self.reused[top.start_byte] = (top, *entry)
+        return True
+
+    def combine(self, analysis: ModuleAnalysis, fresh: list[tuple[int, Finding]]) -> list[Finding]:
+        """This version's findings: fresh ones outside reused statements, and the reused ones
+        moved to where their statements are now; the cache keeps exactly these entries."""
+        tops = self.source.tree.root_node.named_children
+        starts = [top.start_byte for top in tops]
+        by_top: dict[int, list[Finding]] = {}
+        for byte, finding in fresh:
+            by_top.setdefault(bisect_right(starts, byte) - 1, []).append(finding)
+        unresolved = {bisect_right(starts, u.call.start_byte) - 1 for u in analysis.unresolved.values()}
+        entries: dict[tuple, tuple[int, list[Finding]]] = {}
+        findings: list[Finding] = []
+        for index, top in enumerate(tops):
+            line = top.start_point[0]
+            if top.start_byte in self.reused:
+                _, old_line, old = self.reused[top.start_byte]
+                own = [_moved(f, old_line, line, top.end_point[0] - line) for f in old]
+            else:
+                own = by_top.get(index, [])
+            findings.extend(own)
+            if top.type in _REUSABLE and index not in unresolved:  # jedi answers depend on other files
+                entries[self.cache._key(self.source, top, self.context)] = (line, own)
+        findings.extend(by_top.get(-1, []))
+        self.cache._entries = entries
+        return findings
+
+
+def _moved(finding: Finding, old_line: int, new_line: int, height: int) -> Finding:
+    """`finding` of a statement that moved from `old_line` to `new_line`; positions outside the
+    statement (an import a fix adds, a cause at module level) stay where they are."""
+    delta = new_line - old_line
+    if delta == 0:
+        return finding
+
+    def position(p: Position) -> Position:
+        return Position(p.line + delta, p.column) if old_line <= p.line <= old_line + height else p
+
+    def span(s: Span) -> Span:
+        return Span(position(s.start), position(s.end))
+
+    message = finding.message
+    for related in finding.related:  # the message names the cause's line
+        old, new = related.span.start.line + 1, position(related.span.start).line + 1
+        message = message.replace(f"(line {old});", f"(line {new});", 1)
+    return replace(
+        finding,
+        span=span(finding.span),
+        message=message,
+        related=tuple(replace(r, span=span(r.span)) for r in finding.related),
+        fixes=tuple(
+            replace(fix, edits=tuple(replace(e, span=span(e.span)) for e in fix.edits)) for fix in finding.fixes
+        ),
+    )
 
 
 def _excerpt(text: str, limit: int = 48) -> str:

@@ -76,6 +76,14 @@ class Speller:
 
 def import_edit(source: Source, statement: str) -> TextEdit:
     """Insert `statement` after the module's last top-level import (or its docstring)."""
+    offset, before = import_point(source)
+    newline = source.newline
+    return source.insert(offset, newline + statement if before else statement + newline)
+
+
+def import_point(source: Source) -> tuple[int, bool]:
+    """Byte offset where an import goes, and whether it must begin with a newline (the last
+    import ends the file without one)."""
     anchor: Node | None = None
     for index, child in enumerate(source.tree.root_node.named_children):
         if child.type in ("import_statement", "import_from_statement", "future_import_statement"):
@@ -84,14 +92,12 @@ def import_edit(source: Source, statement: str) -> TextEdit:
             anchor = child  # the module docstring
         elif child.type != "comment":
             break
-    newline = source.newline
     if anchor is None:
-        offset = _after_header_comments(source)
-        return source.insert(offset, statement + newline)
+        return _after_header_comments(source), False
     line_end = source.data.find(b"\n", anchor.end_byte)
     if line_end == -1:
-        return source.insert(len(source.data), newline + statement)
-    return source.insert(line_end + 1, statement + newline)
+        return len(source.data), True
+    return line_end + 1, False
 
 
 def _after_header_comments(source: Source) -> int:

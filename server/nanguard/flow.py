@@ -9,7 +9,7 @@ end a path. Only functions that contain a candidate log call are interpreted.
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
@@ -214,8 +214,17 @@ def _comparison_refinements(node: Node, holds: bool) -> list[tuple[str, Value]]:
 class ModuleAnalysis:
     """Interprets one module and collects a `Judgement` for each candidate log call."""
 
-    def __init__(self, source: Source, candidates: list[Candidate], frameworks: frozenset[str]):
+    def __init__(
+        self,
+        source: Source,
+        candidates: list[Candidate],
+        frameworks: frozenset[str],
+        reused: Callable[[Node], bool] = lambda top: False,
+    ):
         self.source = source
+        self.reused = reused
+        """Whether the findings of a top-level statement are already known (then its functions
+        are not interpreted again); asked once the module's own statements have run."""
         self.frameworks = frameworks
         self.candidates = sorted(candidates, key=lambda c: c.call.start_byte)
         self._starts = [c.call.start_byte for c in self.candidates]
@@ -233,12 +242,26 @@ class ModuleAnalysis:
         pending: list[tuple[Node, Env]] = []
         self.module_env = self._block(root.children, module_env, pending, 0) or module_env
         # Functions run after the module has been executed: free names see its final values.
+        tops = root.named_children
+        starts = [top.start_byte for top in tops]
+        skipped = {i for i, top in enumerate(tops) if self._has_candidates(top) and self.reused(top)}
+
+        def in_skipped(byte: int) -> bool:
+            index = bisect_right(starts, byte) - 1
+            return index in skipped and byte < tops[index].end_byte
+
         while pending:
             definition, env = pending.pop()
-            self._function(definition, env, pending)
+            if not in_skipped(definition.start_byte):
+                self._function(definition, env, pending)
         for candidate in self.candidates:
-            if candidate.call.id not in self._judged:
+            if candidate.call.id not in self._judged and not in_skipped(candidate.call.start_byte):
                 self._judge(candidate, self.module_env, [])
+
+    def fingerprint(self) -> int:
+        """What a function's findings may depend on outside its own text: the module's final
+        values (imports, constants) and where an added import would go."""
+        return hash((frozenset(self.module_env.values.items()), self.module_env.stars))
 
     def _candidates_in(self, start: int, end: int) -> Iterator[Candidate]:
         index = bisect_left(self._starts, start)

@@ -46,7 +46,8 @@ class Source:
 
     @cached_property
     def _line_starts(self) -> list[int]:
-        return [0, *accumulate(len(line) + 1 for line in self.data.split(b"\n")[:-1])]
+        # All in C: the lengths of the lines plus their newline, summed up.
+        return [0, *accumulate(map((1).__add__, map(len, self.data.split(b"\n")[:-1])))]
 
     def node_text(self, node: tree_sitter.Node) -> str:
         return self.data[node.start_byte : node.end_byte].decode("utf-8", "surrogatepass")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from weakref import WeakKeyDictionary
 
 from lsprotocol import types
 from nanguard import engine
@@ -42,6 +43,8 @@ class Analyzer:
 
     def __init__(self) -> None:
         self._parser = new_parser()
+        self._caches: WeakKeyDictionary[Document, engine.AnalysisCache] = WeakKeyDictionary()
+        """Per open document: findings of its unchanged functions, reused after an edit."""
 
     def analyse(self, document: Document, version: int, editor: EditorSettings, folder: Path | None) -> Analysis | None:
         """Findings and diagnostics for `version`; None when the document has moved past it."""
@@ -52,7 +55,8 @@ class Analyzer:
         resolved = resolve(editor, document.path, folder)
         if resolved.excluded:
             return Analysis(version, (), [], resolved.problem)
-        findings = engine.analyze(text, resolved.settings, path=document.path, tree=tree)
+        cache = self._caches.setdefault(document, engine.AnalysisCache())
+        findings = engine.analyze(text, resolved.settings, path=document.path, tree=tree, cache=cache)
         encoder = PositionEncoder(text, document.encoding)
         diagnostics = [
             diagnostic(finding, encoder, uri=document.uri, version=version, severity=editor.severity)

@@ -232,10 +232,8 @@ def resolve(editor: EditorSettings, path: Path | None, folder: Path | None) -> R
             else:
                 from_file, pyproject = load_settings(path)
                 settings = settings_from_mapping(editor.analysis, from_file)
-        except SettingsError as error:
+        except SettingsError as error:  # invalid, unreadable, or not UTF-8 as TOML must be
             problem = str(error)
-        except (OSError, UnicodeDecodeError) as error:  # unreadable, or not UTF-8 as TOML must be
-            problem = f"cannot read the pyproject.toml that applies to {path}: {error}"
     base = pyproject.parent if pyproject else (folder or path.parent)
     patterns = [ExcludePattern.parse(base, pattern) for pattern in settings.exclude]
     excluded = bool(patterns) and is_excluded(path, lambda _folder: patterns)
