@@ -6,7 +6,9 @@
 // waits for NG001 in the Problems panel, applies "Clip argument with epsilon" from the lightbulb
 // (Ctrl+.), checks the file VS Code saved, then edits the file and checks the diagnostics follow,
 // fixes everything with "nanguard: Fix all in file" and on save (editor.codeActionsOnSave),
-// checks a notebook's Python cell, and that a too old Python is reported with the way out.
+// checks a notebook's Python cell, that a too old Python is reported with the way out, and that
+// without `nanguard.interpreter` the server runs on, and follows, the Python extension's
+// interpreter (answered by e2e/python-standin, as the marketplace is out of reach).
 //
 // Usage: node e2e/run.mjs [--vsix FILE] [--update-images]
 // Screenshots and logs go to .e2e/; --update-images also refreshes images/quick-fix.png, the
@@ -63,10 +65,28 @@ function preflight() {
   }
 }
 
-/** VS Code's user settings: e2e/settings.json plus `overrides`; VS Code picks up changes itself. */
-async function writeSettings(file, overrides) {
-  const settings = JSON.parse(await readFile(join(CLIENT, 'e2e', 'settings.json'), 'utf8'));
-  await writeFile(file, JSON.stringify({ ...settings, ...overrides }, null, 2));
+/**
+ * e2e/python-standin as a .vsix: it answers the Python extension's API (ms-python.python, which
+ * the marketplace would supply) from `python.defaultInterpreterPath`.
+ */
+function packageStandIn(root) {
+  const output = join(root, 'python-standin.vsix');
+  execFileSync(join(CLIENT, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--out', output], {
+    cwd: join(CLIENT, 'e2e', 'python-standin'),
+    stdio: 'ignore',
+  });
+  return output;
+}
+
+/**
+ * VS Code's settings before it starts: e2e/settings.json as the user's, and `machine` as the
+ * server machine's ("Remote" in the Settings editor, where the test later changes them: VS Code
+ * keeps machine-overridable settings of a remote extension host there).
+ */
+async function writeSettings(userData, machine) {
+  await mkdir(join(userData, 'Machine'), { recursive: true });
+  await copyFile(join(CLIENT, 'e2e', 'settings.json'), join(userData, 'User', 'settings.json'));
+  await writeFile(join(userData, 'Machine', 'settings.json'), JSON.stringify(machine, null, 2));
 }
 
 /** An .ipynb with one Python code cell. */
@@ -81,8 +101,8 @@ function notebook(lines) {
 }
 
 /** A venv with no packages at all: the extension must bring everything the server needs. */
-function barePython(root) {
-  const venv = join(root, 'bare-python');
+function barePython(root, name) {
+  const venv = join(root, name);
   execFileSync('python3', ['-m', 'venv', '--without-pip', venv]);
   const bin = join(venv, 'bin');
   const found = execFileSync(join(bin, 'python3'), ['-c', 'import importlib.util as u; print([m for m in ("nanguard", "pygls", "jedi", "tree_sitter") if u.find_spec(m)])'], {
@@ -105,14 +125,18 @@ async function main() {
   await writeFile(join(workspace, NOTEBOOK), notebook(['import torch', 'p = torch.softmax(logits, dim=-1)', 'loss = -torch.log(p).mean()']));
   const original = await readFile(file, 'utf8');
 
-  const bin = barePython(root);
+  const bin = barePython(root, 'bare-python');
+  const otherBin = barePython(root, 'other-bare-python');
   const setup = await prepare(root);
   // VS Code's server takes PATH from a login shell, which puts pyenv or /usr/bin first again, so
   // the bare interpreter is chosen the way users choose one: with `nanguard.interpreter`.
-  const settingsFile = join(setup.dirs.userData, 'User', 'settings.json');
-  await writeSettings(settingsFile, { 'nanguard.interpreter': join(bin, 'python3') });
+  await writeSettings(setup.dirs.userData, {
+    'nanguard.interpreter': join(bin, 'python3'),
+    'python.defaultInterpreterPath': join(otherBin, 'python3'),
+  });
   log(`installing ${vsix}`);
   log(await installExtension(setup, vsix));
+  log(await installExtension(setup, packageStandIn(root)));
 
   const server = await start(setup, workspace);
   cleanups.push(server.stop);
@@ -134,7 +158,7 @@ async function main() {
     const page = await context.newPage();
     page.setDefaultTimeout(STEP_TIMEOUT_MS);
     try {
-      await scenario(page, { server, file, original, setup, bin });
+      await scenario(page, { server, file, original, setup, bin, otherBin });
     } catch (error) {
       await page.screenshot({ path: join(SCREENSHOTS, 'failure.png') }).catch(() => undefined);
       throw error;
@@ -234,7 +258,7 @@ async function goTo(page, line, column) {
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
 }
 
-async function scenario(page, { server, file, original, setup, bin }) {
+async function scenario(page, { server, file, original, setup, bin, otherBin }) {
   const expected = findingsFromCommandLine(setup, bin, file);
   check(expected.length === 1, `expected one finding in ${EXAMPLE} from the command line, got ${expected.length}`);
   const [finding] = expected;
@@ -368,10 +392,30 @@ async function scenario(page, { server, file, original, setup, bin }) {
   log(`notified: ${message.replace(/\s+/g, ' ')}`);
   await page.screenshot({ path: join(SCREENSHOTS, '06-old-python.png') });
   await setInSettingsEditor(page, 'nanguard.interpreter', join(bin, 'python3'));
-  await page.locator('.tab', { hasText: EXAMPLE }).click();
-  await page.locator('[id="status.languageStatus"]').click();
-  await page.locator('.monaco-hover', { hasText: 'nanguard: ready' }).waitFor();
+  await waitForServerOn(page, join(bin, 'python3'));
   log('back to ready with the bare Python');
+
+  // 8. Without nanguard.interpreter, the Python extension's interpreter runs the server...
+  await setInSettingsEditor(page, 'nanguard.interpreter', '');
+  await waitForServerOn(page, join(otherBin, 'python3'));
+  log("the server runs on the Python extension's interpreter");
+  // ...and follows when another one is selected there.
+  await setInSettingsEditor(page, 'python.defaultInterpreterPath', join(bin, 'python3'));
+  await waitForServerOn(page, join(bin, 'python3'));
+  log('the server followed the Python extension to another interpreter');
+}
+
+/** Waits until the language status item says the server is ready on `python`. */
+async function waitForServerOn(page, python) {
+  await page.locator('.tab', { hasText: EXAMPLE }).click();
+  await waitFor(`the server to be ready on ${python}`, async () => {
+    await page.locator('[id="status.languageStatus"]').click();
+    const hover = page.locator('.monaco-hover', { hasText: 'nanguard' });
+    await hover.waitFor();
+    const text = await hover.innerText();
+    await page.keyboard.press('Escape');
+    return text.includes('nanguard: ready') && text.includes(python);
+  });
 }
 
 const timer = setTimeout(() => {
