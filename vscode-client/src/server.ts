@@ -198,12 +198,15 @@ export class NanguardServer implements vscode.Disposable {
     });
   }
 
-  /** The server pulls its settings again (workspace/configuration) when told they changed. */
+  /**
+   * Tells the server to pull its settings again (workspace/configuration, answered per scope by
+   * the middleware). Nothing is pushed: pushed values would outlive a later reset of a setting.
+   */
   private notifySettingsChanged(): void {
     const client = this.running;
     if (!client) return;
     void client
-      .sendNotification(DidChangeConfigurationNotification.type, { settings: { [SECTION]: this.settingsFor(this.folder()?.uri) } })
+      .sendNotification(DidChangeConfigurationNotification.type, { settings: null })
       .catch((error: unknown) => {
         this.log.warn(`Could not send the changed settings: ${String(error)}`);
       });
