@@ -257,3 +257,16 @@ async def test_workspace_folders_added_later_get_their_settings(tmp_path):
         )
         await eventually(lambda: client.latest(uri).diagnostics[0].severity == types.DiagnosticSeverity.Error)
         assert client.latest(uri).version == 1
+
+
+
+async def test_initialization_options_give_way_to_what_the_editor_answers(tmp_path):
+    """A key the client's workspace/configuration answer leaves out (VS Code omits unset
+    settings) falls back to pyproject.toml and the defaults, not to stale initializationOptions."""
+    uri = (tmp_path / "train.py").as_uri()
+    options = {"nanguard": {"epsilon": 1e-3}}
+    async with session(initialization_options=options, configuration={"": {"nanguard": {"severity": "hint"}}}) as client:
+        client.open(uri, SOFTMAX_LOG)
+        [diagnostic] = await client.wait_diagnostics(uri, 1)
+        assert diagnostic.severity == types.DiagnosticSeverity.Hint
+        assert inserted_by_default_fix(diagnostic) == "tf.clip_by_value(, 1e-10, 1.0)"

@@ -10,7 +10,7 @@ const context: SettingsContext = { workspaceFolder: '/work/project', home: '/hom
 /** The `nanguard` section as VS Code returns it with every default in place. */
 const defaults = {
   enable: true,
-  epsilon: 1e-10,
+  epsilon: null,
   severity: 'warning',
   select: [],
   ignore: [],
@@ -18,21 +18,20 @@ const defaults = {
   exclude: [],
   debounceMs: 200,
   configurationPreference: 'editorFirst',
-  jedi: { enable: true, environmentPath: '' },
+  jedi: { enable: null, environmentPath: '' },
   interpreter: '',
   importStrategy: 'useBundled',
   trace: { server: 'off' },
 };
 
 describe('serverSettings', () => {
-  it('passes the server its settings, leaving out empty lists so pyproject.toml and defaults apply', () => {
+  it('passes the server its settings, leaving out unset ones so pyproject.toml and defaults apply', () => {
     assert.deepEqual(serverSettings(defaults, context), {
       enable: true,
-      epsilon: 1e-10,
       severity: 'warning',
       debounceMs: 200,
       configurationPreference: 'editorFirst',
-      jedi: { enable: true },
+      jedi: {},
     });
   });
 

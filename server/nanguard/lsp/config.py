@@ -187,8 +187,11 @@ class EditorConfiguration:
         self._errors.clear()
 
     def merged(self, folder: str | None) -> dict[str, Any]:
+        """The newest complete answer wins: what the client answered for the folder, else what it
+        pushed, else the initialization options. Merging them instead would keep a setting the
+        user has since removed (VS Code leaves out unset values)."""
         scoped = self.pulled.get(folder, self.pulled.get(None, {}))
-        return {**self.initialization, **self.pushed, **scoped}
+        return scoped or self.pushed or self.initialization
 
     def for_folder(self, folder: str | None) -> EditorSettings:
         """Settings for documents in `folder`; defaults when they are invalid (see `errors`)."""
