@@ -1,8 +1,9 @@
-"""Small helpers shared by the engine tests."""
+"""Small helpers shared by the tests."""
 
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 from nanguard.engine import analyze
 from nanguard.model import Finding
@@ -31,3 +32,13 @@ def parse_errors(text: str) -> int:
         if node.has_error:
             stack.extend(node.children)
     return count
+
+
+def write(path: Path, content: str | bytes = "x = 1\n") -> Path:
+    """Write `content` exactly as given (no newline translation), creating folders."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8", newline="")
+    return path

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from engine_helpers import write
+
 from nanguard.rules import RULES
 
 TORCH_MODULE = """\
@@ -58,15 +60,6 @@ def nanguard(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subpro
     return subprocess.CompletedProcess(
         result.args, result.returncode, result.stdout.decode("utf-8"), result.stderr.decode("utf-8")
     )
-
-
-def write(path: Path, content: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(content, encoding="utf-8", newline="")
-    return path
 
 
 FINDING_LINE = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+):(?P<column>\d+): (?P<code>NG\d{3}) (?P<message>.+)$")

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from engine_helpers import write
+
 from nanguard.files import (
     ExcludePattern,
     FileError,
@@ -27,15 +29,6 @@ def no_patterns(folder: Path) -> tuple[ExcludePattern, ...]:
 def patterns(base: Path, *globs: str):
     parsed = tuple(ExcludePattern.parse(base, glob) for glob in globs)
     return lambda folder: parsed
-
-
-def write(path: Path, content: str | bytes = "x = 1\n") -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(content, encoding="utf-8", newline="")
-    return path
 
 
 def names(paths: list[Path], root: Path) -> list[str]:
