@@ -7,7 +7,6 @@ interprets only the scopes that hold one.
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from dataclasses import replace
 from functools import cached_property
@@ -54,10 +53,12 @@ class AnalysisCache:
     """
 
     def __init__(self) -> None:
-        self._entries: dict[tuple, tuple[int, list[Finding]]] = {}
+        self.entries: dict[tuple, tuple[int, list[Finding]]] = {}
+        """(statement text, context) -> (the line it started on, its findings there)."""
 
-    def _key(self, source: Source, top: Node, context: tuple) -> tuple:
-        return (source.data[top.start_byte : top.end_byte], context)
+
+def _entry_key(source: Source, top: Node, context: tuple) -> tuple:
+    return (source.data[top.start_byte : top.end_byte], context)
 
 
 _REUSABLE = frozenset({"function_definition", "class_definition", "decorated_definition"})
@@ -126,7 +127,7 @@ class _Reuse:
     def known(self, top: Node) -> bool:
         if top.type not in _REUSABLE:
             return False
-        entry = self.cache._entries.get(self.cache._key(self.source, top, self.context))
+        entry = self.cache.entries.get(_entry_key(self.source, top, self.context))
         if entry is None:
             return False
         self.reused[top.start_byte] = (top, *entry)
@@ -152,9 +153,9 @@ class _Reuse:
                 own = by_top.get(index, [])
             findings.extend(own)
             if top.type in _REUSABLE and index not in unresolved:  # jedi answers depend on other files
-                entries[self.cache._key(self.source, top, self.context)] = (line, own)
+                entries[_entry_key(self.source, top, self.context)] = (line, own)
         findings.extend(by_top.get(-1, []))
-        self.cache._entries = entries
+        self.cache.entries = entries
         return findings
 
 
