@@ -175,7 +175,7 @@ def _moved(finding: Finding, old_line: int, new_line: int, height: int) -> Findi
     message = finding.message
     for related in finding.related:  # the message names the cause's line
         old, new = related.span.start.line + 1, position(related.span.start).line + 1
-        message = message.replace(f"(line {old});", f"(line {new});", 1)
+        message = message.replace(cause_reference(old), cause_reference(new), 1)
     return replace(
         finding,
         span=span(finding.span),
@@ -185,6 +185,12 @@ def _moved(finding: Finding, old_line: int, new_line: int, height: int) -> Findi
             replace(fix, edits=tuple(replace(e, span=span(e.span)) for e in fix.edits)) for fix in finding.fixes
         ),
     )
+
+
+def cause_reference(line: int) -> str:
+    """How a message points at the 1-based `line` of its cause; shells that show the code
+    elsewhere (notebook cells) replace exactly this text."""
+    return f"(line {line})"
 
 
 def _excerpt(text: str, limit: int = 48) -> str:
@@ -203,7 +209,7 @@ def _message(judgement: Judgement, source: Source) -> tuple[str, tuple[Related, 
         return f"`{call}`: the argument is {what}; {why}, giving -inf and NaN gradients", ()
     line = cause.span.start.line + 1
     related = Related(cause.span, f"`{argument}` is {what} here")
-    return f"`{call}`: `{argument}` is {what} (line {line}); {why}, giving -inf and NaN gradients", (related,)
+    return f"`{call}`: `{argument}` is {what} {cause_reference(line)}; {why}, giving -inf and NaN gradients", (related,)
 
 
 def _finding(judgement: Judgement, source: Source, epsilon: str) -> Finding:

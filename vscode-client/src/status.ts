@@ -20,28 +20,12 @@ export class ServerStatus implements vscode.Disposable {
     const item = this.item;
     item.busy = state.kind === 'starting';
     item.severity = state.kind === 'error' ? vscode.LanguageStatusSeverity.Error : vscode.LanguageStatusSeverity.Information;
-    switch (state.kind) {
-      case 'starting':
-        item.text = 'nanguard: starting';
-        item.detail = undefined;
-        item.command = { title: 'Show Output', command: 'nanguard.showOutput' };
-        break;
-      case 'ready':
-        item.text = 'nanguard: ready';
-        item.detail = state.detail;
-        item.command = { title: 'Show Output', command: 'nanguard.showOutput' };
-        break;
-      case 'stopped':
-        item.text = 'nanguard: stopped';
-        item.detail = undefined;
-        item.command = { title: 'Restart', command: 'nanguard.restart' };
-        break;
-      case 'error':
-        item.text = 'nanguard: error';
-        item.detail = state.detail;
-        item.command = { title: 'Show Output', command: 'nanguard.showOutput' };
-        break;
-    }
+    item.text = `nanguard: ${state.kind}`;
+    item.detail = state.kind === 'ready' || state.kind === 'error' ? state.detail : undefined;
+    item.command =
+      state.kind === 'stopped'
+        ? { title: 'Restart', command: 'nanguard.restart' }
+        : { title: 'Show Output', command: 'nanguard.showOutput' };
     item.accessibilityInformation = { label: `${item.text}${item.detail ? `. ${item.detail}` : ''}` };
   }
 

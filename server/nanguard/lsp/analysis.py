@@ -11,8 +11,9 @@ from pathlib import Path
 from weakref import WeakKeyDictionary
 
 from lsprotocol import types
+from tree_sitter import Tree
 from nanguard import engine
-from nanguard.lsp.config import EditorSettings, resolve
+from nanguard.lsp.config import EditorSettings, Resolved, resolve
 from nanguard.lsp.convert import PositionEncoder, diagnostic, text_edits
 from nanguard.lsp.documents import Document
 from nanguard.lsp.textdiff import minimal_edits
@@ -48,11 +49,10 @@ class Analyzer:
 
     def analyse(self, document: Document, version: int, editor: EditorSettings, folder: Path | None) -> Analysis | None:
         """Findings and diagnostics for `version`; None when the document has moved past it."""
-        parsed = document.parse(version, self._parser)
-        if parsed is None:
+        prepared = self._prepare(document, version, editor, folder)
+        if prepared is None:
             return None
-        text, tree = parsed
-        resolved = resolve(editor, document.path, folder)
+        text, tree, resolved = prepared
         if resolved.excluded:
             return Analysis(version, (), [], resolved.problem)
         cache = self._caches.setdefault(document, engine.AnalysisCache())
@@ -66,12 +66,21 @@ class Analyzer:
 
     def fix_all(self, document: Document, version: int, editor: EditorSettings, folder: Path | None) -> FixAll | None:
         """Minimal edits applying every finding's default fix; None when the document moved on."""
-        parsed = document.parse(version, self._parser)
-        if parsed is None:
+        prepared = self._prepare(document, version, editor, folder)
+        if prepared is None:
             return None
-        text, _ = parsed
-        resolved = resolve(editor, document.path, folder)
+        text, _, resolved = prepared
         if resolved.excluded:
             return FixAll([], 0)
         fixed, count = engine.fix_all(text, resolved.settings, path=document.path)
         return FixAll(text_edits(minimal_edits(text, fixed), PositionEncoder(text, document.encoding)), count)
+
+    def _prepare(
+        self, document: Document, version: int, editor: EditorSettings, folder: Path | None
+    ) -> tuple[str, Tree, Resolved] | None:
+        """Text, tree and settings of `version`; None when the document has moved past it."""
+        parsed = document.parse(version, self._parser)
+        if parsed is None:
+            return None
+        text, tree = parsed
+        return text, tree, resolve(editor, document.path, folder)

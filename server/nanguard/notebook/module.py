@@ -223,7 +223,7 @@ def name_by_number(cell: int, line: int, finding_cell: int) -> str:
 def _rename_line(message: str, module_line: int, place: tuple[int, Span], cell: int, name_cell: CellNamer) -> str:
     """Messages point at related lines as ``(line N)`` of the module; say where in the notebook."""
     related_cell, span = place
-    return message.replace(f"(line {module_line})", f"({name_cell(related_cell, span.start.line + 1, cell)})", 1)
+    return message.replace(engine.cause_reference(module_line), f"({name_cell(related_cell, span.start.line + 1, cell)})", 1)
 
 
 def _unused_separator(texts: Sequence[str]) -> str:
