@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from weakref import WeakKeyDictionary
 
+import attrs
 from lsprotocol import types
 from tree_sitter import Tree
 from nanguard import engine
 from nanguard.lsp.config import EditorSettings, Resolved, resolve
-from nanguard.lsp.convert import PositionEncoder, diagnostic, text_edits
+from nanguard.lsp.convert import JsonData, PositionEncoder, diagnostic, text_edits
 from nanguard.lsp.documents import Document
 from nanguard.lsp.textdiff import minimal_edits
 from nanguard.model import Finding
@@ -39,13 +40,25 @@ class FixAll:
     count: int
 
 
+DiagnosticKey = tuple[Finding, types.DiagnosticSeverity, tuple[tuple[int, str], ...]]
+
+
+@dataclass(slots=True)
+class _Memory:
+    """What one open document's previous analysis leaves for its next."""
+
+    findings: engine.AnalysisCache = field(default_factory=engine.AnalysisCache)
+    """Findings of its unchanged functions."""
+    diagnostics: dict[DiagnosticKey, types.Diagnostic] = field(default_factory=dict)
+    """The LSP form of its findings: most survive an edit unchanged."""
+
+
 class Analyzer:
     """Owns the worker's parser; its methods run on the worker thread only."""
 
     def __init__(self) -> None:
         self._parser = new_parser()
-        self._caches: WeakKeyDictionary[Document, engine.AnalysisCache] = WeakKeyDictionary()
-        """Per open document: findings of its unchanged functions, reused after an edit."""
+        self._memories: WeakKeyDictionary[Document, _Memory] = WeakKeyDictionary()
 
     def analyse(self, document: Document, version: int, editor: EditorSettings, folder: Path | None) -> Analysis | None:
         """Findings and diagnostics for `version`; None when the document has moved past it."""
@@ -55,13 +68,20 @@ class Analyzer:
         text, tree, resolved = prepared
         if resolved.excluded:
             return Analysis(version, (), [], resolved.problem)
-        cache = self._caches.setdefault(document, engine.AnalysisCache())
-        findings = engine.analyze(text, resolved.settings, path=document.path, tree=tree, cache=cache)
+        memory = self._memories.setdefault(document, _Memory())
+        findings = engine.analyze(text, resolved.settings, path=document.path, tree=tree, cache=memory.findings)
         encoder = PositionEncoder(text, document.encoding)
-        diagnostics = [
-            diagnostic(finding, encoder, uri=document.uri, version=version, severity=editor.severity)
-            for finding in findings
-        ]
+        known, memory.diagnostics = memory.diagnostics, {}
+        diagnostics = []
+        for finding in findings:
+            key = (finding, editor.severity, encoder.dependencies(finding))
+            shown = known.get(key)
+            if shown is None:
+                shown = diagnostic(finding, encoder, uri=document.uri, version=version, severity=editor.severity)
+            else:
+                shown = attrs.evolve(shown, data=JsonData(shown.data, version=version))
+            memory.diagnostics[key] = shown
+            diagnostics.append(shown)
         return Analysis(version, tuple(findings), diagnostics, resolved.problem)
 
     def fix_all(self, document: Document, version: int, editor: EditorSettings, folder: Path | None) -> FixAll | None:

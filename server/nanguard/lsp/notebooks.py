@@ -24,6 +24,7 @@ from nanguard.lsp.config import EditorSettings, resolve
 from nanguard.lsp.convert import (
     SOURCE,
     PositionEncoder,
+    JsonData,
     _range_data,
     _range_from_data,
     diagnostic,
@@ -238,7 +239,7 @@ def _diagnostic(
         )
         for place, index in zip(item.finding.related, item.related_cells)
     ]
-    data = {"version": cell.version, "notebookFixes": [_fix_data(fix) for fix in fixes]}
+    data = JsonData(version=cell.version, notebookFixes=[_fix_data(fix) for fix in fixes])
     return attrs.evolve(base, related_information=related or None, data=data)
 
 

@@ -1,4 +1,5 @@
-"""pygls' LSP protocol, with the changes the server needs to never leave a client hanging.
+"""pygls' LSP protocol, with the changes the server needs: never leave a client hanging, and
+never spend an edit's time on bookkeeping.
 
 - A request whose params do not fit the LSP schema gets an ``InvalidParams`` error naming the
   problem; pygls only logs it, and the client would wait for an answer forever.
@@ -6,6 +7,7 @@
 - Open documents (notebook cells included) are kept by `nanguard.lsp.documents` alone: pygls' own
   copy splits lines differently from LSP and tree-sitter and costs a pass over the whole text per
   change.
+- `Diagnostic.data` (`JsonData`) is sent as it is, not walked by cattrs on every publish.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 import cattrs
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
+from nanguard.lsp.convert import JsonData
 from pygls.protocol import LanguageServerProtocol, lsp_method
 
 
@@ -27,6 +30,10 @@ class _InvalidRequest:
         self.message = message
 
 
+def _as_it_is(value: JsonData) -> JsonData:
+    return value
+
+
 def _describe(error: JsonRpcException) -> str:
     cause = error.__cause__
     if isinstance(cause, cattrs.BaseValidationError):
@@ -35,6 +42,10 @@ def _describe(error: JsonRpcException) -> str:
 
 
 class NanguardProtocol(LanguageServerProtocol):
+    def __init__(self, server: Any, converter: cattrs.Converter):
+        super().__init__(server, converter)
+        converter.register_unstructure_hook(JsonData, _as_it_is)
+
     def structure_message(self, data: dict[str, Any]) -> Any:
         try:
             return super().structure_message(data)
