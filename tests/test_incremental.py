@@ -35,6 +35,9 @@ EDITS = [
     lambda lines, k, i: lines.insert(k, "    p = torch.softmax(p, 1)") if lines[k].startswith("    return") else None,
     lambda lines, k, i: lines.insert(5, f"EPS = {i % 2}"),
     lambda lines, k, i: lines.insert(k, "def broken(:"),
+    # an unclosed bracket, as while typing a call: tree-sitter wraps the rest in one ERROR
+    lambda lines, k, i: lines.insert(k, "broken = compute("),
+    lambda lines, k, i: lines.__setitem__(k, lines[k] + ")") if lines[k].endswith("compute(") else None,
 ]
 
 
@@ -58,3 +61,4 @@ def test_cache_follows_settings():
     analyze(text, cache=cache)
     narrowed = Settings(frameworks=frozenset({"numpy"}))
     assert analyze(text, narrowed, cache=cache) == analyze(text, narrowed)
+

@@ -7,7 +7,6 @@ interprets only the scopes that hold one.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
@@ -136,12 +135,12 @@ class _Reuse:
     def combine(self, analysis: ModuleAnalysis, fresh: list[tuple[int, Finding]]) -> list[Finding]:
         """This version's findings: fresh ones outside reused statements, and the reused ones
         moved to where their statements are now; the cache keeps exactly these entries."""
-        tops = self.source.tree.root_node.named_children
-        starts = [top.start_byte for top in tops]
+        tops = self.source.statements
+        top_of = self.source.statement_at
         by_top: dict[int, list[Finding]] = {}
         for byte, finding in fresh:
-            by_top.setdefault(bisect_right(starts, byte) - 1, []).append(finding)
-        unresolved = {bisect_right(starts, u.call.start_byte) - 1 for u in analysis.unresolved.values()}
+            by_top.setdefault(top_of(byte), []).append(finding)
+        unresolved = {top_of(u.call.start_byte) for u in analysis.unresolved.values()}
         entries: dict[tuple, tuple[int, list[Finding]]] = {}
         findings: list[Finding] = []
         for index, top in enumerate(tops):

@@ -85,7 +85,7 @@ def import_point(source: Source) -> tuple[int, bool]:
     """Byte offset where an import goes, and whether it must begin with a newline (the last
     import ends the file without one)."""
     anchor: Node | None = None
-    for index, child in enumerate(source.tree.root_node.named_children):
+    for index, child in enumerate(source.statements):
         if child.type in ("import_statement", "import_from_statement", "future_import_statement"):
             anchor = child
         elif index == 0 and child.type == "expression_statement" and child.named_children[0].type == "string":

@@ -9,7 +9,7 @@ end a path. Only functions that contain a candidate log call are interpreted.
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
@@ -242,20 +242,14 @@ class ModuleAnalysis:
         pending: list[tuple[Node, Env]] = []
         self.module_env = self._block(root.children, module_env, pending, 0) or module_env
         # Functions run after the module has been executed: free names see its final values.
-        tops = root.named_children
-        starts = [top.start_byte for top in tops]
-        skipped = {i for i, top in enumerate(tops) if self._has_candidates(top) and self.reused(top)}
-
-        def in_skipped(byte: int) -> bool:
-            index = bisect_right(starts, byte) - 1
-            return index in skipped and byte < tops[index].end_byte
-
+        statement_at = self.source.statement_at
+        skipped = {i for i, top in enumerate(self.source.statements) if self._has_candidates(top) and self.reused(top)}
         while pending:
             definition, env = pending.pop()
-            if not in_skipped(definition.start_byte):
+            if statement_at(definition.start_byte) not in skipped:
                 self._function(definition, env, pending)
         for candidate in self.candidates:
-            if candidate.call.id not in self._judged and not in_skipped(candidate.call.start_byte):
+            if candidate.call.id not in self._judged and statement_at(candidate.call.start_byte) not in skipped:
                 self._judge(candidate, self.module_env, [])
 
     def fingerprint(self) -> int:

@@ -45,6 +45,30 @@ class Source:
         return (self._parser or new_parser()).parse(self.data)
 
     @cached_property
+    def statements(self) -> list[tree_sitter.Node]:
+        """The module's top-level statements. A syntax error can make tree-sitter wrap most of
+        the module in one ERROR node; the statements inside count as top-level too, so an
+        unclosed bracket typed mid-file changes neither how the rest is read nor what is reused."""
+        statements: list[tree_sitter.Node] = []
+        pending = list(reversed(self.tree.root_node.named_children))
+        while pending:
+            node = pending.pop()
+            if node.type == "ERROR":
+                pending.extend(reversed(node.named_children))
+            else:
+                statements.append(node)
+        return statements
+
+    @cached_property
+    def _statement_starts(self) -> list[int]:
+        return [statement.start_byte for statement in self.statements]
+
+    def statement_at(self, byte_offset: int) -> int:
+        """Index in `statements` of the one holding `byte_offset`; -1 if none does."""
+        index = bisect_right(self._statement_starts, byte_offset) - 1
+        return index if index >= 0 and byte_offset < self.statements[index].end_byte else -1
+
+    @cached_property
     def _line_starts(self) -> list[int]:
         # All in C: the lengths of the lines plus their newline, summed up.
         return [0, *accumulate(map((1).__add__, map(len, self.data.split(b"\n")[:-1])))]
