@@ -52,7 +52,7 @@ def test_reused_findings_equal_a_fresh_analysis_after_random_edits(seed):
         edit(lines, rnd.randrange(6, len(lines)), step)
         text = "\n".join(lines)
         tree = parser.parse(text.encode())
-        assert analyze(text, tree=tree, cache=cache) == analyze(text, tree=tree), step
+        assert analyze(text, trees=tree, cache=cache) == analyze(text, trees=tree), step
 
 
 def test_cache_follows_settings():

@@ -11,7 +11,7 @@ from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 
-from tree_sitter import Node, Parser, Tree
+from tree_sitter import Node, Parser
 
 from nanguard.edits import apply_edits
 from nanguard.fixes import clip_fix, epsilon_fix, format_epsilon, import_point, noqa_fix, stable_fix, suppressed
@@ -19,7 +19,7 @@ from nanguard.flow import Candidate, Judgement, ModuleAnalysis
 from nanguard.model import Finding, Fix, FixKind, Position, Related, Span, TextEdit
 from nanguard.prefilter import MAYBE_LOG, call_sites
 from nanguard.settings import Settings
-from nanguard.source import Source
+from nanguard.source import Source, Trees
 from nanguard.values import CAUSE_DESCRIPTIONS
 
 CODE = "NG001"
@@ -27,10 +27,9 @@ MAX_FIX_PASSES = 8
 
 def find_candidates(source: Source, sites: list[tuple[int, int]]) -> list[Candidate]:
     """The call nodes at the call `sites`, skipping sites inside strings and comments."""
-    root = source.tree.root_node
     candidates = []
     for start, end in sites:
-        name = root.descendant_for_byte_range(start, end)
+        name = source.node_for_bytes(start, end)
         if name is None or name.type != "identifier":
             continue
         callee = name
@@ -68,20 +67,20 @@ def analyze(
     settings: Settings = Settings(),
     *,
     path: Path | None = None,
-    tree: Tree | None = None,
+    trees: Trees | None = None,
     parser: Parser | None = None,
     cache: AnalysisCache | None = None,
 ) -> list[Finding]:
     """Findings for `text`, sorted by position. Never raises for any input text.
 
-    `tree` may be a tree-sitter parse of ``source.encode(text)`` kept up to date by the caller
-    (the language server reparses incrementally); `path` lets jedi resolve the user's modules;
+    `trees` may be a tree-sitter parse of ``source.encode(text)`` kept up to date by the caller
+    (the language server reparses incrementally, see `nanguard.incremental`); `path` lets jedi resolve the user's modules;
     `cache` carries unchanged functions' findings over from the previous version of the text.
     """
     if not settings.enabled(CODE) or not MAYBE_LOG.search(text):
         return []
-    source = Source(text, tree, parser)
-    sites = call_sites(source.data, screen=tree is None)
+    source = Source(text, trees, parser)
+    sites = call_sites(source.data, screen=trees is None)
     if not sites:
         return []  # mentions a log but calls none: no parse needed
     candidates = find_candidates(source, sites)
@@ -151,7 +150,8 @@ class _Reuse:
             else:
                 own = by_top.get(index, [])
             findings.extend(own)
-            if top.type in _REUSABLE and index not in unresolved:  # jedi answers depend on other files
+            # Without a log call there is nothing to keep; jedi's answers depend on other files.
+            if top.type in _REUSABLE and index not in unresolved and analysis.has_candidates(top):
                 entries[_entry_key(self.source, top, self.context)] = (line, own)
         findings.extend(by_top.get(-1, []))
         self.cache.entries = entries

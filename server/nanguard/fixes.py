@@ -210,7 +210,7 @@ def noqa_comment(source: Source, row: int) -> Node | None:
     line = source.line_bytes(row)
     hash_index = line.rfind(b"#")
     while hash_index != -1:
-        node = source.tree.root_node.descendant_for_point_range((row, hash_index), (row, hash_index + 1))
+        node = source.node_for_points((row, hash_index), (row, hash_index + 1))
         if node is not None and node.type == "comment":
             return node
         hash_index = line.rfind(b"#", 0, hash_index)
@@ -244,7 +244,7 @@ def noqa_fix(source: Source, row: int, code: str) -> Fix | None:
     stripped = source.line_bytes(row).rstrip(b"\r\n").rstrip()
     if stripped.endswith(b"\\"):
         return None  # a comment would break the line continuation
-    end = source.tree.root_node.descendant_for_point_range((row, max(len(stripped) - 1, 0)), (row, len(stripped)))
+    end = source.node_for_points((row, max(len(stripped) - 1, 0)), (row, len(stripped)))
     while end is not None:
         if end.type in _STRING_TYPES and end.end_point[0] > row:
             return None  # the line ends inside a multi-line string

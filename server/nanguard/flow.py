@@ -237,13 +237,12 @@ class ModuleAnalysis:
     # ---------------------------------------------------------------------------------- driver
 
     def run(self) -> None:
-        root = self.source.tree.root_node
         module_env = Env()
         pending: list[tuple[Node, Env]] = []
-        self.module_env = self._block(root.children, module_env, pending, 0) or module_env
+        self.module_env = self._block(self.source.top_nodes, module_env, pending, 0) or module_env
         # Functions run after the module has been executed: free names see its final values.
         statement_at = self.source.statement_at
-        skipped = {i for i, top in enumerate(self.source.statements) if self._has_candidates(top) and self.reused(top)}
+        skipped = {i for i, top in enumerate(self.source.statements) if self.has_candidates(top) and self.reused(top)}
         while pending:
             definition, env = pending.pop()
             if statement_at(definition.start_byte) not in skipped:
@@ -263,7 +262,8 @@ class ModuleAnalysis:
             yield self.candidates[index]
             index += 1
 
-    def _has_candidates(self, node: Node) -> bool:
+    def has_candidates(self, node: Node) -> bool:
+        """Whether a candidate log call lies inside `node`."""
         index = bisect_left(self._starts, node.start_byte)
         return index < len(self._starts) and self._starts[index] < node.end_byte
 
@@ -438,14 +438,14 @@ class ModuleAnalysis:
         name = node.child_by_field_name("name")
         if name is not None:
             env.values[name.text.decode()] = USER_DEFINED
-        if body is not None and self._has_candidates(body):
+        if body is not None and self.has_candidates(body):
             pending.append((node, env))
         return env
 
     def _define_class(self, node: Node, env: Env, pending: list, depth: int) -> Env:
         body = node.child_by_field_name("body")
         self._judge_region(node.start_byte, body.start_byte if body else node.end_byte, env, node)
-        if body is not None and self._has_candidates(body):
+        if body is not None and self.has_candidates(body):
             # Methods do not see the class namespace: their free names resolve in `env`.
             class_env = Env(env)
             method_defs: list[tuple[Node, Env]] = []

@@ -56,7 +56,7 @@ def _load(path: Path, mtime: float) -> _Module | None:
     analysis.run()
     imports: dict[str, tuple[Node, str]] = {}
     stars: list[Node] = []
-    for statement in QueryCursor(_IMPORT_FROM).captures(source.tree.root_node).get("import", ()):
+    for statement in QueryCursor(_IMPORT_FROM).captures(source.trees[0].root_node).get("import", ()):
         module = statement.child_by_field_name("module_name")
         if module is None:
             continue
@@ -170,7 +170,7 @@ class _Resolver:
             at = Path(definition.module_path)
             home = _load_current(at) if at != path else None
             home_source = home.source if home is not None else source
-            statement = home_source.tree.root_node.descendant_for_point_range(
+            statement = home_source.node_for_points(
                 (definition.line - 1, definition.column), (definition.line - 1, definition.column)
             )
             while statement is not None and statement.type != "import_from_statement":

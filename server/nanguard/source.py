@@ -7,6 +7,7 @@ text, by far the common case, converts without any decoding.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Sequence
 from functools import cached_property
 from itertools import accumulate
 
@@ -28,21 +29,49 @@ def encode(text: str) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
-class Source:
-    """Text plus its parse tree. `tree` may come from an incremental reparse by the caller."""
+Trees = tree_sitter.Tree | Sequence[tree_sitter.Tree]
+"""One tree of the whole text, or a main tree followed by trees of statements parsed apart from
+it (see `nanguard.incremental`)."""
 
-    def __init__(self, text: str, tree: tree_sitter.Tree | None = None, parser: tree_sitter.Parser | None = None):
+
+class Source:
+    """Text plus its parse trees. `trees` may come from an incremental reparse by the caller."""
+
+    def __init__(self, text: str, trees: Trees | None = None, parser: tree_sitter.Parser | None = None):
         self.text = text
         self.data = encode(text)
         self.ascii = text.isascii()
         self._parser = parser
-        if tree is not None:
-            self.tree = tree
+        if trees is not None:
+            self.trees = [trees] if isinstance(trees, tree_sitter.Tree) else list(trees)
 
     @cached_property
-    def tree(self) -> tree_sitter.Tree:
+    def trees(self) -> list[tree_sitter.Tree]:
         """Parsed on first use, so text that turns out to need no analysis is never parsed."""
-        return (self._parser or new_parser()).parse(self.data)
+        return [(self._parser or new_parser()).parse(self.data)]
+
+    @cached_property
+    def top_nodes(self) -> list[tree_sitter.Node]:
+        """The children of the module, comments and ERROR nodes included, in document order."""
+        roots = [tree.root_node for tree in self.trees]
+        if len(roots) == 1:
+            return roots[0].children
+        return sorted((child for root in roots for child in root.children), key=lambda node: node.start_byte)
+
+    def node_for_bytes(self, start: int, end: int) -> tree_sitter.Node | None:
+        """The smallest node spanning bytes `start`..`end`."""
+        apart = (root for root in self._apart if root.start_byte <= start and end <= root.end_byte)
+        return next(apart, self.trees[0].root_node).descendant_for_byte_range(start, end)
+
+    def node_for_points(self, start: tuple[int, int], end: tuple[int, int]) -> tree_sitter.Node | None:
+        """The smallest node spanning (row, byte column) points `start`..`end`."""
+        apart = (root for root in self._apart if root.start_point <= start and end <= root.end_point)
+        return next(apart, self.trees[0].root_node).descendant_for_point_range(start, end)
+
+    @cached_property
+    def _apart(self) -> list[tree_sitter.Node]:
+        """Roots of the statements parsed apart from the main tree."""
+        return [tree.root_node for tree in self.trees[1:]]
 
     @cached_property
     def statements(self) -> list[tree_sitter.Node]:
@@ -50,7 +79,7 @@ class Source:
         the module in one ERROR node; the statements inside count as top-level too, so an
         unclosed bracket typed mid-file changes neither how the rest is read nor what is reused."""
         statements: list[tree_sitter.Node] = []
-        pending = list(reversed(self.tree.root_node.named_children))
+        pending = [node for node in reversed(self.top_nodes) if node.is_named]
         while pending:
             node = pending.pop()
             if node.type == "ERROR":

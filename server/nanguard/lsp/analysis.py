@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from weakref import WeakKeyDictionary
 
 import attrs
@@ -15,7 +16,7 @@ from lsprotocol import types
 from tree_sitter import Tree
 from nanguard import engine
 from nanguard.lsp.config import EditorSettings, Resolved, resolve
-from nanguard.lsp.convert import JsonData, PositionEncoder, diagnostic, text_edits
+from nanguard.lsp.convert import JsonData, PositionEncoder, diagnostic, diagnostic_json, text_edits
 from nanguard.lsp.documents import Document
 from nanguard.lsp.textdiff import minimal_edits
 from nanguard.model import Finding
@@ -32,6 +33,8 @@ class Analysis:
     diagnostics: list[types.Diagnostic] = field(default_factory=list)
     problem: str | None = None
     """Why the nearest pyproject.toml could not be used."""
+    wire: list[dict[str, Any]] | None = None
+    """`diagnostics` in their JSON form, when already made; publishing sends these."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +52,8 @@ class _Memory:
 
     findings: engine.AnalysisCache = field(default_factory=engine.AnalysisCache)
     """Findings of its unchanged functions."""
-    diagnostics: dict[DiagnosticKey, types.Diagnostic] = field(default_factory=dict)
-    """The LSP form of its findings: most survive an edit unchanged."""
+    diagnostics: dict[DiagnosticKey, tuple[types.Diagnostic, dict[str, Any]]] = field(default_factory=dict)
+    """The LSP and JSON forms of its findings: most survive an edit unchanged."""
 
 
 class Analyzer:
@@ -65,24 +68,27 @@ class Analyzer:
         prepared = self._prepare(document, version, editor, folder)
         if prepared is None:
             return None
-        text, tree, resolved = prepared
+        text, trees, resolved = prepared
         if resolved.excluded:
             return Analysis(version, (), [], resolved.problem)
         memory = self._memories.setdefault(document, _Memory())
-        findings = engine.analyze(text, resolved.settings, path=document.path, tree=tree, cache=memory.findings)
+        findings = engine.analyze(text, resolved.settings, path=document.path, trees=trees, cache=memory.findings)
         encoder = PositionEncoder(text, document.encoding)
         known, memory.diagnostics = memory.diagnostics, {}
-        diagnostics = []
+        diagnostics, wire = [], []
         for finding in findings:
             key = (finding, editor.severity, encoder.dependencies(finding))
-            shown = known.get(key)
-            if shown is None:
-                shown = diagnostic(finding, encoder, uri=document.uri, version=version, severity=editor.severity)
+            if key in known:
+                shown, json = known[key]
+                data = JsonData(shown.data, version=version)
+                shown, json = attrs.evolve(shown, data=data), {**json, "data": data}
             else:
-                shown = attrs.evolve(shown, data=JsonData(shown.data, version=version))
-            memory.diagnostics[key] = shown
+                shown = diagnostic(finding, encoder, uri=document.uri, version=version, severity=editor.severity)
+                json = diagnostic_json(shown)
+            memory.diagnostics[key] = (shown, json)
             diagnostics.append(shown)
-        return Analysis(version, tuple(findings), diagnostics, resolved.problem)
+            wire.append(json)
+        return Analysis(version, tuple(findings), diagnostics, resolved.problem, wire)
 
     def fix_all(self, document: Document, version: int, editor: EditorSettings, folder: Path | None) -> FixAll | None:
         """Minimal edits applying every finding's default fix; None when the document moved on."""
@@ -97,10 +103,10 @@ class Analyzer:
 
     def _prepare(
         self, document: Document, version: int, editor: EditorSettings, folder: Path | None
-    ) -> tuple[str, Tree, Resolved] | None:
-        """Text, tree and settings of `version`; None when the document has moved past it."""
+    ) -> tuple[str, list[Tree], Resolved] | None:
+        """Text, trees and settings of `version`; None when the document has moved past it."""
         parsed = document.parse(version, self._parser)
         if parsed is None:
             return None
-        text, tree = parsed
-        return text, tree, resolve(editor, document.path, folder)
+        text, trees = parsed
+        return text, trees, resolve(editor, document.path, folder)

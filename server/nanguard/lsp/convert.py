@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import cattrs
 from lsprotocol import types
+from lsprotocol.converters import get_converter
 from nanguard.edits import apply_edits
 from nanguard.model import Finding, Fix, Position, Span, TextEdit
 from nanguard.rules import RULES
@@ -96,9 +98,23 @@ class PositionEncoder:
 
 
 class JsonData(dict):
-    """A JSON-ready value for `Diagnostic.data`. The protocol sends it as it is: cattrs would
-    otherwise walk every nested dict of every fix on each publish, which dominated the time
-    from an edit to its diagnostics."""
+    """A JSON-ready value for `Diagnostic.data`, sent as it is: cattrs would otherwise walk every
+    nested dict of every fix on each publish, which dominated the time from an edit to its
+    diagnostics."""
+
+
+def passing_json_data(converter: cattrs.Converter) -> cattrs.Converter:
+    """`converter`, made to leave `JsonData` as it is."""
+    converter.register_unstructure_hook(JsonData, lambda value: value)
+    return converter
+
+
+_CONVERTER = passing_json_data(get_converter())
+
+
+def diagnostic_json(diagnostic: types.Diagnostic) -> dict[str, Any]:
+    """The JSON form of `diagnostic`, as it goes on the wire."""
+    return _CONVERTER.unstructure(diagnostic)
 
 
 def diagnostic(

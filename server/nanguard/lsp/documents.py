@@ -1,9 +1,9 @@
 """Open documents: their text, kept in step with the editor's incremental changes, and their
-tree-sitter tree, edited in step with the text so the next parse is incremental.
+parse, edited in step with the text so the next parse is incremental (`nanguard.incremental`).
 
-The event loop applies changes; the analysis worker parses. The tree is the one thing both
-touch, so it is guarded by a lock, and the worker analyses a copy (tree-sitter trees are cheap
-to copy and not safe to share between threads).
+The event loop applies changes; the analysis worker parses. The parse is the one thing both
+touch, so it is guarded by a lock, and the worker analyses copies of the trees (tree-sitter
+trees are cheap to copy and not safe to share between threads).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 
 import tree_sitter
 from lsprotocol import types
+from nanguard.incremental import IncrementalParse
 from nanguard.lsp.convert import column_from_units, strip_line_ending
 from nanguard.source import encode
 from pygls.uris import to_fs_path
@@ -65,9 +66,9 @@ class Document:
         self._ascii = text.isascii()
         self._starts = [0, *_newline_offsets(text, 0)]
         self._lock = threading.Lock()
-        self._tree: tree_sitter.Tree | None = None
-        self._tree_current = False
-        """Whether `_tree` was parsed from `text` (no edits since)."""
+        self._parse = IncrementalParse()
+        self._trees: list[tree_sitter.Tree] | None = None
+        """The trees of `text`; None after an edit, until the next parse."""
 
     # -- lines and positions ----------------------------------------------------------------
 
@@ -116,8 +117,8 @@ class Document:
         self.text = text
         self._ascii = text.isascii()
         self._starts = [0, *_newline_offsets(text, 0)]
-        self._tree = None
-        self._tree_current = False
+        self._parse = IncrementalParse()
+        self._trees = None
 
     def _replace(self, start: int, end: int, new_text: str) -> None:
         if end < start:
@@ -136,32 +137,27 @@ class Document:
             *(offset + delta for offset in self._starts[end_row + 1 :]),
         ]
 
-        if self._tree is not None:
-            new_end = start + len(new_text)
-            self._tree.edit(
-                start_byte=start_byte,
-                old_end_byte=old_end_byte,
-                new_end_byte=start_byte + _byte_length(new_text, new_text.isascii()),
-                start_point=start_point,
-                old_end_point=old_end_point,
-                new_end_point=self._point(new_end),
-            )
-            self._tree_current = False
+        self._parse.edit(
+            start_byte,
+            old_end_byte,
+            start_byte + _byte_length(new_text, new_text.isascii()),
+            start_point,
+            old_end_point,
+            self._point(start + len(new_text)),
+        )
+        self._trees = None
 
     # -- parsing (analysis worker) ------------------------------------------------------------
 
-    def parse(self, version: int, parser: tree_sitter.Parser) -> tuple[str, tree_sitter.Tree] | None:
-        """Text and a private tree of `version`, reparsed incrementally; None if the document
+    def parse(self, version: int, parser: tree_sitter.Parser) -> tuple[str, list[tree_sitter.Tree]] | None:
+        """Text and private trees of `version`, reparsed incrementally; None if the document
         has moved on (the analysis of `version` is stale)."""
         with self._lock:
             if self.version != version:
                 return None
-            if not self._tree_current:
-                data = encode(self.text)
-                self._tree = parser.parse(data) if self._tree is None else parser.parse(data, self._tree)
-                self._tree_current = True
-            assert self._tree is not None
-            return self.text, self._tree.copy()
+            if self._trees is None:
+                self._trees = self._parse.parse(encode(self.text), parser)
+            return self.text, [tree.copy() for tree in self._trees]
 
 
 class Documents:

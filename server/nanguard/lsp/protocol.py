@@ -7,7 +7,8 @@ never spend an edit's time on bookkeeping.
 - Open documents (notebook cells included) are kept by `nanguard.lsp.documents` alone: pygls' own
   copy splits lines differently from LSP and tree-sitter and costs a pass over the whole text per
   change.
-- `Diagnostic.data` (`JsonData`) is sent as it is, not walked by cattrs on every publish.
+- Diagnostics are published from their JSON form, made once per finding, and `Diagnostic.data`
+  (`JsonData`) is sent as it is: cattrs walks neither on every edit.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 import cattrs
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
-from nanguard.lsp.convert import JsonData
+from nanguard.lsp.convert import passing_json_data
 from pygls.protocol import LanguageServerProtocol, lsp_method
 
 
@@ -30,10 +31,6 @@ class _InvalidRequest:
         self.message = message
 
 
-def _as_it_is(value: JsonData) -> JsonData:
-    return value
-
-
 def _describe(error: JsonRpcException) -> str:
     cause = error.__cause__
     if isinstance(cause, cattrs.BaseValidationError):
@@ -43,8 +40,11 @@ def _describe(error: JsonRpcException) -> str:
 
 class NanguardProtocol(LanguageServerProtocol):
     def __init__(self, server: Any, converter: cattrs.Converter):
-        super().__init__(server, converter)
-        converter.register_unstructure_hook(JsonData, _as_it_is)
+        super().__init__(server, passing_json_data(converter))
+
+    def notify_json(self, method: str, params: dict[str, Any]) -> None:
+        """Send a notification whose `params` are JSON-ready already: no cattrs pass over them."""
+        self._send_data({"jsonrpc": self.VERSION, "method": method, "params": params})
 
     def structure_message(self, data: dict[str, Any]) -> Any:
         try:

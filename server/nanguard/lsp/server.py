@@ -27,6 +27,7 @@ from nanguard.lsp.convert import (
     SOURCE,
     PositionEncoder,
     column_from_units,
+    diagnostic_json,
     finding_at,
     fix_all_action,
     fixes_from_data,
@@ -66,6 +67,8 @@ def _version() -> str:
 
 class NanguardServer(LanguageServer):
     """Session state: open documents, editor settings, the latest results per document."""
+
+    protocol: NanguardProtocol
 
     def __init__(self) -> None:
         super().__init__("nanguard", _version(), notebook_document_sync=NOTEBOOK_SYNC, protocol_cls=NanguardProtocol)
@@ -230,13 +233,18 @@ class NanguardServer(LanguageServer):
         self._result_counter += 1
         self.result_ids[document.uri] = str(self._result_counter)
         if publish and not self.pull_diagnostics:
-            self.publish(document.uri, analysis.diagnostics, analysis.version)
+            self.publish(document.uri, analysis.diagnostics, analysis.version, analysis.wire)
         self._wake(document.uri)
 
-    def publish(self, uri: str, diagnostics: list[types.Diagnostic], version: int | None) -> None:
-        self.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version)
-        )
+    def publish(
+        self, uri: str, diagnostics: list[types.Diagnostic], version: int | None, wire: list[dict[str, Any]] | None = None
+    ) -> None:
+        """Push `diagnostics`, sent as `wire` (their JSON form) when the analysis made it."""
+        items = wire if wire is not None else [diagnostic_json(item) for item in diagnostics]
+        params: dict[str, Any] = {"uri": uri, "diagnostics": items}
+        if version is not None:
+            params["version"] = version
+        self.protocol.notify_json(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, params)
 
     def _wake(self, uri: str) -> None:
         for waiter in self._waiters.pop(uri, []):

@@ -1,0 +1,173 @@
+"""IncrementalParse: a syntax error stays in the statement being typed, and a document that parses
+gets exactly the findings of a fresh parse, whatever the edits that led to it."""
+
+import random
+
+import pytest
+
+from nanguard.engine import analyze
+from nanguard.incremental import IncrementalParse
+from nanguard.source import encode, new_parser
+
+MODULE = """import torch
+import numpy as np
+
+EPS = 1e-8
+
+
+def nll(logits, targets):
+    probs = torch.softmax(logits, dim=-1)
+    return -torch.log(probs).mean()
+
+
+def safe(p):
+    return np.log(p + EPS)
+
+
+class Loss:
+    eps = 1e-6
+
+    def __call__(self, p):
+        q = torch.sigmoid(p)
+        return torch.log(q) + torch.log(p + self.eps)
+
+
+@torch.no_grad()
+def metric(p):
+    s = torch.softmax(p, 1)
+    return np.log2(s)  # the last one
+"""
+
+FRAGMENTS = ["x", "(", ")", "[", "]", '"', '"""', ":", "\n", "\n    ", "    ", "def g(", "torch.log(p)", "#", "\\", " ", "if p:\n"]
+
+
+class Editor:
+    """A text and its IncrementalParse, edited the way a language server receives changes."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.parse = IncrementalParse()
+        self.parser = new_parser()
+        self.trees = self.parse.parse(encode(text), self.parser)
+
+    def replace(self, start: int, end: int, new: str) -> None:
+        data = encode(self.text)
+        start_byte, old_end_byte = len(encode(self.text[:start])), len(encode(self.text[:end]))
+        self.text = self.text[:start] + new + self.text[end:]
+        new_end_byte = start_byte + len(encode(new))
+        point = lambda source, byte: (source.count(b"\n", 0, byte), byte - (source.rfind(b"\n", 0, byte) + 1))
+        after = encode(self.text)
+        self.parse.edit(
+            start_byte, old_end_byte, new_end_byte, point(data, start_byte), point(data, old_end_byte), point(after, new_end_byte)
+        )
+        self.trees = self.parse.parse(after, self.parser)
+
+    def insert(self, line: int, column: int, new: str) -> None:
+        offset = sum(len(text) + 1 for text in self.text.split("\n")[:line]) + column
+        self.replace(offset, offset, new)
+
+    def findings(self):
+        return analyze(self.text, trees=self.trees)
+
+
+def parses(text: str) -> bool:
+    return not new_parser().parse(encode(text)).root_node.has_error
+
+
+def random_edit(editor: Editor, rnd: random.Random) -> tuple[int, int, str]:
+    """Delete a few characters or insert a fragment somewhere; returns the edit that undoes it."""
+    start = rnd.randrange(len(editor.text) + 1)
+    if rnd.random() < 0.35:
+        end = min(len(editor.text), start + rnd.randrange(1, 6))
+        removed = editor.text[start:end]
+        editor.replace(start, end, "")
+        return start, start, removed
+    fragment = rnd.choice(FRAGMENTS)
+    editor.replace(start, start, fragment)
+    return start, start + len(fragment), ""
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_a_document_that_parses_gets_the_findings_of_a_fresh_parse(seed):
+    """Random edits, as while typing: one that breaks the text is followed by another edit
+    elsewhere half the time, then both are undone. Every time the text parses, the findings
+    equal a fresh analysis; whenever it does not, analysis still works."""
+    rnd = random.Random(seed)
+    editor = Editor(MODULE)
+    compared = broken = 0
+
+    def check() -> None:
+        nonlocal compared, broken
+        if parses(editor.text):
+            assert editor.findings() == analyze(editor.text)
+            compared += 1
+        else:
+            editor.findings()
+            broken += 1
+
+    for _ in range(60):
+        undo = [random_edit(editor, rnd)]
+        check()
+        if parses(editor.text):
+            continue
+        if rnd.random() < 0.5:
+            undo.append(random_edit(editor, rnd))
+            check()
+        for edit in reversed(undo):
+            editor.replace(*edit)
+            check()
+    assert compared >= 40 and broken >= 10
+
+
+def test_an_unclosed_bracket_keeps_the_findings_of_every_other_function():
+    editor = Editor(MODULE)
+    clean = {finding.function + str(finding.span.start.line) for finding in editor.findings()}
+    line = MODULE.split("\n").index("def safe(p):") + 1
+    editor.insert(line, 0, "broken = compute(")  # the start of `return np.log(p + EPS)`
+    assert len(editor.trees) == 2, "the edited statement is parsed apart"
+    kept = {finding.function + str(finding.span.start.line) for finding in editor.findings()}
+    assert kept == {item for item in clean if not item.endswith(str(line))}
+
+
+def test_typing_a_call_keeps_the_rest_and_closing_it_heals():
+    editor = Editor(MODULE)
+    before = editor.findings()
+    line = MODULE.split("\n").index("EPS = 1e-8") + 1
+    editor.insert(line, 0, "\nweights = torch.log(torch.softmax(")
+    assert len(editor.findings()) == len(before)  # the half-typed line has no complete call yet
+    for character in "logits, 1))":
+        editor.insert(line + 1, len(editor.text.split("\n")[line + 1]), character)
+    assert len(editor.trees) == 1, "the statement parses again: no hole left"
+    assert editor.findings() == analyze(editor.text)
+    assert len(editor.findings()) == len(before) + 1
+
+
+def test_an_indented_line_after_a_function_continues_it():
+    editor = Editor(MODULE)
+    line = MODULE.split("\n").index("    return np.log(p + EPS)") + 1
+    editor.insert(line, 0, "\n    q = torch.log(torch.sigmoid(p))")
+    assert len(editor.trees) == 1
+    assert editor.findings() == analyze(editor.text)
+
+
+def test_edits_at_the_very_ends_of_the_text():
+    editor = Editor(MODULE)
+    editor.insert(0, 0, "(")
+    editor.replace(len(editor.text), len(editor.text), "\nloss = torch.log(torch.softmax(x, 1))  (")
+    editor.findings()
+    editor.replace(0, 1, "")
+    editor.replace(len(editor.text) - 3, len(editor.text), "")
+    assert parses(editor.text)
+    assert editor.findings() == analyze(editor.text)
+    editor.replace(0, len(editor.text), "")
+    assert editor.findings() == []
+
+
+def test_typing_a_line_at_the_end_of_the_last_function_character_by_character():
+    editor = Editor(MODULE)
+    for character in "    penalty = torch.log(torch.sigmoid(score))\n":
+        editor.replace(len(editor.text), len(editor.text), character)
+        editor.findings()
+    assert len(editor.trees) == 1
+    assert editor.findings() == analyze(editor.text)
+    assert editor.findings()[-1].span.start.line == MODULE.count("\n")
