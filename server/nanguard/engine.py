@@ -142,7 +142,8 @@ class _Reuse:
         unresolved = {top_of(u.call.start_byte) for u in analysis.unresolved.values()}
         entries: dict[tuple, tuple[int, list[Finding]]] = {}
         findings: list[Finding] = []
-        for index, top in enumerate(tops):
+        for index in analysis.statements_with_candidates:  # elsewhere there is nothing to find
+            top = tops[index]
             line = top.start_point[0]
             if top.start_byte in self.reused:
                 _, old_line, old = self.reused[top.start_byte]
@@ -150,8 +151,7 @@ class _Reuse:
             else:
                 own = by_top.get(index, [])
             findings.extend(own)
-            # Without a log call there is nothing to keep; jedi's answers depend on other files.
-            if top.type in _REUSABLE and index not in unresolved and analysis.has_candidates(top):
+            if top.type in _REUSABLE and index not in unresolved:  # jedi's answers depend on other files
                 entries[_entry_key(self.source, top, self.context)] = (line, own)
         findings.extend(by_top.get(-1, []))
         self.cache.entries = entries

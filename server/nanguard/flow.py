@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Callable, Iterator
 
 from tree_sitter import Node
@@ -242,7 +243,8 @@ class ModuleAnalysis:
         self.module_env = self._block(self.source.top_nodes, module_env, pending, 0) or module_env
         # Functions run after the module has been executed: free names see its final values.
         statement_at = self.source.statement_at
-        skipped = {i for i, top in enumerate(self.source.statements) if self.has_candidates(top) and self.reused(top)}
+        statements = self.source.statements
+        skipped = {i for i in self.statements_with_candidates if self.reused(statements[i])}
         while pending:
             definition, env = pending.pop()
             if statement_at(definition.start_byte) not in skipped:
@@ -251,10 +253,19 @@ class ModuleAnalysis:
             if candidate.call.id not in self._judged and statement_at(candidate.call.start_byte) not in skipped:
                 self._judge(candidate, self.module_env, [])
 
+    @cached_property
+    def statements_with_candidates(self) -> list[int]:
+        """Indices in `source.statements` of the statements holding a candidate log call, in order."""
+        at = self.source.statement_at
+        return sorted({index for candidate in self.candidates if (index := at(candidate.call.start_byte)) >= 0})
+
     def fingerprint(self) -> int:
         """What a function's findings may depend on outside its own text: the module's final
         values (imports, constants) and where an added import would go."""
-        return hash((frozenset(self.module_env.values.items()), self.module_env.stars))
+        values = self.module_env.values
+        defined = frozenset(name for name, value in values.items() if value is USER_DEFINED)  # most of them
+        others = frozenset((name, value) for name, value in values.items() if value is not USER_DEFINED)
+        return hash((defined, others, self.module_env.stars))
 
     def _candidates_in(self, start: int, end: int) -> Iterator[Candidate]:
         index = bisect_left(self._starts, start)

@@ -63,6 +63,15 @@ class Finding:
     related: tuple[Related, ...] = ()
     fixes: tuple[Fix, ...] = field(default=())
     """Fixes in order of preference: ``fixes[0]`` is what ``--fix`` and fix-all apply."""
+    _hash: int = field(init=False, repr=False, compare=False, default=0)
+    """Computed once: findings are cache keys, hashed on every edit, and deep to hash."""
+
+    def __post_init__(self) -> None:
+        fields = (self.code, self.span, self.message, self.function, self.related, self.fixes)
+        object.__setattr__(self, "_hash", hash(fields))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     @property
     def default_fix(self) -> Fix | None:

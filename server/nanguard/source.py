@@ -30,8 +30,8 @@ def encode(text: str) -> bytes:
 
 
 Trees = tree_sitter.Tree | Sequence[tree_sitter.Tree]
-"""One tree of the whole text, or a main tree followed by trees of statements parsed apart from
-it (see `nanguard.incremental`)."""
+"""One tree of the whole text, or trees of consecutive stretches of it in document order, each
+parsed on its own (see `nanguard.incremental`)."""
 
 
 class Source:
@@ -53,25 +53,21 @@ class Source:
     @cached_property
     def top_nodes(self) -> list[tree_sitter.Node]:
         """The children of the module, comments and ERROR nodes included, in document order."""
-        roots = [tree.root_node for tree in self.trees]
-        if len(roots) == 1:
-            return roots[0].children
-        return sorted((child for root in roots for child in root.children), key=lambda node: node.start_byte)
+        return [child for root in self._roots for child in root.children]
+
+    @cached_property
+    def _roots(self) -> list[tree_sitter.Node]:
+        return [tree.root_node for tree in self.trees]
 
     def node_for_bytes(self, start: int, end: int) -> tree_sitter.Node | None:
         """The smallest node spanning bytes `start`..`end`."""
-        apart = (root for root in self._apart if root.start_byte <= start and end <= root.end_byte)
-        return next(apart, self.trees[0].root_node).descendant_for_byte_range(start, end)
+        index = bisect_right(self._roots, start, key=lambda root: root.start_byte) - 1
+        return self._roots[max(index, 0)].descendant_for_byte_range(start, end)
 
     def node_for_points(self, start: tuple[int, int], end: tuple[int, int]) -> tree_sitter.Node | None:
         """The smallest node spanning (row, byte column) points `start`..`end`."""
-        apart = (root for root in self._apart if root.start_point <= start and end <= root.end_point)
-        return next(apart, self.trees[0].root_node).descendant_for_point_range(start, end)
-
-    @cached_property
-    def _apart(self) -> list[tree_sitter.Node]:
-        """Roots of the statements parsed apart from the main tree."""
-        return [tree.root_node for tree in self.trees[1:]]
+        index = bisect_right(self._roots, tuple(start), key=lambda root: tuple(root.start_point)) - 1
+        return self._roots[max(index, 0)].descendant_for_point_range(start, end)
 
     @cached_property
     def statements(self) -> list[tree_sitter.Node]:
