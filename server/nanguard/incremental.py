@@ -103,20 +103,26 @@ class IncrementalParse:
         index = 0
         while index < len(chunks):
             chunk = chunks[index]
+            index += 1
+            # Where statements began before the edit, if the chunk parsed then: places to cut it.
+            starts_before = _statement_starts(chunk.tree) if chunk.changed and not chunk.broken else []
             if chunk.moved:
                 chunk.tree = _parse(parser, text, chunk)
-            index += 1
             if chunk.broken and (chunk.changed or (settled and settled[-1].changed)):
                 # The cut may be wrong, not the code: a line continuing the statement before, or
-                # one that the next chunk continues. Otherwise the error stays in its chunk.
+                # one that the next chunk continues.
                 if settled and chunk.broken_at(end=False) and not (joined := _joined(parser, text, settled[-1], chunk)).broken:
                     settled[-1] = joined
                     continue
                 if index < len(chunks) and chunk.broken_at(end=True) and not (joined := _joined(parser, text, chunk, chunks[index])).broken:
                     chunk = joined
                     index += 1
-            long = chunk.changed and text.row(chunk.end) - text.row(chunk.start) > 2 * self._chunk_lines
-            pieces = _pieces(chunk, text, self._chunk_lines) if long else []
+            if chunk.broken:  # keep the error to the statement it was typed in, cheap to reparse
+                pieces = _cut(chunk, starts_before, text, 1)
+            elif chunk.changed and text.row(chunk.end) - text.row(chunk.start) > 2 * self._chunk_lines:
+                pieces = _cut(chunk, _statement_starts(chunk.tree), text, self._chunk_lines)
+            else:
+                pieces = []
             if len(pieces) > 1:
                 settled += [_parsed(parser, text, piece) for piece in pieces]
             else:
@@ -139,26 +145,38 @@ def _aligned(chunks: list[_Chunk], data: bytes) -> list[_Chunk]:
     for chunk in chunks:
         if chunk.start == chunk.end:
             continue
-        begins_statement = data[chunk.start - 1 : chunk.start] in (b"", b"\n") and _STATEMENT_LINE.match(data, chunk.start)
-        if result and not begins_statement:
+        if result and not _begins_statement(data, chunk.start):
             result[-1] = _Chunk(result[-1].start, chunk.end)
             continue
         result.append(chunk)
     return result or [_Chunk(0, len(data))]
 
 
-def _pieces(chunk: _Chunk, text: _Text, lines: int) -> list[_Chunk]:
-    """`chunk` cut into pieces of about `lines` lines, where its tree says top-level statements
-    begin: never inside a string, between a decorator and its function, or before an `else`."""
-    assert chunk.tree is not None
+def _begins_statement(data: bytes, offset: int) -> bool:
+    return data[offset - 1 : offset] in (b"", b"\n") and _STATEMENT_LINE.match(data, offset) is not None
+
+
+def _statement_starts(tree: Tree | None) -> list[int]:
+    """Where the top-level statements of `tree` begin: never inside a string, between a decorator
+    and its function, or before an `else`."""
+    if tree is None:
+        return []
+    return [
+        node.start_byte
+        for node in tree.root_node.named_children
+        if node.type not in ("comment", "ERROR") and node.start_point[1] == 0
+    ]
+
+
+def _cut(chunk: _Chunk, starts: list[int], text: _Text, lines: int) -> list[_Chunk]:
+    """`chunk` cut at statement `starts` into pieces of at least `lines` lines."""
     cuts, last_row = [chunk.start], text.row(chunk.start)
-    for statement in chunk.tree.root_node.named_children:
-        row, column = statement.start_point
-        if statement.type not in ("comment", "ERROR") and column == 0 and row - last_row >= lines:
-            cuts.append(statement.start_byte)
-            last_row = row
+    for start in starts:
+        if chunk.start < start < chunk.end and _begins_statement(text.data, start) and text.row(start) - last_row >= lines:
+            cuts.append(start)
+            last_row = text.row(start)
     cuts.append(chunk.end)
-    return [_Chunk(start, end) for start, end in zip(cuts, cuts[1:]) if start < end]
+    return [_Chunk(start, end) for start, end in zip(cuts, cuts[1:])]
 
 
 def _parsed(parser: Parser, text: _Text, chunk: _Chunk) -> _Chunk:
