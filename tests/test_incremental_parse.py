@@ -202,3 +202,16 @@ def f(p):
     assert len(editor.findings()) == 3, "nothing in the string"
     editor.insert(2, 0, "#")  # an edit in the string moves nothing out of it
     assert editor.findings() == analyze(editor.text)
+
+
+def test_a_document_opened_with_a_syntax_error_is_cut_around_it_and_heals():
+    line = MODULE.split("\n").index("def safe(p):") + 1
+    lines = MODULE.split("\n")
+    lines[line] = "broken = compute(" + lines[line]
+    editor = Editor("\n".join(lines) * 2, chunk_lines=50)  # not long enough to be cut for its length
+    broken = [tree.root_node for tree in editor.trees if tree.root_node.has_error]
+    assert broken and all(root.end_point[0] - root.start_point[0] < 10 for root in broken), "cut around the errors"
+    editor.insert(line, 0, "#")  # comment the broken line out: the text parses again
+    editor.insert(line + MODULE.count("\n"), 0, "#")
+    assert parses(editor.text)
+    assert editor.findings() == analyze(editor.text)

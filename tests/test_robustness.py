@@ -25,6 +25,20 @@ class Later:
     assert 9 in lines and 13 in lines
 
 
+def test_a_statement_broken_mid_typing_does_not_unguard_the_functions_after_it():
+    # The unclosed call leaves `return x` at module level: the module's code after it is still
+    # read, so `entropy` keeps its clamp.
+    code = """
+import torch
+broken = compute(        return x
+
+def entropy(p, eps=1e-8):
+    p = torch.clamp(p, min=eps)
+    return -(p * torch.log(p)).sum(dim=-1)
+"""
+    assert flagged(code) == []
+
+
 def test_half_typed_call_at_end_of_file():
     assert flagged("import numpy as np\ndef f(p):\n    return np.log(p)\nnp.log(") == [(3, "numpy.log")]
 

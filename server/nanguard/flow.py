@@ -238,9 +238,8 @@ class ModuleAnalysis:
     # ---------------------------------------------------------------------------------- driver
 
     def run(self) -> None:
-        module_env = Env()
         pending: list[tuple[Node, Env]] = []
-        self.module_env = self._block(self.source.top_nodes, module_env, pending, 0) or module_env
+        self.module_env = self._read_through(self.source.top_nodes, Env(), pending, 0)
         # Functions run after the module has been executed: free names see its final values.
         statement_at = self.source.statement_at
         statements = self.source.statements
@@ -285,6 +284,14 @@ class ModuleAnalysis:
             if env is None:
                 return None
             env = self._statement(statement, env, pending, depth)
+        return env
+
+    def _read_through(self, statements: list[Node], env: Env, pending: list, depth: int) -> Env:
+        """Like `_block`, but a `return` or `raise` does not hide the statements after it: at
+        module level (a script's early exit) and in broken code (a `return` left at module
+        level by an unclosed bracket above it), what follows is read with the values before."""
+        for statement in statements:
+            env = self._statement(statement, env, pending, depth) or env
         return env
 
     def _judge_region(self, start: int, end: int, env: Env, stop: Node) -> None:
@@ -339,7 +346,9 @@ class ModuleAnalysis:
             cases = [c for c in (body.named_children if body else []) if c.type == "case_clause"]
             outcomes = [self._block(_body(case), env.copy(), pending, depth + 1) for case in cases]
             return join_envs([*outcomes, env])
-        if kind in ("block", "ERROR", "module"):
+        if kind == "ERROR":
+            return self._read_through(node.children, env, pending, depth + 1)
+        if kind in ("block", "module"):
             return self._block(node.children, env, pending, depth + 1)
         self._judge_region(node.start_byte, node.end_byte, env, node)
         return env

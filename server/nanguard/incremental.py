@@ -13,15 +13,18 @@ document slow to keep up to date while typing:
 
 So a document is parsed in chunks of a few hundred lines, each a run of whole top-level
 statements parsed on its own (tree-sitter's included ranges keep positions those of the whole
-text). An edit re-derives the statements of its own chunk only, and a syntax error cannot reach
-past the chunk it is typed in. The trees of the other chunks are reparsed too (their positions
-moved), which tree-sitter does by reusing them whole.
+text). An edit re-derives the statements of its own chunk only. A chunk that an edit breaks is cut
+where its statements began, so the error stays in the statement being typed and is cheap to
+recover from again. Chunks after an edit are reparsed for their new positions, which tree-sitter
+does by reusing them whole; chunks before it are left as they are. Where cutting would change
+the meaning (a cut that an edit left before an indented line or an `else`), neighbours join.
 """
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
+from collections.abc import Container
 from dataclasses import dataclass, field
 
 from tree_sitter import Parser, Point, Range, Tree
@@ -117,12 +120,7 @@ class IncrementalParse:
                 if index < len(chunks) and chunk.broken_at(end=True) and not (joined := _joined(parser, text, chunk, chunks[index])).broken:
                     chunk = joined
                     index += 1
-            if chunk.broken:  # keep the error to the statement it was typed in, cheap to reparse
-                pieces = _cut(chunk, starts_before, text, 1)
-            elif chunk.changed and text.row(chunk.end) - text.row(chunk.start) > 2 * self._chunk_lines:
-                pieces = _cut(chunk, _statement_starts(chunk.tree), text, self._chunk_lines)
-            else:
-                pieces = []
+            pieces = self._pieces(chunk, starts_before, text)
             if len(pieces) > 1:
                 settled += [_parsed(parser, text, piece) for piece in pieces]
             else:
@@ -131,6 +129,20 @@ class IncrementalParse:
             chunk.changed = chunk.moved = False
         self._chunks = settled
         return [chunk.tree for chunk in settled if chunk.tree is not None]
+
+    def _pieces(self, chunk: _Chunk, starts_before: list[int], text: _Text) -> list[_Chunk]:
+        """How to cut `chunk`, just parsed: an error typed into it is kept to its statement, one
+        it was opened with is cut around, and a long chunk is cut to length; [] for as it is."""
+        if chunk.broken and starts_before:
+            return _cut(chunk, starts_before, text, 1)
+        if chunk.broken and chunk.changed:
+            errors = _errors(chunk.tree)
+            inside = _definitions(text.data, errors)
+            starts = sorted({*_statement_starts(chunk.tree), *inside})
+            return _cut(chunk, starts, text, self._chunk_lines, {*inside, *_around(starts, errors)})
+        if chunk.changed and text.row(chunk.end) - text.row(chunk.start) > 2 * self._chunk_lines:
+            return _cut(chunk, _statement_starts(chunk.tree), text, self._chunk_lines)
+        return []
 
 
 def _index_at(chunks: list[_Chunk], offset: int) -> int:
@@ -168,13 +180,35 @@ def _statement_starts(tree: Tree | None) -> list[int]:
     ]
 
 
-def _cut(chunk: _Chunk, starts: list[int], text: _Text, lines: int) -> list[_Chunk]:
-    """`chunk` cut at statement `starts` into pieces of at least `lines` lines."""
+_DEFINITION_LINE = re.compile(rb"^(?:(?:async[ \t]+)?def[ \t]|class[ \t]|@)", re.MULTILINE)
+
+
+def _definitions(data: bytes, spans: list[tuple[int, int]]) -> list[int]:
+    """Lines inside `spans` that begin a function, class or decorator at the left margin: where
+    the statements tree-sitter's recovery swallowed into an error most likely begin."""
+    return [match.start() for start, end in spans for match in _DEFINITION_LINE.finditer(data, start + 1, end)]
+
+
+def _errors(tree: Tree | None) -> list[tuple[int, int]]:
+    """The byte spans of the top-level statements of `tree` that hold an error."""
+    return [(node.start_byte, node.end_byte) for node in tree.root_node.named_children if node.has_error] if tree else []
+
+
+def _around(starts: list[int], spans: list[tuple[int, int]]) -> set[int]:
+    """Of the sorted statement `starts`, the last before each span and the first after it."""
+    before = {starts[index] for start, _ in spans if (index := bisect_right(starts, start) - 1) >= 0}
+    return before | {starts[index] for _, end in spans if (index := bisect_left(starts, end)) < len(starts)}
+
+
+def _cut(chunk: _Chunk, starts: list[int], text: _Text, lines: int, forced: Container[int] = frozenset()) -> list[_Chunk]:
+    """`chunk` cut at the sorted statement `starts` into pieces of at least `lines` lines, and
+    at every start in `forced` whatever the length."""
     cuts, last_row = [chunk.start], text.row(chunk.start)
     for start in starts:
-        if chunk.start < start < chunk.end and _begins_statement(text.data, start) and text.row(start) - last_row >= lines:
-            cuts.append(start)
-            last_row = text.row(start)
+        if chunk.start < start < chunk.end and _begins_statement(text.data, start):
+            if start in forced or text.row(start) - last_row >= lines:
+                cuts.append(start)
+                last_row = text.row(start)
     cuts.append(chunk.end)
     return [_Chunk(start, end) for start, end in zip(cuts, cuts[1:])]
 

@@ -279,3 +279,26 @@ def test_command_line_help_and_errors():
     except ImportError:
         missing = run("--ws")
         assert missing.returncode == 2 and "websockets" in missing.stderr
+
+
+async def test_an_unclosed_bracket_mid_file_keeps_the_rest_and_closing_it_ends_as_a_fresh_analysis(tmp_path):
+    uri = (tmp_path / "train.py").as_uri()
+    text = training_module(1500)
+    middle = text.count("\n") // 2
+    far = lambda diagnostics, shift=0: [
+        d.range.start.line - shift for d in diagnostics if abs(d.range.start.line - shift - middle) > 30
+    ]
+    async with session(configuration={"": {"nanguard": {"debounceMs": 0}}}) as client:
+        client.open(uri, text)
+        clean = await client.wait_diagnostics(uri, 1)
+        client.change(uri, 2, ((middle, 0, middle, 0), "broken = compute("))
+        assert far(await client.wait_diagnostics(uri, 2)) == far(clean)
+        client.change(uri, 3, ((10, 0, 10, 0), "# a line above: everything below moves\n"))
+        assert far(await client.wait_diagnostics(uri, 3), shift=1) == far(clean)
+        client.change(uri, 4, ((middle + 1, 0, middle + 1, len("broken = compute(")), ""))
+        lines = text.split("\n")
+        final = "\n".join([*lines[:10], "# a line above: everything below moves", *lines[10:]])
+        diagnostics = await client.wait_diagnostics(uri, 4)
+        assert [(d.range.start.line, d.message) for d in diagnostics] == [
+            (f.span.start.line, f.message) for f in analyze(final)
+        ]
