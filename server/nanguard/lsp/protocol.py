@@ -7,8 +7,8 @@ never spend an edit's time on bookkeeping.
 - Open documents (notebook cells included) are kept by `nanguard.lsp.documents` alone: pygls' own
   copy splits lines differently from LSP and tree-sitter and costs a pass over the whole text per
   change.
-- Diagnostics are published from their JSON form, made once per finding, and `Diagnostic.data`
-  (`JsonData`) is sent as it is: cattrs walks neither on every edit.
+- Diagnostics are published and pulled in their JSON form, made once per finding, and
+  `Diagnostic.data` (`JsonData`) is sent as it is: cattrs walks neither on every edit.
 """
 
 from __future__ import annotations
@@ -38,6 +38,10 @@ def _describe(error: JsonRpcException) -> str:
     return str(cause or error)
 
 
+class JsonResult(dict):
+    """A request's result that is JSON-ready already: sent as it is, without a cattrs pass."""
+
+
 class NanguardProtocol(LanguageServerProtocol):
     def __init__(self, server: Any, converter: cattrs.Converter):
         super().__init__(server, passing_json_data(converter))
@@ -64,6 +68,13 @@ class NanguardProtocol(LanguageServerProtocol):
             self._send_error(message.id, types.ErrorCodes.ServerNotInitialized, f"{method} before initialize")
             return
         super().handle_message(message)
+
+    def _send_response(self, msg_id: Any, result: Any = None, error: types.ResponseError | None = None) -> None:
+        if error is None and isinstance(result, JsonResult):
+            self._result_types.pop(msg_id, None)
+            self._send_data({"jsonrpc": self.VERSION, "id": msg_id, "result": result})
+            return
+        super()._send_response(msg_id, result, error)
 
     def _send_error(self, request_id: int | str, code: types.ErrorCodes, message: str) -> None:
         self._send_response(request_id, error=types.ResponseError(code=code, message=message))

@@ -46,7 +46,7 @@ from nanguard.lsp.notebooks import (
     schedule_notebook,
 )
 from nanguard.lsp.parent import watch_process
-from nanguard.lsp.protocol import NanguardProtocol
+from nanguard.lsp.protocol import JsonResult, NanguardProtocol
 from nanguard.lsp.scheduler import Debouncer, Worker
 from nanguard.model import Position
 from pygls.lsp.server import LanguageServer
@@ -233,15 +233,12 @@ class NanguardServer(LanguageServer):
         self._result_counter += 1
         self.result_ids[document.uri] = str(self._result_counter)
         if publish and not self.pull_diagnostics:
-            self.publish(document.uri, analysis.diagnostics, analysis.version, analysis.wire)
+            self.publish(document.uri, wire(analysis), analysis.version)
         self._wake(document.uri)
 
-    def publish(
-        self, uri: str, diagnostics: list[types.Diagnostic], version: int | None, wire: list[dict[str, Any]] | None = None
-    ) -> None:
-        """Push `diagnostics`, sent as `wire` (their JSON form) when the analysis made it."""
-        items = wire if wire is not None else [diagnostic_json(item) for item in diagnostics]
-        params: dict[str, Any] = {"uri": uri, "diagnostics": items}
+    def publish(self, uri: str, diagnostics: list[dict[str, Any]], version: int | None) -> None:
+        """Push `diagnostics`, in their JSON form (see `wire`)."""
+        params: dict[str, Any] = {"uri": uri, "diagnostics": diagnostics}
         if version is not None:
             params["version"] = version
         self.protocol.notify_json(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, params)
@@ -283,6 +280,11 @@ class NanguardServer(LanguageServer):
         self.pull_diagnostics = True
         for uri in list(self.results):
             self.publish(uri, [], None)
+
+
+def wire(analysis: Analysis) -> list[dict[str, Any]]:
+    """The diagnostics of `analysis` in their JSON form, as they are sent."""
+    return analysis.wire if analysis.wire is not None else [diagnostic_json(item) for item in analysis.diagnostics]
 
 
 def _ignore_result(future: Any) -> None:
@@ -406,7 +408,7 @@ def did_change_watched_files(ls: NanguardServer, params: types.DidChangeWatchedF
     types.TEXT_DOCUMENT_DIAGNOSTIC,
     types.DiagnosticOptions(identifier=SOURCE, inter_file_dependencies=False, workspace_diagnostics=False),
 )
-async def pull_diagnostics(ls: NanguardServer, params: types.DocumentDiagnosticParams) -> types.DocumentDiagnosticReport:
+async def pull_diagnostics(ls: NanguardServer, params: types.DocumentDiagnosticParams) -> types.DocumentDiagnosticReport | JsonResult:
     ls.stop_pushing()
     document = ls.documents.get(params.text_document.uri)
     result = await ls.current_result(document) if document is not None and document.python else None
@@ -415,7 +417,7 @@ async def pull_diagnostics(ls: NanguardServer, params: types.DocumentDiagnosticP
     result_id = ls.result_ids[document.uri]
     if params.previous_result_id == result_id:
         return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
-    return types.RelatedFullDocumentDiagnosticReport(items=result.diagnostics, result_id=result_id)
+    return JsonResult(kind=types.DocumentDiagnosticReportKind.Full.value, resultId=result_id, items=wire(result))
 
 
 # -- code actions ---------------------------------------------------------------------------------
