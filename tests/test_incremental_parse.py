@@ -215,3 +215,13 @@ def test_a_document_opened_with_a_syntax_error_is_cut_around_it_and_heals():
     editor.insert(line + MODULE.count("\n"), 0, "#")
     assert parses(editor.text)
     assert editor.findings() == analyze(editor.text)
+
+
+def test_indenting_the_function_after_a_cut_nests_it_in_the_one_before():
+    text = "import torch\n\ndef outer(logits):\n    probs = torch.softmax(logits, -1)\n\ndef inner():\n    return torch.log(probs)\n"
+    editor = Editor(text, chunk_lines=1)
+    assert len(editor.trees) > 2, "a cut before `def inner`"
+    editor.insert(6, 0, "    ")
+    editor.insert(5, 0, "    ")  # tree-sitter reads an indented first line alone without complaint
+    assert editor.findings() == analyze(editor.text)
+    assert "softmax output" in editor.findings()[0].message
