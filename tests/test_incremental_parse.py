@@ -225,3 +225,18 @@ def test_indenting_the_function_after_a_cut_nests_it_in_the_one_before():
     editor.insert(5, 0, "    ")  # tree-sitter reads an indented first line alone without complaint
     assert editor.findings() == analyze(editor.text)
     assert "softmax output" in editor.findings()[0].message
+
+
+@pytest.mark.parametrize("closing_first", [True, False])
+def test_code_wrapped_in_triple_quotes_across_chunks_is_a_string(closing_first):
+    editor = Editor(MODULE, chunk_lines=2)
+    anchors = ["class Loss:", "def nll(logits, targets):"]  # the closing quotes go above the class
+    for anchor in anchors if closing_first else reversed(anchors):
+        line = editor.text.split("\n").index(anchor)
+        for column, character in enumerate('"""\n'):  # typed one at a time
+            editor.insert(line, column, character)
+    assert parses(editor.text)
+    assert editor.findings() == analyze(editor.text)
+    lines = editor.text.split("\n")
+    quoted = range(lines.index('"""'), len(lines) - lines[::-1].index('"""'))
+    assert not any(f.span.start.line in quoted for f in editor.findings()), "nothing in the string"

@@ -125,6 +125,7 @@ class IncrementalParse:
                 settled += [_parsed(parser, text, piece) for piece in pieces]
             else:
                 settled.append(chunk)
+        settled = _strings_joined(settled, parser, text)
         for chunk in settled:
             chunk.changed = chunk.moved = False
         self._chunks = settled
@@ -143,6 +144,30 @@ class IncrementalParse:
         if chunk.changed and text.row(chunk.end) - text.row(chunk.start) > 2 * self._chunk_lines:
             return _cut(chunk, _statement_starts(chunk.tree), text, self._chunk_lines)
         return []
+
+
+def _strings_joined(chunks: list[_Chunk], parser: Parser, text: _Text) -> list[_Chunk]:
+    """`chunks`, with the run from one chunk to a later one joined where a string opens in the
+    first and closes in the second (code commented out with triple quotes): apart, each reads
+    as a string that never ends, and the code between as code."""
+    opened = [index for index, chunk in enumerate(chunks) if chunk.broken and _opens_string(chunk.tree)]
+    for first, last in zip(opened, opened[1:]):
+        if chunks[first].changed or chunks[last].changed:
+            joined = _joined(parser, text, chunks[first], chunks[last])
+            if not joined.broken:
+                return [*chunks[:first], joined, *chunks[last + 1 :]]
+    return chunks
+
+
+def _opens_string(tree: Tree | None) -> bool:
+    """Whether `tree` holds a string that does not end in it."""
+    pending = [tree.root_node] if tree is not None else []
+    while pending:
+        node = pending.pop()
+        if node.type == "ERROR" and any(child.type == "string_start" for child in node.children):
+            return True
+        pending.extend(child for child in node.children if child.has_error)
+    return False
 
 
 def _index_at(chunks: list[_Chunk], offset: int) -> int:
