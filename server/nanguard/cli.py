@@ -27,7 +27,7 @@ from nanguard.notebook.check import check_notebook
 from nanguard.report import FORMAT_NAMES, FileProblem, PathFinding, Run, render
 from nanguard.report.diff import unified_diff
 from nanguard.report.progress import ProgressBar
-from nanguard.report.text import summary
+from nanguard.report.text import plural, summary
 from nanguard.rules import RULES
 from nanguard.settings import Settings, SettingsError, find_pyproject, load_settings, settings_from_mapping
 from nanguard.source import new_parser
@@ -408,8 +408,7 @@ def check_command(args: argparse.Namespace) -> int:
         print(f"{note.path}: warning: {note.message}", file=sys.stderr)
     if mode is Mode.DIFF:
         sys.stdout.write("".join(diff for _, diff in sorted(diffs)))
-        fixes = f"{run.fixes_applied} finding{'s' if run.fixes_applied != 1 else ''}"
-        print(f"Would fix {fixes} in {len(diffs)} of {run.files_checked} files.", file=sys.stderr)
+        print(f"Would fix {plural(run.fixes_applied, 'finding')} in {len(diffs)} of {run.files_checked} files.", file=sys.stderr)
         status = EXIT_FINDINGS if diffs and not args.exit_zero else EXIT_CLEAN
     else:
         sys.stdout.write(render(args.output_format, run, color=wants_color(args.color, sys.stdout)))

@@ -14,9 +14,9 @@ from pathlib import Path
 from tree_sitter import Node, Parser
 
 from nanguard.edits import apply_edits
-from nanguard.fixes import clip_fix, epsilon_fix, format_epsilon, import_point, noqa_fix, stable_fix, suppressed
+from nanguard.fixes import clip_fix, epsilon_fix, format_epsilon, import_point, noqa_comment, noqa_fix, stable_fix, suppressed
 from nanguard.flow import Candidate, Judgement, ModuleAnalysis
-from nanguard.model import Finding, Fix, FixKind, Position, Related, Span, TextEdit
+from nanguard.model import Finding, Fix, Position, Related, Span, TextEdit
 from nanguard.prefilter import MAYBE_LOG, call_sites
 from nanguard.settings import Settings
 from nanguard.source import Source, Trees
@@ -53,10 +53,6 @@ class AnalysisCache:
     def __init__(self) -> None:
         self.entries: dict[tuple, tuple[int, list[Finding]]] = {}
         """(statement text, context) -> (the line it started on, its findings there)."""
-
-
-def _entry_key(source: Source, top: Node, context: tuple) -> tuple:
-    return (source.data[top.start_byte : top.end_byte], context)
 
 
 _REUSABLE = frozenset({"function_definition", "class_definition", "decorated_definition"})
@@ -96,11 +92,13 @@ def analyze(
 
         resolve_unresolved(analysis, path, settings)
     epsilon = format_epsilon(settings.epsilon)
-    fresh = [
-        (judgement.call.start_byte, _finding(judgement, source, epsilon))
-        for judgement in analysis.judgements.values()
-        if not judgement.value.positive and not suppressed(source, judgement.call.start_point[0], CODE)
-    ]
+    fresh = []
+    for judgement in analysis.judgements.values():
+        if judgement.value.positive:
+            continue
+        comment = noqa_comment(source, judgement.call.start_point[0])
+        if not suppressed(source, comment, CODE):
+            fresh.append((judgement.call.start_byte, _finding(judgement, source, epsilon, comment)))
     findings = reuse.combine(analysis, fresh) if reuse is not None else [finding for _, finding in fresh]
     findings.sort(key=lambda f: (f.span.start, f.span.end))
     return findings
@@ -114,7 +112,9 @@ class _Reuse:
         self.cache = cache
         self.settings = settings
         self.analysis: ModuleAnalysis | None = None
-        self.reused: dict[int, tuple[Node, int, list[Finding]]] = {}
+        self.reused: dict[int, tuple[int, list[Finding]]] = {}
+        """By statement start byte: the line it started on and its findings there."""
+        self._keys: dict[int, tuple] = {}
 
     @cached_property
     def context(self) -> tuple:
@@ -125,11 +125,18 @@ class _Reuse:
     def known(self, top: Node) -> bool:
         if top.type not in _REUSABLE:
             return False
-        entry = self.cache.entries.get(_entry_key(self.source, top, self.context))
+        entry = self.cache.entries.get(self._key(top))
         if entry is None:
             return False
-        self.reused[top.start_byte] = (top, *entry)
+        self.reused[top.start_byte] = entry
         return True
+
+    def _key(self, top: Node) -> tuple:
+        """The cache key of a top-level statement: its text and the context."""
+        key = self._keys.get(top.start_byte)
+        if key is None:
+            key = self._keys[top.start_byte] = (self.source.data[top.start_byte : top.end_byte], self.context)
+        return key
 
     def combine(self, analysis: ModuleAnalysis, fresh: list[tuple[int, Finding]]) -> list[Finding]:
         """This version's findings: fresh ones outside reused statements, and the reused ones
@@ -146,13 +153,13 @@ class _Reuse:
             top = tops[index]
             line = top.start_point[0]
             if top.start_byte in self.reused:
-                _, old_line, old = self.reused[top.start_byte]
+                old_line, old = self.reused[top.start_byte]
                 own = [_moved(f, old_line, line, top.end_point[0] - line) for f in old]
             else:
                 own = by_top.get(index, [])
             findings.extend(own)
             if top.type in _REUSABLE and index not in unresolved:  # jedi's answers depend on other files
-                entries[_entry_key(self.source, top, self.context)] = (line, own)
+                entries[self._key(top)] = (line, own)
         findings.extend(by_top.get(-1, []))
         self.cache.entries = entries
         return findings
@@ -211,14 +218,15 @@ def _message(judgement: Judgement, source: Source) -> tuple[str, tuple[Related, 
     return f"`{call}`: `{argument}` is {what} {cause_reference(line)}; {why}, giving -inf and NaN gradients", (related,)
 
 
-def _finding(judgement: Judgement, source: Source, epsilon: str) -> Finding:
+def _finding(judgement: Judgement, source: Source, epsilon: str, comment: Node | None) -> Finding:
+    """The finding of an unsafe log call; `comment` is the one ending its line, if any."""
     message, related = _message(judgement, source)
     row = judgement.call.start_point[0]
     candidates = (
         clip_fix(judgement, source, epsilon),
         epsilon_fix(judgement, source, epsilon),
         stable_fix(judgement, source),
-        noqa_fix(source, row, CODE),
+        noqa_fix(source, row, comment, CODE),
     )
     fixes: tuple[Fix, ...] = tuple(fix for fix in candidates if fix is not None)
     return Finding(CODE, source.span(judgement.call), message, judgement.function, related, fixes)
@@ -237,7 +245,7 @@ def fix_all(text: str, settings: Settings = Settings(), *, path: Path | None = N
         count = 0
         for finding in analyze(text, settings, path=path):
             fix = finding.default_fix
-            if fix is None or fix.kind is FixKind.NOQA:
+            if fix is None or not finding.fixable:
                 continue
             if any(_collide(edit, other) for edit in fix.edits for other in accepted):
                 continue

@@ -217,8 +217,8 @@ def noqa_comment(source: Source, row: int) -> Node | None:
     return None
 
 
-def suppressed(source: Source, row: int, code: str) -> bool:
-    comment = noqa_comment(source, row)
+def suppressed(source: Source, comment: Node | None, code: str) -> bool:
+    """Whether the line's `comment` (see `noqa_comment`) silences `code`."""
     if comment is None:
         return False
     match = _NOQA.search(source.node_text(comment))
@@ -228,10 +228,9 @@ def suppressed(source: Source, row: int, code: str) -> bool:
     return codes is None or code.upper() in {c.upper() for c in re.split(r"[,\s]+", codes)}
 
 
-def noqa_fix(source: Source, row: int, code: str) -> Fix | None:
-    """Append ``# noqa: CODE`` to line `row`, or add CODE to the noqa comment already there."""
+def noqa_fix(source: Source, row: int, comment: Node | None, code: str) -> Fix | None:
+    """Append ``# noqa: CODE`` to line `row`, or add CODE to its noqa `comment` already there."""
     title = f"Disable {code} for this line"
-    comment = noqa_comment(source, row)
     if comment is not None:
         text = source.node_text(comment)
         match = _NOQA.search(text)

@@ -190,6 +190,15 @@ def dotted_key(node: Node) -> str | None:
     return None
 
 
+_CAUSES = {Effect.ZERO: "zero", Effect.SOFTMAX: "softmax", Effect.SIGMOID: "sigmoid", Effect.RELU: "relu"}
+"""The cause a result that can be zero is reported with, by the effect that made it."""
+
+_FLIPPED = {">": "<", ">=": "<=", "<": ">", "<=": ">=", "!=": "!=", "==": "=="}
+"""A comparison's operator with its sides swapped."""
+_NEGATED = {">": "<=", ">=": "<", "<": ">=", "<=": ">", "!=": "==", "==": "!="}
+"""A comparison's operator when it does not hold."""
+
+
 def _comparison_refinements(node: Node, holds: bool) -> list[tuple[str, Value]]:
     """Names a comparison proves positive: ``x > 0``, ``0 < x``, ``x >= eps``, ``x != 0``."""
     children = node.children
@@ -198,11 +207,9 @@ def _comparison_refinements(node: Node, holds: bool) -> list[tuple[str, Value]]:
     left, operator, right = children[0], children[1].type, children[2]
     if operator == "is not" or operator == "is":
         return []
-    flipped = {">": "<", ">=": "<=", "<": ">", "<=": ">=", "!=": "!=", "==": "=="}
-    negated = {">": "<=", ">=": "<", "<": ">=", "<=": ">", "!=": "==", "==": "!="}
     if not holds:
-        operator = negated.get(operator, "")
-    for subject, bound, op in ((left, right, operator), (right, left, flipped.get(operator, ""))):
+        operator = _NEGATED.get(operator, "")
+    for subject, bound, op in ((left, right, operator), (right, left, _FLIPPED.get(operator, ""))):
         key = dotted_key(subject)
         number = _number(bound.text.decode()) if bound.type in ("integer", "float") else None
         if key is None or number is None:
@@ -367,7 +374,7 @@ class ModuleAnalysis:
 
     def _walrus(self, node: Node | None, env: Env) -> None:
         """Bind the targets of ``name := value`` anywhere in `node`."""
-        if node is not None and b":=" in self.source.data[node.start_byte : node.end_byte]:
+        if node is not None and self.source.data.find(b":=", node.start_byte, node.end_byte) != -1:
             for named in _descendants_of_type(node, "named_expression", stop=None):
                 self.evaluate(named, env)
 
@@ -486,11 +493,7 @@ class ModuleAnalysis:
         env = Env(outer)
         parameters = node.child_by_field_name("parameters")
         for parameter in parameters.named_children if parameters is not None else []:
-            name_node = parameter.child_by_field_name("name")
-            if name_node is None:
-                name_node = next((c for c in parameter.named_children if c.type == "identifier"), None)
-                if name_node is None and parameter.type == "identifier":
-                    name_node = parameter
+            name_node = _parameter_name(parameter)
             if name_node is None:
                 continue
             default = parameter.child_by_field_name("value")
@@ -732,10 +735,7 @@ class ModuleAnalysis:
         if effect is Effect.PRESERVE:
             source = receiver if receiver is not None else self.evaluate(first, env, depth)
             return Value(source.sign, cause=source.cause, tensor=tensor, constant=source.constant)
-        kind = {Effect.ZERO: "zero", Effect.SOFTMAX: "softmax", Effect.SIGMOID: "sigmoid", Effect.RELU: "relu"}.get(
-            effect, "underflows"
-        )
-        return Value(Sign.NONNEGATIVE, cause=self._cause(kind, call), tensor=tensor)
+        return Value(Sign.NONNEGATIVE, cause=self._cause(_CAUSES.get(effect, "underflows"), call), tensor=tensor)
 
     def _argument(
         self, positional: list[Node], keywords: dict[str, Node], position: int, names: tuple[str, ...], env: Env, depth: int
@@ -998,26 +998,26 @@ def _enclosing(node: Node, kind: str) -> Node | None:
     return parent
 
 
+def _parameter_name(parameter: Node) -> Node | None:
+    """The name a parameter binds: ``x``, ``x=1``, ``x: int``, ``*args``, ``**kwargs``."""
+    if parameter.type == "identifier":
+        return parameter
+    name = parameter.child_by_field_name("name")
+    return name if name is not None else next((c for c in parameter.named_children if c.type == "identifier"), None)
+
+
 def _first_parameter(function: Node) -> str | None:
     parameters = function.child_by_field_name("parameters")
-    for parameter in parameters.named_children if parameters is not None else []:
-        if parameter.type == "identifier":
-            return parameter.text.decode()
-        name = parameter.child_by_field_name("name") or next(
-            (c for c in parameter.named_children if c.type == "identifier"), None
-        )
-        return name.text.decode() if name is not None else None
-    return None
+    first = parameters.named_children[0] if parameters is not None and parameters.named_child_count else None
+    name = _parameter_name(first) if first is not None else None
+    return name.text.decode() if name is not None else None
 
 
 def _names_bound_by(node: Node) -> Iterator[str]:
     if node.type == "lambda":
         parameters = node.child_by_field_name("parameters")
         for parameter in parameters.named_children if parameters is not None else []:
-            name = parameter if parameter.type == "identifier" else parameter.child_by_field_name("name")
-            if name is None:
-                name = next((c for c in parameter.named_children if c.type == "identifier"), None)
-            if name is not None:
+            if (name := _parameter_name(parameter)) is not None:
                 yield name.text.decode()
         return
     for clause in node.named_children:

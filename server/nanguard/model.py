@@ -76,3 +76,9 @@ class Finding:
     @property
     def default_fix(self) -> Fix | None:
         return self.fixes[0] if self.fixes else None
+
+    @property
+    def fixable(self) -> bool:
+        """What `--fix` and fix-all change: a default fix that is more than a `# noqa` comment."""
+        fix = self.default_fix
+        return fix is not None and fix.kind is not FixKind.NOQA

@@ -49,12 +49,19 @@ class Settings:
         return self.include + self.extend_include
 
 
-def _codes(key: str, value: Any) -> frozenset[str]:
-    """Rule codes from codes, prefixes (``NG``) or ``ALL``."""
+def _string_list(key: str, value: Any, what: str) -> list[str]:
+    """`value` as a list of strings (one string counts as a list of one), else the error that
+    `key` must be a list of `what`."""
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        raise SettingsError(f"`{key}` must be a list of rule codes such as [\"NG001\"]")
+        raise SettingsError(f"`{key}` must be a list of {what}")
+    return list(value)
+
+
+def _codes(key: str, value: Any) -> frozenset[str]:
+    """Rule codes from codes, prefixes (``NG``) or ``ALL``."""
+    value = _string_list(key, value, 'rule codes such as ["NG001"]')
     codes: set[str] = set()
     for prefix in (v.strip().upper() for v in value):
         matched = set(RULES) if prefix == "ALL" else {code for code in RULES if prefix and code.startswith(prefix)}
@@ -77,10 +84,7 @@ def _epsilon(key: str, value: Any) -> float:
 
 
 def _frameworks(key: str, value: Any) -> frozenset[str]:
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        raise SettingsError(f"`{key}` must be a list of framework names")
+    value = _string_list(key, value, "framework names")
     unknown = sorted(set(value) - set(FRAMEWORKS))
     if unknown:
         raise SettingsError(f"`{key}`: unknown framework {unknown[0]!r} (known: {', '.join(FRAMEWORKS)})")
@@ -88,11 +92,7 @@ def _frameworks(key: str, value: Any) -> frozenset[str]:
 
 
 def _strings(key: str, value: Any) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        raise SettingsError(f"`{key}` must be a list of strings")
-    return tuple(value)
+    return tuple(_string_list(key, value, "strings"))
 
 
 def _boolean(key: str, value: Any) -> bool:
@@ -123,9 +123,7 @@ _PARSERS = {
 """Accepted keys (TOML spelling) and the `Settings` field each one sets."""
 
 
-def settings_from_mapping(
-    mapping: Mapping[str, Any], base: Settings | None = None, *, ignore_unknown: bool = False
-) -> Settings:
+def settings_from_mapping(mapping: Mapping[str, Any], base: Settings | None = None) -> Settings:
     """Validate `mapping` and apply it on top of `base`; raises `SettingsError` on the first bad key.
 
     Keys may be spelled with dashes or underscores (TOML and JSON conventions).
@@ -134,8 +132,6 @@ def settings_from_mapping(
     for raw_key, value in mapping.items():
         key = raw_key.replace("_", "-")
         if key not in _PARSERS:
-            if ignore_unknown:
-                continue
             raise SettingsError(f"unknown setting `{raw_key}` (known: {', '.join(_PARSERS)})")
         field_name, parse = _PARSERS[key]
         changes[field_name] = parse(raw_key, value)
@@ -156,8 +152,27 @@ def find_pyproject(start: Path) -> Path | None:
     return None
 
 
+_TABLES: dict[Path, tuple[tuple[int, int], dict[str, Any]]] = {}
+"""Tables read, by file, with the (modification time, size) they were read at: the language
+server resolves settings on every analysis, and a file unchanged since is not parsed again."""
+
+
 def read_pyproject_table(pyproject: Path) -> dict[str, Any]:
     """The ``[tool.nanguard]`` table of `pyproject`, or {} when it has none."""
+    try:
+        status = pyproject.stat()
+    except OSError as error:
+        raise _unreadable(pyproject, error) from None
+    stamp = (status.st_mtime_ns, status.st_size)
+    known = _TABLES.get(pyproject)
+    if known is not None and known[0] == stamp:
+        return known[1]
+    table = _read_table(pyproject)
+    _TABLES[pyproject] = (stamp, table)
+    return table
+
+
+def _read_table(pyproject: Path) -> dict[str, Any]:
     try:
         with pyproject.open("rb") as handle:
             document = tomllib.load(handle)
@@ -166,11 +181,15 @@ def read_pyproject_table(pyproject: Path) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise SettingsError(f"{pyproject}: not UTF-8, as TOML must be") from None
     except OSError as error:
-        raise SettingsError(f"{pyproject}: cannot be read: {error.strerror or error}") from None
+        raise _unreadable(pyproject, error) from None
     table = document.get("tool", {}).get("nanguard", {})
     if not isinstance(table, dict):
         raise SettingsError(f"{pyproject}: [tool.nanguard] must be a table")
     return table
+
+
+def _unreadable(pyproject: Path, error: OSError) -> SettingsError:
+    return SettingsError(f"{pyproject}: cannot be read: {error.strerror or error}")
 
 
 def load_settings(start: Path, base: Settings | None = None) -> tuple[Settings, Path | None]:

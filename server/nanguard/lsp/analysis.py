@@ -11,12 +11,11 @@ from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
 
-import attrs
 from lsprotocol import types
 from tree_sitter import Tree
 from nanguard import engine
 from nanguard.lsp.config import EditorSettings, Resolved, resolve
-from nanguard.lsp.convert import JsonData, PositionEncoder, diagnostic, diagnostic_json, text_edits
+from nanguard.lsp.convert import PositionEncoder, diagnostic, diagnostic_json, text_edits
 from nanguard.lsp.documents import Document
 from nanguard.lsp.textdiff import minimal_edits
 from nanguard.model import Finding
@@ -30,11 +29,10 @@ class Analysis:
     version: int
     findings: tuple[Finding, ...]
     """Empty when the analysis failed: positions of older findings would not fit this version."""
-    diagnostics: list[types.Diagnostic] = field(default_factory=list)
+    diagnostics: list[dict[str, Any]] = field(default_factory=list)
+    """In their JSON form, as they are sent."""
     problem: str | None = None
     """Why the nearest pyproject.toml could not be used."""
-    wire: list[dict[str, Any]] | None = None
-    """`diagnostics` in their JSON form, when already made; publishing sends these."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +50,8 @@ class _Memory:
 
     findings: engine.AnalysisCache = field(default_factory=engine.AnalysisCache)
     """Findings of its unchanged functions."""
-    diagnostics: dict[DiagnosticKey, tuple[types.Diagnostic, dict[str, Any]]] = field(default_factory=dict)
-    """The LSP and JSON forms of its findings: most survive an edit unchanged."""
+    diagnostics: dict[DiagnosticKey, dict[str, Any]] = field(default_factory=dict)
+    """The JSON form of its findings' diagnostics: most survive an edit unchanged."""
 
 
 class Analyzer:
@@ -75,20 +73,16 @@ class Analyzer:
         findings = engine.analyze(text, resolved.settings, path=document.path, trees=trees, cache=memory.findings)
         encoder = PositionEncoder(text, document.encoding)
         known, memory.diagnostics = memory.diagnostics, {}
-        diagnostics, wire = [], []
+        diagnostics = []
         for finding in findings:
             key = (finding, editor.severity, encoder.dependencies(finding))
-            if key in known:
-                shown, json = known[key]
-                data = JsonData(shown.data, version=version)
-                shown, json = attrs.evolve(shown, data=data), {**json, "data": data}
+            if key in known:  # the same but for the version its fixes are for
+                shown = {**known[key], "data": {**known[key]["data"], "version": version}}
             else:
-                shown = diagnostic(finding, encoder, uri=document.uri, version=version, severity=editor.severity)
-                json = diagnostic_json(shown)
-            memory.diagnostics[key] = (shown, json)
+                shown = diagnostic_json(diagnostic(finding, encoder, uri=document.uri, version=version, severity=editor.severity))
+            memory.diagnostics[key] = shown
             diagnostics.append(shown)
-            wire.append(json)
-        return Analysis(version, tuple(findings), diagnostics, resolved.problem, wire)
+        return Analysis(version, tuple(findings), diagnostics, resolved.problem)
 
     def fix_all(self, document: Document, version: int, editor: EditorSettings, folder: Path | None) -> FixAll | None:
         """Minimal edits applying every finding's default fix; None when the document moved on."""

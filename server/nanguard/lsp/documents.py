@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 
 import tree_sitter
 from lsprotocol import types
+from nanguard.edits import line_offsets
 from nanguard.incremental import IncrementalParse
 from nanguard.lsp.convert import column_from_units, strip_line_ending
 from nanguard.source import encode
@@ -38,16 +39,6 @@ def is_python(uri: str, language_id: str) -> bool:
     return urlparse(uri).path.endswith(PYTHON_SUFFIXES)
 
 
-def _newline_offsets(text: str, base: int) -> list[int]:
-    """Offsets (plus `base`) just after each ``\\n`` of `text`: where the next lines start."""
-    starts = []
-    index = text.find("\n")
-    while index != -1:
-        starts.append(base + index + 1)
-        index = text.find("\n", index + 1)
-    return starts
-
-
 def _byte_length(text: str, ascii_text: bool) -> int:
     return len(text) if ascii_text else len(encode(text))
 
@@ -62,13 +53,8 @@ class Document:
         self.python = is_python(uri, language_id)
         self.encoding = encoding
         self.version = version
-        self.text = text
-        self._ascii = text.isascii()
-        self._starts = [0, *_newline_offsets(text, 0)]
         self._lock = threading.Lock()
-        self._parse = IncrementalParse()
-        self._trees: list[tree_sitter.Tree] | None = None
-        """The trees of `text`; None after an edit, until the next parse."""
+        self._reset(text)
 
     # -- lines and positions ----------------------------------------------------------------
 
@@ -116,9 +102,10 @@ class Document:
     def _reset(self, text: str) -> None:
         self.text = text
         self._ascii = text.isascii()
-        self._starts = [0, *_newline_offsets(text, 0)]
+        self._starts = line_offsets(text)
         self._parse = IncrementalParse()
-        self._trees = None
+        self._trees: list[tree_sitter.Tree] | None = None
+        """The trees of `text`; None after an edit, until the next parse."""
 
     def _replace(self, start: int, end: int, new_text: str) -> None:
         if end < start:
@@ -133,7 +120,7 @@ class Document:
         delta = len(new_text) - (end - start)
         self._starts = [
             *self._starts[: start_row + 1],
-            *_newline_offsets(new_text, start),
+            *(start + offset for offset in line_offsets(new_text)[1:]),
             *(offset + delta for offset in self._starts[end_row + 1 :]),
         ]
 

@@ -19,15 +19,16 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 from lsprotocol import types
+from nanguard import engine
 from nanguard.lsp.analysis import Analysis
 from nanguard.lsp.config import EditorSettings, resolve
 from nanguard.lsp.convert import (
     SOURCE,
     PositionEncoder,
-    JsonData,
     _range_data,
     _range_from_data,
     diagnostic,
+    diagnostic_json,
     text_edits,
 )
 from nanguard.lsp.documents import Document, uri_path
@@ -79,6 +80,9 @@ class Notebook:
     """The revision an analysis is pending for, and its delay."""
     fixes: dict[str, list[tuple[types.Diagnostic, tuple[NotebookFix, ...]]]] = field(default_factory=dict)
     """Per cell, its diagnostics with their fixes, for clients that do not send `data` back."""
+    findings: engine.AnalysisCache = field(default_factory=engine.AnalysisCache)
+    """What its last analysis leaves for the next (unchanged functions' findings); only the
+    analysis worker touches it."""
 
     def cell_uris(self) -> list[str]:
         return [cell.document for cell in self.cells]
@@ -155,24 +159,30 @@ class NotebookAnalyzer:
         self._parser = new_parser()
 
     def analyse(
-        self, cells: Sequence[CellSnapshot], path: Path | None, editor: EditorSettings, folder: Path | None, encoding: str
+        self,
+        cells: Sequence[CellSnapshot],
+        path: Path | None,
+        editor: EditorSettings,
+        folder: Path | None,
+        encoding: str,
+        cache: engine.AnalysisCache,
     ) -> NotebookAnalysis:
         resolved = resolve(editor, path, folder)
         empty = {cell.uri: Analysis(cell.version, (), []) for cell in cells}
         if resolved.excluded:
             return NotebookAnalysis(empty, {}, resolved.problem)
         module = NotebookModule([(index, cell.text) for index, cell in enumerate(cells) if cell.code])
-        found = module.analyze(resolved.settings, path=path, parser=self._parser, name_cell=name_relatively)
+        found = module.analyze(resolved.settings, path=path, parser=self._parser, name_cell=name_relatively, cache=cache)
         encoders = [PositionEncoder(cell.text, encoding) for cell in cells]
         findings: dict[str, list[Finding]] = {}
-        diagnostics: dict[str, list[types.Diagnostic]] = {}
+        diagnostics: dict[str, list[dict[str, Any]]] = {}
         fixes: dict[str, list[tuple[types.Diagnostic, tuple[NotebookFix, ...]]]] = {}
         for item in found:
             cell = cells[item.cell]
             cell_fixes = tuple(_notebook_fix(item, index, cells, encoders) for index in range(len(item.finding.fixes)))
             shown = _diagnostic(item, cells, encoders, cell_fixes, editor.severity)
             findings.setdefault(cell.uri, []).append(_within_cell(item))
-            diagnostics.setdefault(cell.uri, []).append(shown)
+            diagnostics.setdefault(cell.uri, []).append(diagnostic_json(shown))
             fixes.setdefault(cell.uri, []).append((shown, cell_fixes))
         results = {
             cell.uri: Analysis(cell.version, tuple(findings.get(cell.uri, ())), diagnostics.get(cell.uri, []), resolved.problem)
@@ -239,7 +249,7 @@ def _diagnostic(
         )
         for place, index in zip(item.finding.related, item.related_cells)
     ]
-    data = JsonData(version=cell.version, notebookFixes=[_fix_data(fix) for fix in fixes])
+    data = {"version": cell.version, "notebookFixes": [_fix_data(fix) for fix in fixes]}
     return attrs.evolve(base, related_information=related or None, data=data)
 
 
@@ -332,7 +342,7 @@ async def analyse_notebook(ls: NanguardServer, notebook: Notebook, revision: int
         _store(ls, notebook, NotebookAnalysis({cell.uri: Analysis(cell.version, ()) for cell in cells}, {}))
         return
     _, folder = ls.folder_of(document)
-    job = partial(ls.notebooks.analyzer.analyse, cells, notebook.path, editor, folder, ls.encoding)
+    job = partial(ls.notebooks.analyzer.analyse, cells, notebook.path, editor, folder, ls.encoding, notebook.findings)
     try:
         result = await ls.worker.submit(job)
     except Exception:
@@ -375,18 +385,14 @@ def _quietly(future: Any) -> None:
 
 
 def _open_cell(ls: NanguardServer, notebook: Notebook, item: types.TextDocumentItem) -> None:
-    ls.forget(item.uri)
-    document = ls.documents.open(item, ls.encoding)
+    document = ls.open_document(item)
     document.path = notebook.path  # settings, exclude and jedi go by the notebook's file
     ls.notebooks.adopt(notebook, item.uri)
 
 
 def _close_cell(ls: NanguardServer, uri: str) -> None:
-    closed = ls.documents.close(uri)
+    ls.close_document(uri)
     ls.notebooks.release(uri)
-    ls.forget(uri)
-    if closed is not None and closed.python and not ls.pull_diagnostics:
-        ls.publish(uri, [], None)
 
 
 def did_open_notebook(ls: NanguardServer, params: types.DidOpenNotebookDocumentParams) -> None:

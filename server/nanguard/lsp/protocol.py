@@ -7,8 +7,8 @@ never spend an edit's time on bookkeeping.
 - Open documents (notebook cells included) are kept by `nanguard.lsp.documents` alone: pygls' own
   copy splits lines differently from LSP and tree-sitter and costs a pass over the whole text per
   change.
-- Diagnostics are published and pulled in their JSON form, made once per finding, and
-  `Diagnostic.data` (`JsonData`) is sent as it is: cattrs walks neither on every edit.
+- Diagnostics are published and pulled in their JSON form, made once per finding: cattrs does
+  not walk them on every edit.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from typing import Any
 import cattrs
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
-from nanguard.lsp.convert import passing_json_data
 from pygls.protocol import LanguageServerProtocol, lsp_method
 
 
@@ -43,9 +42,6 @@ class JsonResult(dict):
 
 
 class NanguardProtocol(LanguageServerProtocol):
-    def __init__(self, server: Any, converter: cattrs.Converter):
-        super().__init__(server, passing_json_data(converter))
-
     def notify_json(self, method: str, params: dict[str, Any]) -> None:
         """Send a notification whose `params` are JSON-ready already: no cattrs pass over them."""
         self._send_data({"jsonrpc": self.VERSION, "method": method, "params": params})

@@ -27,7 +27,6 @@ from nanguard.lsp.convert import (
     SOURCE,
     PositionEncoder,
     column_from_units,
-    diagnostic_json,
     finding_at,
     fix_all_action,
     fixes_from_data,
@@ -233,11 +232,11 @@ class NanguardServer(LanguageServer):
         self._result_counter += 1
         self.result_ids[document.uri] = str(self._result_counter)
         if publish and not self.pull_diagnostics:
-            self.publish(document.uri, wire(analysis), analysis.version)
+            self.publish(document.uri, analysis.diagnostics, analysis.version)
         self._wake(document.uri)
 
     def publish(self, uri: str, diagnostics: list[dict[str, Any]], version: int | None) -> None:
-        """Push `diagnostics`, in their JSON form (see `wire`)."""
+        """Push `diagnostics`, in their JSON form."""
         params: dict[str, Any] = {"uri": uri, "diagnostics": diagnostics}
         if version is not None:
             params["version"] = version
@@ -267,6 +266,18 @@ class NanguardServer(LanguageServer):
         result = self.results.get(document.uri)
         return result if result is not None and result.version == document.version else None
 
+    def open_document(self, item: types.TextDocumentItem) -> Document:
+        """Keep `item`, in place of any earlier document of its URI and that one's results."""
+        self.forget(item.uri)
+        return self.documents.open(item, self.encoding)
+
+    def close_document(self, uri: str) -> None:
+        """Stop keeping `uri`, and clear the diagnostics pushed for it."""
+        closed = self.documents.close(uri)
+        self.forget(uri)
+        if closed is not None and closed.python and not self.pull_diagnostics:
+            self.publish(uri, [], None)
+
     def forget(self, uri: str) -> None:
         self._debouncer.cancel(uri)
         self.results.pop(uri, None)
@@ -280,11 +291,6 @@ class NanguardServer(LanguageServer):
         self.pull_diagnostics = True
         for uri in list(self.results):
             self.publish(uri, [], None)
-
-
-def wire(analysis: Analysis) -> list[dict[str, Any]]:
-    """The diagnostics of `analysis` in their JSON form, as they are sent."""
-    return analysis.wire if analysis.wire is not None else [diagnostic_json(item) for item in analysis.diagnostics]
 
 
 def _ignore_result(future: Any) -> None:
@@ -350,9 +356,7 @@ def shutdown(ls: NanguardServer, params: None) -> None:
 
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
 def did_open(ls: NanguardServer, params: types.DidOpenTextDocumentParams) -> None:
-    ls.forget(params.text_document.uri)
-    document = ls.documents.open(params.text_document, ls.encoding)
-    ls.schedule(document, delay=0)
+    ls.schedule(ls.open_document(params.text_document), delay=0)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
@@ -367,11 +371,7 @@ def did_change(ls: NanguardServer, params: types.DidChangeTextDocumentParams) ->
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
 def did_close(ls: NanguardServer, params: types.DidCloseTextDocumentParams) -> None:
-    uri = params.text_document.uri
-    closed = ls.documents.close(uri)
-    ls.forget(uri)
-    if closed is not None and closed.python and not ls.pull_diagnostics:
-        ls.publish(uri, [], None)
+    ls.close_document(params.text_document.uri)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
@@ -417,7 +417,7 @@ async def pull_diagnostics(ls: NanguardServer, params: types.DocumentDiagnosticP
     result_id = ls.result_ids[document.uri]
     if params.previous_result_id == result_id:
         return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
-    return JsonResult(kind=types.DocumentDiagnosticReportKind.Full.value, resultId=result_id, items=wire(result))
+    return JsonResult(kind=types.DocumentDiagnosticReportKind.Full.value, resultId=result_id, items=result.diagnostics)
 
 
 # -- code actions ---------------------------------------------------------------------------------

@@ -94,9 +94,11 @@ class NotebookModule:
         path: Path | None = None,
         parser: Parser | None = None,
         name_cell: CellNamer | None = None,
+        cache: engine.AnalysisCache | None = None,
     ) -> list[CellFinding]:
-        """The engine's findings for the notebook, in cell coordinates, ordered by cell and position."""
-        findings = engine.analyze(self.text, settings, path=path, parser=parser)
+        """The engine's findings for the notebook, in cell coordinates, ordered by cell and position;
+        `cache` carries the findings of unchanged functions over from the previous analysis."""
+        findings = engine.analyze(self.text, settings, path=path, parser=parser, cache=cache)
         mapped = (self.map_finding(finding, name_cell or name_by_number) for finding in findings)
         order = {cell: number for number, cell in enumerate(self.cells)}
         return sorted(

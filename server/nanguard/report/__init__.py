@@ -1,7 +1,7 @@
 """Rendering check results for people (text) and for tools (json, sarif, github).
 
-Each format is one module with a `render(run) -> str` function; `FORMATS` maps the names the
-command line accepts to them. Positions here are 1-based with columns in characters, which is
+Each format is one module, `nanguard.report.<name>` for each name in `FORMAT_NAMES`, with a
+`render(run) -> str` function. Positions here are 1-based with columns in characters, which is
 what editors, GitHub and SARIF viewers (with ``columnKind: unicodeCodePoints``) show.
 """
 

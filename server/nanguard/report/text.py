@@ -7,7 +7,6 @@ the characters, only wraps them in ANSI codes.
 
 from __future__ import annotations
 
-from nanguard.model import Finding, FixKind
 from nanguard.report import Run, one_based
 
 BOLD = "\033[1m"
@@ -34,26 +33,20 @@ def render(run: Run, *, color: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _fixable(finding: Finding) -> bool:
-    """What `--fix` would change: a default fix that is more than a `# noqa` comment."""
-    fix = finding.default_fix
-    return fix is not None and fix.kind is not FixKind.NOQA
-
-
-def _plural(count: int, noun: str) -> str:
+def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def summary(run: Run) -> str:
     """One sentence: what was checked, found, fixed, and what could not be analysed."""
-    checked = _plural(run.files_checked, "file")
+    checked = plural(run.files_checked, "file")
     parts = []
     if run.fix_mode and run.fixes_applied:
-        parts.append(f"Fixed {_plural(run.fixes_applied, 'finding')} in {_plural(run.files_fixed, 'file')}")
+        parts.append(f"Fixed {plural(run.fixes_applied, 'finding')} in {plural(run.files_fixed, 'file')}")
     if run.findings:
         files = len({item.path for item in run.findings})
-        fixable = sum(1 for item in run.findings if _fixable(item.finding))
-        found = f"{_plural(len(run.findings), 'finding')} in {_plural(files, 'file')} ({checked} checked)"
+        fixable = sum(1 for item in run.findings if item.finding.fixable)
+        found = f"{plural(len(run.findings), 'finding')} in {plural(files, 'file')} ({checked} checked)"
         if run.fix_mode:
             parts.append(f"{found} remain")
         else:
@@ -64,5 +57,5 @@ def summary(run: Run) -> str:
     elif run.fix_mode:
         parts.append("none remain")
     if run.problems:
-        parts.append(f"{_plural(len({p.path for p in run.problems}), 'file')} could not be checked")
+        parts.append(f"{plural(len({p.path for p in run.problems}), 'file')} could not be checked")
     return "; ".join(parts) + "."
