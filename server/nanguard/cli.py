@@ -19,7 +19,7 @@ from typing import Any, Iterator, Sequence
 
 import tree_sitter
 
-from nanguard.engine import analyze, fix_all
+from nanguard.engine import analyze, fix_all_with_findings
 from nanguard.files import ExcludePattern, FileError, discover, include_pattern, read_source, write_source
 from nanguard.model import Finding
 from nanguard.notebook import NOTEBOOK_SUFFIX
@@ -264,16 +264,14 @@ def check_python_file(job: FileJob) -> FileOutcome:
         return FileOutcome(job.display, problem=str(error))
     if job.mode is Mode.CHECK:
         return FileOutcome(job.display, tuple(analyze(source.text, job.settings, path=path, parser=parser)))
-    fixed, count = fix_all(source.text, job.settings, path=path)
+    fixed, count, remaining = fix_all_with_findings(source.text, job.settings, path=path, parser=parser)
     if job.mode is Mode.DIFF:
         return FileOutcome(job.display, fixes_applied=count, diff=unified_diff(job.display, source.text, fixed))
-    problem = None
     try:
         written = write_source(source, fixed)
-    except FileError as error:
-        written, problem = False, str(error)
-    remaining = analyze(fixed if written else source.text, job.settings, path=path, parser=parser)
-    return FileOutcome(job.display, tuple(remaining), problem, count if written else 0)
+    except FileError as error:  # the file keeps its text, and its findings
+        return FileOutcome(job.display, tuple(analyze(source.text, job.settings, path=path, parser=parser)), str(error))
+    return FileOutcome(job.display, tuple(remaining), None, count if written else 0)
 
 
 def check_notebook_file(job: FileJob) -> FileOutcome:

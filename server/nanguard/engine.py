@@ -232,18 +232,30 @@ def _finding(judgement: Judgement, source: Source, epsilon: str, comment: Node |
     return Finding(CODE, source.span(judgement.call), message, judgement.function, related, fixes)
 
 
-def fix_all(text: str, settings: Settings = Settings(), *, path: Path | None = None) -> tuple[str, int]:
+def fix_all(
+    text: str, settings: Settings = Settings(), *, path: Path | None = None, parser: Parser | None = None
+) -> tuple[str, int]:
     """`text` with the default fix of every finding applied, and how many were applied.
 
     Fixes whose edits collide wait for the next pass (clips of nested logs are insertions at
     different points, so they all go in at once); passes repeat until nothing is left to fix,
     so the result is stable: fixing it again changes nothing.
     """
+    fixed, applied, _ = fix_all_with_findings(text, settings, path=path, parser=parser)
+    return fixed, applied
+
+
+def fix_all_with_findings(
+    text: str, settings: Settings = Settings(), *, path: Path | None = None, parser: Parser | None = None
+) -> tuple[str, int, list[Finding]]:
+    """`fix_all`, and the findings left in the fixed text: its last pass found them, so a caller
+    that reports them need not analyse the text again."""
     applied = 0
     for _ in range(MAX_FIX_PASSES):
         accepted: list[TextEdit] = []
         count = 0
-        for finding in analyze(text, settings, path=path):
+        findings = analyze(text, settings, path=path, parser=parser)
+        for finding in findings:
             fix = finding.default_fix
             if fix is None or not finding.fixable:
                 continue
@@ -252,10 +264,10 @@ def fix_all(text: str, settings: Settings = Settings(), *, path: Path | None = N
             accepted.extend(fix.edits)
             count += 1
         if not count:
-            break
+            return text, applied, findings
         text = apply_edits(text, accepted)
         applied += count
-    return text, applied
+    return text, applied, analyze(text, settings, path=path, parser=parser)
 
 
 def _collide(a: TextEdit, b: TextEdit) -> bool:

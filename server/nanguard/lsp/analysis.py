@@ -92,7 +92,7 @@ class Analyzer:
         text, _, resolved = prepared
         if resolved.excluded:
             return FixAll([], 0)
-        fixed, count = engine.fix_all(text, resolved.settings, path=document.path)
+        fixed, count = engine.fix_all(text, resolved.settings, path=document.path, parser=self._parser)
         return FixAll(text_edits(minimal_edits(text, fixed), PositionEncoder(text, document.encoding)), count)
 
     def _prepare(
