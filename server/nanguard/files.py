@@ -194,10 +194,11 @@ def read_file(path: Path) -> tuple[bytes, os.stat_result]:
         raise FileError(f"cannot read: {error.strerror or error}") from None
 
 
-def read_source(path: Path) -> SourceFile:
-    """The decoded text of `path`; raises `FileError` when Python could not read it either."""
+def read_source(path: Path, decode: Callable[[bytes], tuple[str, str]] | None = None) -> SourceFile:
+    """The decoded text of `path` (by `decode`, returning text and encoding; Python's way by
+    default); raises `FileError` when Python could not read it either."""
     data, status = read_file(path)
-    text, encoding = decode_source(data)
+    text, encoding = (decode or decode_source)(data)
     return SourceFile(path, text, encoding, stat.S_IMODE(status.st_mode), status.st_mtime_ns, status.st_size)
 
 

@@ -3,11 +3,10 @@ show the fix as a diff of the file. Failures become one-line messages, never exc
 
 from __future__ import annotations
 
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from nanguard.files import FileError, SourceFile, read_file, write_source
+from nanguard.files import FileError, read_source, write_source
 from nanguard.model import Span
 from nanguard.notebook.ipynb import NotebookError, NotebookFile, NotPython, decode
 from nanguard.notebook.module import CellFinding, NotebookModule
@@ -34,9 +33,8 @@ def check_notebook(
     """Findings of the notebook at `path` (shown as `display`); with `fix` its fixed cells are
     written back, with `diff` the change to the file is returned instead."""
     try:
-        data, status = read_file(path)
-        text, encoding = decode(data)
-        notebook = NotebookFile(text)
+        source = read_source(path, decode)
+        notebook = NotebookFile(source.text)
     except NotPython as reason:
         return NotebookResult(skipped=str(reason))
     except (FileError, NotebookError) as error:
@@ -50,8 +48,7 @@ def check_notebook(
         return NotebookResult(_located(notebook, module, settings, path, display, parser), problem=f"not fixed: {error}")
     fixed_text = notebook.with_sources(changed)
     if diff:
-        return NotebookResult(fixes_applied=count, diff=unified_diff(display, text, fixed_text) if changed else "")
-    source = SourceFile(path, text, encoding, stat.S_IMODE(status.st_mode), status.st_mtime_ns, status.st_size)
+        return NotebookResult(fixes_applied=count, diff=unified_diff(display, source.text, fixed_text) if changed else "")
     try:
         written = write_source(source, fixed_text)
     except FileError as error:
