@@ -150,7 +150,7 @@ def stable_fix(judgement: Judgement, source: Source) -> Fix | None:
     inner = judgement.inner
     if inner is None or inner.ref is None or inner_call.type != "call":
         return None
-    if judgement.function.rsplit(".", 1)[-1] not in fw.NATURAL_LOGS or judgement.function.endswith("_"):
+    if judgement.function.rsplit(".", 1)[-1] not in fw.NATURAL_LOGS:
         return None
     if not judgement.method and len(outer.child_by_field_name("arguments").named_children) != 1:
         return None

@@ -878,7 +878,7 @@ class ModuleAnalysis:
     def _tensor_receiver(call: Node, obj: Node, receiver: Value) -> bool:
         """Whether ``obj.log(...)`` is a tensor's log: never on self, literals or user objects;
         with arguments only on a value known to be a tensor (``self.log("loss", x)`` is logging)."""
-        if receiver.user or obj.type in _LITERALS or (obj.type == "identifier" and obj.text in (b"self", b"cls")):
+        if receiver.user or obj.type in _LITERALS or (obj.type == "identifier" and obj.text in fw.INSTANCE_NAMES):
             return False
         arguments = call.child_by_field_name("arguments")
         return receiver.tensor or arguments is None or not arguments.named_children
@@ -891,7 +891,7 @@ class ModuleAnalysis:
         if argument is None:
             positional, keywords = _arguments(call)
             argument = positional[0] if positional else next(
-                (keywords[k] for k in ("x", "input", "a") if k in keywords), None
+                (keywords[k] for k in fw.LOG_ARGUMENT_KEYWORDS if k in keywords), None
             )
         if argument is None or argument.type in ("list_splat", "dictionary_splat", "generator_expression"):
             return

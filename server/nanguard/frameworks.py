@@ -395,8 +395,16 @@ STABLE_METHOD_REPLACEMENTS: dict[str, str] = {
 }
 """For ``z.softmax(dim).log()``: a method (leading dot) or a function taking the receiver."""
 
-NATURAL_LOGS = frozenset({"log", "log_"})
-"""Only the natural log of a softmax is a log_softmax."""
+NATURAL_LOGS = frozenset({"log"})
+"""Only the natural log of a softmax is a log_softmax (and not in place: ``log_`` is not)."""
+
+LOG_ARGUMENT_KEYWORDS = ("x", "input", "a")
+"""Keywords a log's argument may be passed by: ``x`` (NumPy, TensorFlow, JAX), ``input`` (PyTorch),
+``a``."""
+
+INSTANCE_NAMES = frozenset({b"self", b"cls"})
+"""Receivers that are the instance or its class, never a tensor: ``self.log("loss", x)`` logs a
+metric (Lightning)."""
 
 
 @dataclass(frozen=True, slots=True)

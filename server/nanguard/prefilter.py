@@ -39,8 +39,6 @@ _OTHER_BINDING = re.compile(rb"(?:for|as|global|nonlocal)[ \t]+(\w+)")
 _WALRUS = re.compile(rb":=")
 _WORD_BEFORE = re.compile(rb"(\w+)[ \t]*$")
 _NAME = re.compile(rb"\w+")
-_NEVER_TENSORS = frozenset({b"self", b"cls"})
-"""Receivers whose ``.log(...)`` nanguard never takes for a tensor log (Lightning's ``self.log``)."""
 _LOGGING_ROOTS = frozenset(module.encode() for module in fw.LOGGING_MODULES)
 
 
@@ -96,7 +94,7 @@ def call_sites(data: bytes, screen: bool = True) -> list[tuple[int, int]]:
             receiver = _RECEIVER.search(data, max(start - 64, 0), start)
             if receiver is not None:
                 name = receiver.group(1)
-                if name in _NEVER_TENSORS:
+                if name in fw.INSTANCE_NAMES:
                     continue
                 if screen and match.group("empty") is None:
                     if never_tensor is None:
