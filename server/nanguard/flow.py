@@ -855,7 +855,7 @@ class ModuleAnalysis:
             if receiver.ref is not None and not receiver.ref.startswith("builtins."):
                 self._judge_function(call, name_node, canonical(f"{receiver.ref}.{name}"), env)
             elif name in fw.TENSOR_LOG_METHODS and self._tensor_receiver(call, obj, receiver):
-                self.record(call, f"torch.Tensor.{name}", fw.TENSOR_LOG_METHODS[name], env, receiver=obj)
+                self.record(call, f"torch.Tensor.{name}", fw.TENSOR_LOG_METHODS[name], env, (obj, receiver))
         else:
             value = self.evaluate(callee, env)
             if value.ref is not None:
@@ -883,11 +883,13 @@ class ModuleAnalysis:
         arguments = call.child_by_field_name("arguments")
         return receiver.tensor or arguments is None or not arguments.named_children
 
-    def record(self, call: Node, function: str, log: LogFunction, env: Env, receiver: Node | None = None) -> None:
-        """Judge the argument (or tensor-method `receiver`) of a call known to be `log`."""
+    def record(
+        self, call: Node, function: str, log: LogFunction, env: Env, receiver: tuple[Node, Value] | None = None
+    ) -> None:
+        """Judge the argument (or the tensor-method `receiver`, with its value) of a call known to be `log`."""
         if log.framework not in self.frameworks:
             return
-        argument = receiver
+        argument, known = receiver if receiver is not None else (None, None)
         if argument is None:
             positional, keywords = _arguments(call)
             argument = positional[0] if positional else next(
@@ -895,7 +897,7 @@ class ModuleAnalysis:
             )
         if argument is None or argument.type in ("list_splat", "dictionary_splat", "generator_expression"):
             return
-        value = self.evaluate(argument, env)
+        value = known if known is not None else self.evaluate(argument, env)
         inner = self._inner_callee(argument, env) if argument.type == "call" else None
         previous = self.judgements.get(call.id)
         if previous is not None:
