@@ -89,7 +89,7 @@ class Env:
             own = {
                 name: value.ref
                 for name, value in self.values.items()
-                if value.ref is not None and "." not in name and not value.ref.startswith("builtins.")
+                if value.library_ref and "." not in name
             }
             if own or any(name in inherited for name in self.values):
                 inherited = {name: ref for name, ref in inherited.items() if name not in self.values} | own
@@ -646,7 +646,7 @@ class ModuleAnalysis:
             return UNKNOWN
         name = attribute.text.decode()
         base = self.evaluate(obj, env, depth)
-        if base.ref is not None and not base.ref.startswith("builtins."):
+        if base.library_ref:
             qualified = canonical(f"{base.ref}.{name}")
             if qualified in fw.POSITIVE_CONSTANTS:
                 return Value(Sign.POSITIVE)
@@ -670,7 +670,7 @@ class ModuleAnalysis:
         if function.type == "attribute":
             obj = function.child_by_field_name("object")
             receiver = self.evaluate(obj, env, depth)
-            if receiver.ref is None or receiver.ref.startswith("builtins."):
+            if not receiver.library_ref:
                 method = function.child_by_field_name("attribute").text.decode()
                 rule = fw.TENSOR_METHODS.get(method)
                 if rule is not None and not receiver.user:
@@ -852,7 +852,7 @@ class ModuleAnalysis:
             name_node = callee.child_by_field_name("attribute")
             name = name_node.text.decode()
             receiver = self.evaluate(obj, env)
-            if receiver.ref is not None and not receiver.ref.startswith("builtins."):
+            if receiver.library_ref:
                 self._judge_function(call, name_node, canonical(f"{receiver.ref}.{name}"), env)
             elif name in fw.TENSOR_LOG_METHODS and self._tensor_receiver(call, obj, receiver):
                 self.record(call, f"torch.Tensor.{name}", fw.TENSOR_LOG_METHODS[name], env, (obj, receiver))
@@ -910,7 +910,7 @@ class ModuleAnalysis:
             return None
         if function.type == "attribute":
             receiver = self.evaluate(function.child_by_field_name("object"), env)
-            if receiver.ref is None or receiver.ref.startswith("builtins."):
+            if not receiver.library_ref:
                 return Value(ref="." + function.child_by_field_name("attribute").text.decode())
         return self.evaluate(function, env)
 

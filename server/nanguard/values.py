@@ -63,6 +63,12 @@ class Value:
         return self.sign is Sign.POSITIVE
 
     @property
+    def library_ref(self) -> bool:
+        """Whether this is a module or function of a library (not a builtin such as ``len``),
+        whose attributes and calls name library functions."""
+        return self.ref is not None and not self.ref.startswith("builtins.")
+
+    @property
     def probability(self) -> bool:
         return self.cause is not None and self.cause.kind in PROBABILITY_CAUSES
 
