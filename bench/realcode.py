@@ -7,6 +7,7 @@ only return the folder. Set ``NANGUARD_BENCH_CACHE`` to keep the cache elsewhere
 
     .venv/bin/python bench/realcode.py            # fetch every project, print its folder and size
     .venv/bin/python bench/realcode.py keras flax # only these
+    .venv/bin/python bench/realcode.py keras==3.0.0  # any release (a wheel), e.g. one before a fix
 """
 
 from __future__ import annotations
@@ -84,9 +85,10 @@ def _unpack(archive: Path, target: Path) -> None:
     shutil.rmtree(scratch, ignore_errors=True)
 
 
-def ensure(name: str) -> Path:
-    """The unpacked release of project `name`, downloaded and unpacked on first use."""
-    project = PROJECTS[name]
+def ensure(name: str, version: str | None = None, *, wheel: bool = True) -> Path:
+    """The unpacked release of project `name`, downloaded and unpacked on first use: the pinned
+    release of `PROJECTS`, or `version` (as a wheel, unless told otherwise) for any other."""
+    project = PROJECTS[name] if version is None else Project(name, version, "", wheel=wheel)
     target = CACHE / "src" / project.key
     if target.is_dir():
         return target
@@ -115,9 +117,10 @@ def python_lines(folder: Path) -> int:
 
 
 def main(names: list[str]) -> int:
-    for name in names or list(PROJECTS):
-        folder = ensure(name)
-        print(f"{name:24} {PROJECTS[name].version:10} {python_lines(folder):>9} lines  {folder}")
+    for spec in names or list(PROJECTS):
+        name, _, version = spec.partition("==")
+        folder = ensure(name, version or None)
+        print(f"{name:24} {version or PROJECTS[name].version:10} {python_lines(folder):>9} lines  {folder}")
     return 0
 
 
