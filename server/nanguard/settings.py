@@ -40,6 +40,8 @@ class Settings:
     extend_include: tuple[str, ...] = ()
     jedi: bool = True
     jedi_environment: str | None = None
+    strict: bool = False
+    """Also report logs of values about which nothing is known (not only those shown to reach zero)."""
 
     def enabled(self, code: str) -> bool:
         return code in self.select and code not in self.ignore
@@ -119,6 +121,7 @@ _PARSERS = {
     "extend-include": ("extend_include", _strings),
     "jedi": ("jedi", _boolean),
     "jedi-environment": ("jedi_environment", _optional_path),
+    "strict": ("strict", _boolean),
 }
 """Accepted keys (TOML spelling) and the `Settings` field each one sets."""
 
