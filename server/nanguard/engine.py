@@ -14,7 +14,8 @@ from pathlib import Path
 from tree_sitter import Node, Parser
 
 from nanguard.edits import apply_edits
-from nanguard.fixes import clip_fix, epsilon_fix, format_epsilon, import_point, noqa_comment, noqa_fix, stable_fix, suppressed
+from nanguard import suppression
+from nanguard.fixes import clip_fix, epsilon_fix, format_epsilon, import_point, noqa_fix, stable_fix
 from nanguard.flow import Candidate, Judgement, ModuleAnalysis
 from nanguard.model import Finding, Fix, Position, Related, Span, TextEdit
 from nanguard.prefilter import MAYBE_LOG, call_sites
@@ -73,9 +74,14 @@ def analyze(
     (the language server reparses incrementally, see `nanguard.incremental`); `path` lets jedi resolve the user's modules;
     `cache` carries unchanged functions' findings over from the previous version of the text.
     """
-    if not settings.enabled(CODE) or not MAYBE_LOG.search(text):
-        return []
     source = Source(text, trees, parser)
+    return suppression.apply(source, _judged(source, settings, path, trees, cache), settings)
+
+
+def _judged(source: Source, settings: Settings, path: Path | None, trees: Trees | None, cache: AnalysisCache | None) -> list[Finding]:
+    """`analyze` before suppression comments are applied."""
+    if not settings.enabled(CODE) or not MAYBE_LOG.search(source.text):
+        return []
     sites = call_sites(source.data, screen=trees is None)
     if not sites:
         return []  # mentions a log but calls none: no parse needed
@@ -96,9 +102,7 @@ def analyze(
     for judgement in analysis.judgements.values():
         if judgement.value.positive:
             continue
-        comment = noqa_comment(source, judgement.call.start_point[0])
-        if not suppressed(source, comment, CODE):
-            fresh.append((judgement.call.start_byte, _finding(judgement, source, epsilon, comment)))
+        fresh.append((judgement.call.start_byte, _finding(judgement, source, epsilon)))
     findings = reuse.combine(analysis, fresh) if reuse is not None else [finding for _, finding in fresh]
     findings.sort(key=lambda f: (f.span.start, f.span.end))
     return findings
@@ -218,15 +222,15 @@ def _message(judgement: Judgement, source: Source) -> tuple[str, tuple[Related, 
     return f"`{call}`: `{argument}` is {what} {cause_reference(line)}; {why}, giving -inf and NaN gradients", (related,)
 
 
-def _finding(judgement: Judgement, source: Source, epsilon: str, comment: Node | None) -> Finding:
-    """The finding of an unsafe log call; `comment` is the one ending its line, if any."""
+def _finding(judgement: Judgement, source: Source, epsilon: str) -> Finding:
+    """The finding of an unsafe log call."""
     message, related = _message(judgement, source)
     row = judgement.call.start_point[0]
     candidates = (
         clip_fix(judgement, source, epsilon),
         epsilon_fix(judgement, source, epsilon),
         stable_fix(judgement, source),
-        noqa_fix(source, row, comment, CODE),
+        noqa_fix(source, row, CODE),
     )
     fixes: tuple[Fix, ...] = tuple(fix for fix in candidates if fix is not None)
     return Finding(CODE, source.span(judgement.call), message, judgement.function, related, fixes)

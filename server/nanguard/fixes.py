@@ -16,9 +16,9 @@ from nanguard import frameworks as fw
 from nanguard.flow import LOW_PRECEDENCE, Env, Judgement
 from nanguard.model import Fix, FixKind, TextEdit
 from nanguard.source import Source
+from nanguard.suppression import LINE_NOQA, noqa_comment
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][\w.]*)\}")
-_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
 _STRING_TYPES = frozenset({"string", "string_content", "string_start", "string_end", "concatenated_string"})
 
 
@@ -205,35 +205,13 @@ def _stable_title(effect: fw.Effect) -> str:
     return "Use log_softmax" if effect is fw.Effect.SOFTMAX else "Use log_sigmoid"
 
 
-def noqa_comment(source: Source, row: int) -> Node | None:
-    """The comment at the end of line `row`, if any."""
-    line = source.line_bytes(row)
-    hash_index = line.rfind(b"#")
-    while hash_index != -1:
-        node = source.node_for_points((row, hash_index), (row, hash_index + 1))
-        if node is not None and node.type == "comment":
-            return node
-        hash_index = line.rfind(b"#", 0, hash_index)
-    return None
-
-
-def suppressed(source: Source, comment: Node | None, code: str) -> bool:
-    """Whether the line's `comment` (see `noqa_comment`) silences `code`."""
-    if comment is None:
-        return False
-    match = _NOQA.search(source.node_text(comment))
-    if match is None:
-        return False
-    codes = match.group("codes")
-    return codes is None or code.upper() in {c.upper() for c in re.split(r"[,\s]+", codes)}
-
-
-def noqa_fix(source: Source, row: int, comment: Node | None, code: str) -> Fix | None:
-    """Append ``# noqa: CODE`` to line `row`, or add CODE to its noqa `comment` already there."""
+def noqa_fix(source: Source, row: int, code: str) -> Fix | None:
+    """Append ``# noqa: CODE`` to line `row`, or add CODE to the noqa comment already there."""
     title = f"Disable {code} for this line"
+    comment = noqa_comment(source, row)
     if comment is not None:
         text = source.node_text(comment)
-        match = _NOQA.search(text)
+        match = LINE_NOQA.search(text)
         if match is not None and match.group("codes"):
             start = comment.start_byte + len(text[: match.end()].encode("utf-8", "surrogatepass"))
             return Fix(FixKind.NOQA, title, (source.insert(start, f", {code}"),))

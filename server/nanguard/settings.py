@@ -18,7 +18,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 from nanguard.frameworks import FRAMEWORKS
-from nanguard.rules import RULES
+from nanguard.rules import DEFAULT_SELECT, RULES
 
 DEFAULT_EPSILON = 1e-10
 DEFAULT_INCLUDE = ("*.py", "*.ipynb")
@@ -31,7 +31,7 @@ class SettingsError(ValueError):
 @dataclass(frozen=True, slots=True)
 class Settings:
     epsilon: float = DEFAULT_EPSILON
-    select: frozenset[str] = field(default_factory=lambda: frozenset(RULES))
+    select: frozenset[str] = DEFAULT_SELECT
     ignore: frozenset[str] = frozenset()
     frameworks: frozenset[str] = field(default_factory=lambda: frozenset(FRAMEWORKS))
     exclude: tuple[str, ...] = ()

@@ -67,7 +67,7 @@ def rule_object(rule: Rule) -> dict[str, Any]:
         "fullDescription": {"text": section(explanation, "What it does") or rule.summary},
         "help": {"text": explanation, "markdown": explanation},
         "helpUri": rule.url,
-        "defaultConfiguration": {"level": "warning"},
+        "defaultConfiguration": {"level": "warning", "enabled": rule.default},
         "properties": {
             "tags": ["correctness", "numerical-stability", "machine-learning"],
             "precision": "high",
