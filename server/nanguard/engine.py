@@ -15,9 +15,9 @@ from tree_sitter import Node, Parser
 
 from nanguard.edits import apply_edits
 from nanguard import suppression
-from nanguard.fixes import clip_fix, epsilon_fix, format_epsilon, import_point, noqa_fix, stable_fix
+from nanguard.fixes import bound_fix, clip_fix, epsilon_fix, format_epsilon, import_point, noqa_fix, stable_fix
 from nanguard.flow import Candidate, Judgement, ModuleAnalysis
-from nanguard.model import Finding, Fix, Position, Related, Span, TextEdit
+from nanguard.model import Finding, Position, Related, Span, TextEdit
 from nanguard.prefilter import MAYBE_LOG, call_sites
 from nanguard.settings import Settings
 from nanguard.source import Source, Trees
@@ -102,7 +102,7 @@ def _judged(source: Source, settings: Settings, path: Path | None, trees: Trees 
     for judgement in analysis.judgements.values():
         if judgement.value.positive:
             continue
-        fresh.append((judgement.call.start_byte, _finding(judgement, source, epsilon)))
+        fresh.append((judgement.call.start_byte, _finding(judgement, source, epsilon, settings.fix)))
     findings = reuse.combine(analysis, fresh) if reuse is not None else [finding for _, finding in fresh]
     findings.sort(key=lambda f: (f.span.start, f.span.end))
     return findings
@@ -222,18 +222,18 @@ def _message(judgement: Judgement, source: Source) -> tuple[str, tuple[Related, 
     return f"`{call}`: `{argument}` is {what} {cause_reference(line)}; {why}, giving -inf and NaN gradients", (related,)
 
 
-def _finding(judgement: Judgement, source: Source, epsilon: str) -> Finding:
-    """The finding of an unsafe log call."""
+def _finding(judgement: Judgement, source: Source, epsilon: str, preferred: str) -> Finding:
+    """The finding of an unsafe log call; its fixes of the `preferred` kind come first."""
     message, related = _message(judgement, source)
     row = judgement.call.start_point[0]
     candidates = (
-        clip_fix(judgement, source, epsilon),
+        bound_fix(judgement, source, epsilon) or clip_fix(judgement, source, epsilon),
         epsilon_fix(judgement, source, epsilon),
         stable_fix(judgement, source),
         noqa_fix(source, row, CODE),
     )
-    fixes: tuple[Fix, ...] = tuple(fix for fix in candidates if fix is not None)
-    return Finding(CODE, source.span(judgement.call), message, judgement.function, related, fixes)
+    fixes = sorted((fix for fix in candidates if fix is not None), key=lambda fix: fix.kind.value != preferred)
+    return Finding(CODE, source.span(judgement.call), message, judgement.function, related, tuple(fixes))
 
 
 def fix_all(
@@ -261,7 +261,7 @@ def fix_all_with_findings(
         findings = analyze(text, settings, path=path, parser=parser)
         for finding in findings:
             fix = finding.default_fix
-            if fix is None or not finding.fixable:
+            if fix is None or not (finding.fixable or fix.kind.value == settings.fix):  # `--add-noqa` prefers noqa
                 continue
             if any(_collide(edit, other) for edit in fix.edits for other in accepted):
                 continue

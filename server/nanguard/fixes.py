@@ -13,7 +13,7 @@ import re
 from tree_sitter import Node
 
 from nanguard import frameworks as fw
-from nanguard.flow import LOW_PRECEDENCE, Env, Judgement
+from nanguard.flow import LOW_PRECEDENCE, Env, Judgement, _arguments
 from nanguard.model import Fix, FixKind, TextEdit
 from nanguard.source import Source
 from nanguard.suppression import LINE_NOQA, noqa_comment
@@ -137,6 +137,42 @@ def clip_fix(judgement: Judgement, source: Source, epsilon: str) -> Fix | None:
     kit = fw.FIX_KITS[judgement.log.kit]
     template = kit.clip_probability if judgement.value.probability else kit.clip_general
     return _template_fix(FixKind.CLIP, "Clip argument with epsilon", template, judgement, source, epsilon)
+
+
+def bound_fix(judgement: Judgement, source: Source, epsilon: str) -> Fix | None:
+    """``torch.clamp(p, min=0)`` -> ``torch.clamp(p, min=1e-10)``: a clip or maximum whose bound
+    does not keep the argument from zero gets that bound raised, rather than a clip around it."""
+    argument, cause, inner = judgement.argument, judgement.value.cause, judgement.inner
+    if argument.type != "call" or cause is None or cause.kind != "clip-zero" or cause.span != source.span(argument):
+        return None
+    if inner is None or inner.ref is None:
+        return None
+    positional, keywords = _arguments(argument)
+    if inner.ref.startswith("."):
+        rule = fw.TENSOR_METHODS.get(inner.ref[1:])
+        positional = [argument.child_by_field_name("function").child_by_field_name("object"), *positional]
+    else:
+        rule = fw.VALUE_FUNCTIONS.get(inner.ref)
+    if rule is None:
+        return None
+    if rule.effect is fw.Effect.CLIP:
+        bound = next((keywords[name] for name in rule.bound_keywords if name in keywords), None)
+        if bound is None and len(positional) > rule.bound_position:
+            bound = positional[rule.bound_position]
+    elif rule.effect is fw.Effect.MAXIMUM:
+        bound = next((node for node in positional if node.type in ("integer", "float") and _is_zero(source, node)), None)
+    else:
+        return None
+    if bound is None or bound.type == "none":
+        return None
+    return Fix(FixKind.CLIP, "Raise the lower bound to epsilon", (source.replace(bound.start_byte, bound.end_byte, epsilon),))
+
+
+def _is_zero(source: Source, node: Node) -> bool:
+    try:
+        return float(source.node_text(node).replace("_", "")) == 0
+    except ValueError:
+        return False
 
 
 def epsilon_fix(judgement: Judgement, source: Source, epsilon: str) -> Fix | None:

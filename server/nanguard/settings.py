@@ -40,6 +40,9 @@ class Settings:
     extend_include: tuple[str, ...] = ()
     jedi: bool = True
     jedi_environment: str | None = None
+    fix: str = "clip"
+    """The kind of fix preferred where several apply: the one --fix applies and editors mark
+    preferred (one of `FIX_KINDS`)."""
 
     def enabled(self, code: str) -> bool:
         return code in self.select and code not in self.ignore
@@ -101,6 +104,15 @@ def _boolean(key: str, value: Any) -> bool:
     return value
 
 
+FIX_KINDS = ("clip", "epsilon", "stable")
+
+
+def _fix_kind(key: str, value: Any) -> str:
+    if value not in FIX_KINDS:
+        raise SettingsError(f"`{key}` must be one of {', '.join(FIX_KINDS)}, not {value!r}")
+    return value
+
+
 def _optional_path(key: str, value: Any) -> str | None:
     if value is None or value == "":
         return None
@@ -119,6 +131,7 @@ _PARSERS = {
     "extend-include": ("extend_include", _strings),
     "jedi": ("jedi", _boolean),
     "jedi-environment": ("jedi_environment", _optional_path),
+    "fix": ("fix", _fix_kind),
 }
 """Accepted keys (TOML spelling) and the `Settings` field each one sets."""
 

@@ -35,6 +35,10 @@ def render(run: Run) -> str:
             f"endLine={end_line},endColumn={end_column},title={escape_property(title)}"
         )
         lines.append(f"::warning {properties}::{escape_data(message)}\n")
+    for note in run.notes:
+        line, column = one_based(note.position)
+        properties = f"file={escape_property(note.path)},line={line},col={column},title=nanguard"
+        lines.append(f"::notice {properties}::{escape_data(note.message)}\n")
     for problem in run.problems:
         lines.append(f"::error file={escape_property(problem.path)},title=nanguard::{escape_data(problem.message)}\n")
     return "".join(lines)

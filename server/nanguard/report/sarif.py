@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from nanguard.model import Fix, Span
-from nanguard.report import PathFinding, Run, one_based
+from nanguard.report import FileNote, PathFinding, Run, one_based
 from nanguard.rules import RULES, Rule
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -49,13 +49,25 @@ def render(run: Run) -> str:
                                 "locations": [{"physicalLocation": {"artifactLocation": artifact(problem.path)}}],
                             }
                             for problem in run.problems
-                        ],
+                        ]
+                        + [note_object(note) for note in run.notes],
                     }
                 ],
             }
         ],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def note_object(note: FileNote) -> dict[str, Any]:
+    """A file that does not parse: a notification of level "note" at its first error."""
+    line, column = one_based(note.position)
+    point = {"startLine": line, "startColumn": column}
+    return {
+        "level": "note",
+        "message": {"text": note.message},
+        "locations": [{"physicalLocation": {"artifactLocation": artifact(note.path), "region": point}}],
+    }
 
 
 def rule_object(rule: Rule) -> dict[str, Any]:
