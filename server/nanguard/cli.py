@@ -9,28 +9,34 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
+from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Sequence, TextIO
 
 import tree_sitter
 
 from nanguard.engine import analyze, fix_all_with_findings
-from nanguard.files import ExcludePattern, FileError, discover, include_pattern, read_source, write_source
-from nanguard.model import Finding
+from nanguard.files import ExcludePattern, FileError, decode_source, discover, include_pattern, read_source, write_source
+from nanguard.model import Finding, FixKind
 from nanguard.notebook import NOTEBOOK_SUFFIX
 from nanguard.notebook.check import check_notebook
-from nanguard.report import FORMAT_NAMES, FileProblem, PathFinding, Run, render
+from nanguard.prefilter import MAYBE_LOG
+from nanguard.report import FORMAT_NAMES, FileNote, FileProblem, PathFinding, Run, render
 from nanguard.report.diff import unified_diff
 from nanguard.report.progress import ProgressBar
-from nanguard.report.text import plural, summary
+from nanguard.report.text import fixed_listing, plural, statistics, summary
 from nanguard.rules import RULES
-from nanguard.settings import Settings, SettingsError, find_pyproject, load_settings, settings_from_mapping
-from nanguard.source import new_parser
+from nanguard.settings import FIX_KINDS, Settings, SettingsError, find_pyproject, load_settings, settings_from_mapping
+from nanguard.source import Source, encode, new_parser
+from nanguard.suppression import UNUSED_NOQA
+from nanguard.syntax import SyntaxProblem, describe, first_syntax_error
+from nanguard.watch import wait_for_change
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
@@ -75,7 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Check Python files; folders are searched recursively. Settings come from the nearest "
         "pyproject.toml [tool.nanguard]; options given here override them.",
     )
-    check.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files or folders (default: .)")
+    check.add_argument("paths", nargs="*", metavar="PATH",
+                       help="files or folders (default: .); `-` reads one file from standard input")
+    check.add_argument("--stdin-filename", metavar="PATH",
+                       help="the path of the file read from standard input: its configuration applies, "
+                       "and reports name it (reads standard input when no PATH is given)")
     check.add_argument("--select", type=_comma_list, action="append", metavar="CODES",
                        help="rule codes to check, comma-separated (overrides `select` in the config)")
     check.add_argument("--ignore", type=_comma_list, action="append", metavar="CODES",
@@ -87,13 +97,27 @@ def build_parser() -> argparse.ArgumentParser:
                        help="files that folder searches pick up, comma-separated globs (default: *.py,*.ipynb; "
                        "overrides `include` and `extend-include` in the config)")
     check.add_argument("--epsilon", metavar="NUMBER", help="the constant fixes insert (default 1e-10)")
+    check.add_argument("--fix-kind", choices=FIX_KINDS, metavar="KIND",
+                       help="the fix to prefer where several apply: clip (default), epsilon or stable "
+                       "(log_softmax/log_sigmoid); --fix applies it and editors mark it preferred")
     check.add_argument("--jedi", action=argparse.BooleanOptionalAction, default=None,
                        help="resolve names re-exported through your own modules with jedi (default: on)")
     modes = check.add_mutually_exclusive_group()
     modes.add_argument("--fix", action="store_true", help="apply the default fix of each finding in place")
     modes.add_argument("--diff", action="store_true", help="print the fixes as a unified diff; write nothing")
+    modes.add_argument("--add-noqa", action="store_true",
+                       help="append `# noqa: CODE` to the line of every finding, so that none is reported")
     check.add_argument("--output-format", choices=FORMAT_NAMES, default="text",
-                       help="text (default), json, sarif (GitHub code scanning) or github (workflow annotations)")
+                       help="text (default; concise is the same), json, sarif (GitHub code scanning) "
+                       "or github (workflow annotations)")
+    check.add_argument("--statistics", action="store_true",
+                       help="print how many findings each rule has instead of the findings")
+    check.add_argument("--show-fixes", action="store_true",
+                       help="with --fix, list what was fixed in each file; otherwise show each finding's fix")
+    check.add_argument("-q", "--quiet", action="store_true",
+                       help="print the findings and nothing else: no summary, no warnings")
+    check.add_argument("--watch", action="store_true",
+                       help="check again whenever a checked file (or a configuration file) changes")
     check.add_argument("--exit-zero", action="store_true",
                        help="exit 0 even when there are findings (files that could not be analysed still exit 2)")
     check.add_argument("--jobs", "-j", type=_positive_int, default=None, metavar="N",
@@ -124,6 +148,10 @@ def _flatten(groups: list[list[str]] | None) -> list[str] | None:
     return None if groups is None else [item for group in groups for item in group]
 
 
+OPTION_NAMES = {"fix": "fix-kind"}
+"""Options named differently from the setting they set."""
+
+
 def setting_overrides(args: argparse.Namespace) -> dict[str, Any]:
     """The `Settings` keys the options set, each validated with the same rules as the config file."""
     overrides = {
@@ -131,13 +159,14 @@ def setting_overrides(args: argparse.Namespace) -> dict[str, Any]:
         "ignore": _flatten(args.ignore),
         "epsilon": args.epsilon,
         "jedi": args.jedi,
+        "fix": args.fix_kind,
     }
     overrides = {key: value for key, value in overrides.items() if value is not None}
     for key, value in overrides.items():
         try:
             settings_from_mapping({key: value})
         except SettingsError as error:
-            raise UsageError(f"--{key}: {error}") from None
+            raise UsageError(f"--{OPTION_NAMES.get(key, key)}: {error}") from None
     return overrides
 
 
@@ -191,6 +220,11 @@ class Configuration:
     def settings(self, folder: Path) -> Settings:
         return self._lookup(folder)[0]
 
+    @property
+    def files(self) -> set[Path]:
+        """The configuration files looked up so far."""
+        return {pyproject for pyproject in self._pyprojects.values() if pyproject is not None}
+
     def exclude_patterns(self, folder: Path) -> tuple[ExcludePattern, ...]:
         return self._lookup(folder)[1]
 
@@ -206,6 +240,15 @@ class Mode(str, Enum):
     CHECK = "check"
     FIX = "fix"
     DIFF = "diff"
+    ADD_NOQA = "add-noqa"
+
+    @property
+    def fixes(self) -> bool:
+        return self is not Mode.CHECK
+
+    @property
+    def writes(self) -> bool:
+        return self in (Mode.FIX, Mode.ADD_NOQA)
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +257,7 @@ class FileJob:
     display: str
     settings: Settings
     mode: Mode
+    show_fixes: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +271,10 @@ class FileOutcome:
     """Findings that carry more than a position in the file: those of notebooks (in cells)."""
     skipped: str | None = None
     """Why a file was deliberately not checked (a notebook in another language); not an error."""
+    syntax: SyntaxProblem | None = None
+    """The first syntax error of a file whose code the engine read."""
+    fixed_codes: tuple[tuple[str, int], ...] = ()
+    """(rule code, how many of its findings were fixed), for --show-fixes."""
 
 
 _parser: tuple[int, tree_sitter.Parser] | None = None
@@ -257,27 +305,48 @@ def check_file(job: FileJob) -> FileOutcome:
 
 def check_python_file(job: FileJob) -> FileOutcome:
     path = Path(job.path)
-    parser = process_parser()
     try:
         source = read_source(path)
     except FileError as error:
         return FileOutcome(job.display, problem=str(error))
-    if job.mode is Mode.CHECK:
-        return FileOutcome(job.display, tuple(analyze(source.text, job.settings, path=path, parser=parser)))
-    fixed, count, remaining = fix_all_with_findings(source.text, job.settings, path=path, parser=parser)
-    if job.mode is Mode.DIFF:
-        return FileOutcome(job.display, fixes_applied=count, diff=unified_diff(job.display, source.text, fixed))
+    outcome, fixed = check_python_text(job, source.text)
+    if not job.mode.writes:
+        return outcome
     try:
         written = write_source(source, fixed)
     except FileError as error:  # the file keeps its text, and its findings
-        return FileOutcome(job.display, tuple(analyze(source.text, job.settings, path=path, parser=parser)), str(error))
-    return FileOutcome(job.display, tuple(remaining), None, count if written else 0)
+        findings = analyze(source.text, job.settings, path=path, parser=process_parser())
+        return FileOutcome(job.display, tuple(findings), str(error), syntax=outcome.syntax)
+    return outcome if written else replace(outcome, fixes_applied=0, fixed_codes=())
+
+
+def check_python_text(job: FileJob, text: str) -> tuple[FileOutcome, str]:
+    """The outcome for Python `text` of the file `job` names, and its fixed text (by mode)."""
+    path = Path(job.path)
+    parser = process_parser()
+    tree = parser.parse(encode(text)) if MAYBE_LOG.search(text) else None  # parsed once, for both
+    syntax = first_syntax_error(Source(text, tree)) if tree is not None else None
+    if not job.mode.fixes:
+        return FileOutcome(job.display, tuple(analyze(text, job.settings, path=path, trees=tree, parser=parser)), syntax=syntax), text
+    before = analyze(text, job.settings, path=path, trees=tree, parser=parser) if job.show_fixes else []
+    fixed, count, remaining = fix_all_with_findings(text, job.settings, path=path, parser=parser)
+    if job.mode is Mode.DIFF:
+        return FileOutcome(job.display, fixes_applied=count, diff=unified_diff(job.display, text, fixed), syntax=syntax), fixed
+    fixed_codes = _fixed_codes(before, remaining) if count else ()
+    return FileOutcome(job.display, tuple(remaining), None, count, syntax=syntax, fixed_codes=fixed_codes), fixed
+
+
+def _fixed_codes(before: Sequence[Finding], after: Sequence[Finding]) -> tuple[tuple[str, int], ...]:
+    """How many findings of each rule went away."""
+    gone = Counter(finding.code for finding in before)
+    gone.subtract(finding.code for finding in after)
+    return tuple(sorted((code, count) for code, count in gone.items() if count > 0))
 
 
 def check_notebook_file(job: FileJob) -> FileOutcome:
     result = check_notebook(
         Path(job.path), job.display, job.settings,
-        fix=job.mode is Mode.FIX, diff=job.mode is Mode.DIFF, parser=process_parser(),
+        fix=job.mode.writes, diff=job.mode is Mode.DIFF, parser=process_parser(),
     )
     return FileOutcome(
         job.display, problem=result.problem, fixes_applied=result.fixes_applied, diff=result.diff,
@@ -369,51 +438,170 @@ def wants_color(choice: str, stream: Any) -> bool:
     return bool(getattr(stream, "isatty", lambda: False)())
 
 
+STDIN = "-"
+
+
+def job_settings(settings: Settings, mode: Mode) -> Settings:
+    """With --add-noqa the noqa fix is the one applied, to every finding but an unused noqa."""
+    if mode is not Mode.ADD_NOQA:
+        return settings
+    return replace(settings, fix=FixKind.NOQA.value, ignore=settings.ignore | {UNUSED_NOQA})
+
+
 def check_command(args: argparse.Namespace) -> int:
+    if args.watch:
+        return watch_command(args)
+    return run_check(args)
+
+
+def reads_stdin(args: argparse.Namespace) -> bool:
+    if STDIN in args.paths and len(args.paths) > 1:
+        raise UsageError("`-` (standard input) cannot be checked together with other paths")
+    return args.paths == [STDIN] or (not args.paths and args.stdin_filename is not None)
+
+
+def new_configuration(args: argparse.Namespace, working_folder: Path) -> Configuration:
+    return Configuration(setting_overrides(args), _flatten(args.exclude) or [], working_folder, _flatten(args.include))
+
+
+def mode_of(args: argparse.Namespace) -> Mode:
+    return Mode.FIX if args.fix else Mode.DIFF if args.diff else Mode.ADD_NOQA if args.add_noqa else Mode.CHECK
+
+
+def discover_files(args: argparse.Namespace, config: Configuration) -> tuple[list[Path], list[tuple[str, str]]]:
+    return discover([Path(given) for given in args.paths or ["."]], config.exclude_patterns, config.include_patterns)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """One check of what the arguments name, reported; the exit status."""
     working_folder = Path.cwd()
-    config = Configuration(setting_overrides(args), _flatten(args.exclude) or [], working_folder, _flatten(args.include))
-    mode = Mode.FIX if args.fix else Mode.DIFF if args.diff else Mode.CHECK
-    paths, missing = discover([Path(given) for given in args.paths], config.exclude_patterns, config.include_patterns)
-    jobs = [
-        FileJob(str(path), display_path(path, working_folder), config.settings(path.parent), mode) for path in paths
-    ]
-    run = Run(files_checked=len(jobs), fix_mode=mode is Mode.FIX)
-    run.problems.extend(FileProblem(given, reason) for given, reason in missing)
-    if not jobs and not missing:
-        print("nanguard: warning: no Python files to check (all excluded, or none there)", file=sys.stderr)
-    progress = ProgressBar(len(jobs), sys.stderr, enabled=len(jobs) >= PROGRESS_MIN_FILES and sys.stderr.isatty())
-    diffs: list[tuple[str, str]] = []
+    config = new_configuration(args, working_folder)
+    mode = mode_of(args)
+    run = Run(fix_mode=mode.writes)
     skipped: list[FileProblem] = []
+    diffs: list[tuple[str, str]] = []
+    fixed: dict[str, dict[str, int]] = {}
+    stdin = reads_stdin(args)
+    if stdin:
+        outcome, fixed_text = check_stdin(args, config, mode, working_folder)
+        outcomes: Iterable[FileOutcome] = [outcome]
+        run.files_checked = 1
+        progress = ProgressBar(0, sys.stderr, enabled=False)
+    else:
+        paths, missing = discover_files(args, config)
+        jobs = [
+            FileJob(str(path), display_path(path, working_folder), job_settings(config.settings(path.parent), mode),
+                    mode, args.show_fixes)
+            for path in paths
+        ]
+        run.files_checked = len(jobs)
+        run.problems.extend(FileProblem(given, reason) for given, reason in missing)
+        if not jobs and not missing and not args.quiet:
+            print("nanguard: warning: no Python files to check (all excluded, or none there)", file=sys.stderr)
+        progress = ProgressBar(len(jobs), sys.stderr, enabled=len(jobs) >= PROGRESS_MIN_FILES and sys.stderr.isatty())
+        outcomes = run_jobs(jobs, args.jobs or default_jobs(), progress)
     try:
-        for outcome in run_jobs(jobs, args.jobs or default_jobs(), progress):
+        for outcome in outcomes:
             run.findings.extend(PathFinding(outcome.display, finding) for finding in outcome.findings)
             run.findings.extend(outcome.located)
             if outcome.problem is not None:
                 run.problems.append(FileProblem(outcome.display, outcome.problem))
             if outcome.skipped is not None:
                 skipped.append(FileProblem(outcome.display, outcome.skipped))
+            if outcome.syntax is not None:
+                run.notes.append(FileNote(outcome.display, outcome.syntax.position, describe(outcome.syntax)))
             if outcome.fixes_applied:
                 run.fixes_applied += outcome.fixes_applied
                 run.files_fixed += 1
+                fixed[outcome.display] = dict(outcome.fixed_codes)
             if outcome.diff:
                 diffs.append((outcome.display, outcome.diff))
     finally:
         progress.close()
     run.sort()
+    if stdin and mode.writes and fixed_text is not None:
+        sys.stdout.write(fixed_text)  # the fixed file; reports go to stderr, as with ruff
+    return report(args, run, mode, diffs, skipped, fixed, sys.stderr if stdin and mode.writes else sys.stdout)
+
+
+def report(
+    args: argparse.Namespace,
+    run: Run,
+    mode: Mode,
+    diffs: list[tuple[str, str]],
+    skipped: list[FileProblem],
+    fixed: dict[str, dict[str, int]],
+    out: TextIO,
+) -> int:
+    """Print `run` as the options ask, on `out` (stderr for messages); the exit status."""
     for problem in run.problems:
         print(f"{problem.path}: error: {problem.message}", file=sys.stderr)
-    for note in sorted(skipped, key=lambda note: note.path):
-        print(f"{note.path}: warning: {note.message}", file=sys.stderr)
+    if not args.quiet:
+        for note in sorted(skipped, key=lambda note: note.path):
+            print(f"{note.path}: warning: {note.message}", file=sys.stderr)
+    status = EXIT_FINDINGS if run.findings and not args.exit_zero else EXIT_CLEAN
     if mode is Mode.DIFF:
-        sys.stdout.write("".join(diff for _, diff in sorted(diffs)))
-        print(f"Would fix {plural(run.fixes_applied, 'finding')} in {len(diffs)} of {run.files_checked} files.", file=sys.stderr)
+        out.write("".join(diff for _, diff in sorted(diffs)))
+        if not args.quiet:
+            print(f"Would fix {plural(run.fixes_applied, 'finding')} in {len(diffs)} of {run.files_checked} files.", file=sys.stderr)
         status = EXIT_FINDINGS if diffs and not args.exit_zero else EXIT_CLEAN
+    elif mode is Mode.ADD_NOQA:
+        if not args.quiet:
+            print(f"Added {plural(run.fixes_applied, 'noqa directive')}.", file=sys.stderr)
+        status = EXIT_CLEAN
+    elif args.statistics:
+        out.write(statistics(run))
     else:
-        sys.stdout.write(render(args.output_format, run, color=wants_color(args.color, sys.stdout)))
-        if args.output_format != "text" and (run.findings or run.fixes_applied):
+        if args.show_fixes and mode is Mode.FIX:
+            out.write(fixed_listing(fixed))
+        color = wants_color(args.color, out)
+        out.write(render(args.output_format, run, color=color, quiet=args.quiet, show_fixes=args.show_fixes and mode is Mode.CHECK))
+        if args.output_format not in ("text", "concise") and (run.findings or run.fixes_applied) and not args.quiet:
             print(summary(run), file=sys.stderr)
-        status = EXIT_FINDINGS if run.findings and not args.exit_zero else EXIT_CLEAN
     return EXIT_ERROR if run.problems else status
+
+
+def check_stdin(
+    args: argparse.Namespace, config: Configuration, mode: Mode, working_folder: Path
+) -> tuple[FileOutcome, str | None]:
+    """Standard input, checked as the file --stdin-filename names (its configuration applies);
+    the fixed text too in the modes that write."""
+    named = Path(args.stdin_filename).absolute() if args.stdin_filename else working_folder / STDIN
+    display = display_path(named, working_folder) if args.stdin_filename else STDIN
+    if named.suffix.lower() == NOTEBOOK_SUFFIX:
+        raise UsageError("notebooks cannot be read from standard input; name the .ipynb file instead")
+    job = FileJob(str(named), display, job_settings(config.settings(named.parent), mode), mode, args.show_fixes)
+    try:
+        text, _ = decode_source(sys.stdin.buffer.read())
+    except FileError as error:
+        return FileOutcome(display, problem=str(error)), None
+    outcome, fixed = check_python_text(job, text)
+    return outcome, fixed
+
+
+def watch_command(args: argparse.Namespace) -> int:
+    """Check, then check again on every change, until interrupted (Ctrl-C: exit 130)."""
+    if reads_stdin(args):
+        raise UsageError("--watch checks files again when they change; it cannot read standard input")
+    while True:
+        print(f"[{time.strftime('%H:%M:%S')}] Checking...", file=sys.stderr, flush=True)
+        try:
+            run_check(args)
+        except UsageError as error:
+            print(f"nanguard: error: {error}", file=sys.stderr)
+        sys.stdout.flush()
+        print(f"[{time.strftime('%H:%M:%S')}] Watching for file changes.", file=sys.stderr, flush=True)
+        wait_for_change(lambda: watched_files(args))
+
+
+def watched_files(args: argparse.Namespace) -> set[Path]:
+    """The files whose change means checking again: what the arguments name and their configuration."""
+    config = new_configuration(args, Path.cwd())
+    try:
+        paths, _ = discover_files(args, config)
+    except UsageError:
+        paths = []
+    return {*paths, *config.files}
 
 
 # ------------------------------------------------------------------------------------------

@@ -61,4 +61,4 @@ def _first_error_node(root: tree_sitter.Node) -> tree_sitter.Node | None:
 
 def describe(problem: SyntaxProblem) -> str:
     """The note's text: what is wrong, and what it costs."""
-    return f"{problem.message}; the code around it was not checked"
+    return f"{problem.message}; the code around it may not have been checked"
