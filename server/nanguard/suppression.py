@@ -17,7 +17,7 @@ from typing import Iterator
 
 from tree_sitter import Node
 
-from nanguard.model import Finding, Fix, FixKind, Span
+from nanguard.model import Finding, Fix, FixKind
 from nanguard.settings import Settings
 from nanguard.source import Source
 
