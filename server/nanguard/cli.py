@@ -22,7 +22,17 @@ from typing import Any, Iterable, Iterator, Sequence, TextIO
 import tree_sitter
 
 from nanguard.engine import analyze, fix_all_with_findings
-from nanguard.files import ExcludePattern, FileError, decode_source, discover, include_pattern, read_source, write_source
+from nanguard.files import (
+    ExcludePattern,
+    FileError,
+    decode_source,
+    discover,
+    include_pattern,
+    is_excluded,
+    read_source,
+    write_source,
+)
+from nanguard.gitignore import GitIgnore, GitIgnored
 from nanguard.model import Finding, FixKind
 from nanguard.notebook import NOTEBOOK_SUFFIX
 from nanguard.notebook.check import check_notebook
@@ -32,7 +42,15 @@ from nanguard.report.diff import unified_diff
 from nanguard.report.progress import ProgressBar
 from nanguard.report.text import fixed_listing, plural, statistics, summary
 from nanguard.rules import RULES
-from nanguard.settings import FIX_KINDS, Settings, SettingsError, find_pyproject, load_settings, settings_from_mapping
+from nanguard.settings import (
+    FIX_KINDS,
+    Settings,
+    SettingsError,
+    find_pyproject,
+    read_pyproject_table,
+    settings_from_mapping,
+    tomllib,
+)
 from nanguard.source import Source, encode, new_parser
 from nanguard.suppression import UNUSED_NOQA
 from nanguard.syntax import SyntaxProblem, describe, first_syntax_error
@@ -90,9 +108,17 @@ def build_parser() -> argparse.ArgumentParser:
                        help="rule codes to check, comma-separated (overrides `select` in the config)")
     check.add_argument("--ignore", type=_comma_list, action="append", metavar="CODES",
                        help="rule codes not to report, comma-separated (overrides `ignore` in the config)")
-    check.add_argument("--exclude", type=_comma_list, action="append", metavar="GLOBS",
+    check.add_argument("--extend-select", type=_comma_list, action="append", metavar="CODES",
+                       help="rule codes to check on top of the selected ones, e.g. NG100")
+    check.add_argument("--exclude", "--extend-exclude", dest="exclude", type=_comma_list, action="append", metavar="GLOBS",
                        help="paths to skip, comma-separated globs relative to the current folder "
                        "(added to `exclude` in the config)")
+    check.add_argument("--respect-gitignore", action=argparse.BooleanOptionalAction, default=None,
+                       help="skip what .gitignore files ignore when searching folders (default: on)")
+    check.add_argument("--config", action="append", metavar="PATH|KEY=VALUE",
+                       help="a TOML file to take every setting from instead of the nearest pyproject.toml "
+                       "(its [tool.nanguard], or the whole file when it is not a pyproject.toml), "
+                       "or one setting in TOML, such as 'epsilon = 1e-8'")
     check.add_argument("--include", type=_comma_list, action="append", metavar="GLOBS",
                        help="files that folder searches pick up, comma-separated globs (default: *.py,*.ipynb; "
                        "overrides `include` and `extend-include` in the config)")
@@ -152,84 +178,142 @@ OPTION_NAMES = {"fix": "fix-kind"}
 """Options named differently from the setting they set."""
 
 
+def inline_settings(configs: Sequence[str]) -> dict[str, Any]:
+    """The settings given as ``--config 'KEY = VALUE'`` (TOML), as ruff takes them."""
+    settings: dict[str, Any] = {}
+    for given in configs:
+        if "=" not in given:
+            continue
+        try:
+            settings.update(tomllib.loads(given))
+        except tomllib.TOMLDecodeError as error:
+            raise UsageError(f"--config {given!r} is neither a file nor a TOML setting such as 'epsilon = 1e-8': {error}") from None
+    return settings
+
+
+def config_file(configs: Sequence[str]) -> Path | None:
+    """The one configuration file --config names, if any."""
+    files = [Path(given) for given in configs if "=" not in given]
+    if len(files) > 1:
+        raise UsageError("--config names more than one file")
+    if files and not files[0].is_file():
+        raise UsageError(f"--config {files[0]}: no such file")
+    return files[0].absolute() if files else None
+
+
 def setting_overrides(args: argparse.Namespace) -> dict[str, Any]:
     """The `Settings` keys the options set, each validated with the same rules as the config file."""
-    overrides = {
+    options = {
         "select": _flatten(args.select),
+        "extend-select": _flatten(args.extend_select),
         "ignore": _flatten(args.ignore),
+        "respect-gitignore": args.respect_gitignore,
         "epsilon": args.epsilon,
         "jedi": args.jedi,
         "fix": args.fix_kind,
     }
-    overrides = {key: value for key, value in overrides.items() if value is not None}
-    for key, value in overrides.items():
+    options = {key: value for key, value in options.items() if value is not None}
+    inline = inline_settings(args.config or [])
+    for key, value in (*inline.items(), *options.items()):
         try:
             settings_from_mapping({key: value})
         except SettingsError as error:
-            raise UsageError(f"--{OPTION_NAMES.get(key, key)}: {error}") from None
-    return overrides
+            option = f"--{OPTION_NAMES.get(key, key)}" if key in options else "--config"
+            raise UsageError(f"{option}: {error}") from None
+    return {**inline, **options}
 
 
 # ------------------------------------------------------------------------------------------
 # Configuration
 
 
-class Configuration:
-    """Settings and exclude globs for each folder: its nearest ``[tool.nanguard]``, options on top.
+@dataclass(frozen=True, slots=True)
+class FolderConfiguration:
+    """What applies to the entries of a folder: settings, and which files a search picks up."""
 
-    Lookups are cached by folder and by pyproject.toml, so a tree of thousands of files reads
-    each configuration file once.
+    settings: Settings
+    excludes: tuple[ExcludePattern | GitIgnored, ...]
+    includes: tuple[ExcludePattern, ...]
+    per_file_ignores: tuple[tuple[ExcludePattern, frozenset[str]], ...]
+
+
+class Configuration:
+    """Settings and exclude globs for each folder: its nearest ``[tool.nanguard]`` (or the one
+    file --config names), options on top, and what .gitignore files ignore.
+
+    Lookups are cached by folder and by configuration file, so a tree of thousands of files
+    reads each configuration file once.
     """
 
     def __init__(
-        self, overrides: dict[str, Any], excludes: Sequence[str], working_folder: Path, includes: Sequence[str] | None = None
+        self,
+        overrides: dict[str, Any],
+        excludes: Sequence[str],
+        working_folder: Path,
+        includes: Sequence[str] | None = None,
+        config_file: Path | None = None,
     ):
         self.overrides = overrides
         self.working_folder = working_folder
+        self.config_file = config_file
         self.option_excludes = tuple(ExcludePattern.parse(working_folder, glob) for glob in excludes)
         self.option_includes = None if includes is None else tuple(include_pattern(working_folder, glob) for glob in includes)
+        self.gitignore = GitIgnore()
         self._pyprojects: dict[Path, Path | None] = {}
-        self._by_pyproject: dict[Path | None, tuple[Settings, tuple[ExcludePattern, ...], tuple[ExcludePattern, ...]]] = {}
+        self._by_pyproject: dict[Path | None, FolderConfiguration] = {}
+        self._excludes: dict[Path, tuple[ExcludePattern | GitIgnored, ...]] = {}
 
-    def _lookup(self, folder: Path) -> tuple[Settings, tuple[ExcludePattern, ...], tuple[ExcludePattern, ...]]:
+    def _lookup(self, folder: Path) -> FolderConfiguration:
         if folder not in self._pyprojects:
-            self._pyprojects[folder] = find_pyproject(folder)
+            self._pyprojects[folder] = self.config_file or find_pyproject(folder)
         pyproject = self._pyprojects[folder]
         if pyproject not in self._by_pyproject:
             self._by_pyproject[pyproject] = self._load(pyproject)
         return self._by_pyproject[pyproject]
 
-    def _load(self, pyproject: Path | None) -> tuple[Settings, tuple[ExcludePattern, ...], tuple[ExcludePattern, ...]]:
-        if pyproject is None:
-            configured = Settings()
-        else:
-            try:
-                configured, _ = load_settings(pyproject.parent)
-            except SettingsError as error:
-                raise UsageError(str(error)) from None
-        settings = settings_from_mapping(self.overrides, configured)
-        config_excludes = () if pyproject is None else tuple(
-            ExcludePattern.parse(pyproject.parent, glob) for glob in configured.exclude
-        )
+    def _load(self, pyproject: Path | None) -> FolderConfiguration:
+        try:
+            configured = Settings() if pyproject is None else settings_from_mapping(read_pyproject_table(pyproject))
+            settings = settings_from_mapping(self.overrides, configured)
+        except SettingsError as error:
+            message = str(error)
+            raise UsageError(message if pyproject is None or message.startswith(str(pyproject)) else f"{pyproject}: {message}") from None
+        if "extend-select" in self.overrides:  # the option adds to the configuration's, as in ruff
+            settings = replace(settings, extend_select=settings.extend_select | configured.extend_select)
+        base = self.working_folder if pyproject is None else pyproject.parent
+        config_excludes = tuple(ExcludePattern.parse(base, glob) for glob in configured.excluded) if pyproject else ()
         includes = self.option_includes
         if includes is None:
-            base = self.working_folder if pyproject is None else pyproject.parent
             includes = tuple(include_pattern(base, glob) for glob in configured.included)
-        return settings, config_excludes + self.option_excludes, includes
+        ignores = tuple((ExcludePattern.parse(base, glob), codes) for glob, codes in settings.per_file_ignores)
+        return FolderConfiguration(settings, config_excludes + self.option_excludes, includes, ignores)
 
-    def settings(self, folder: Path) -> Settings:
-        return self._lookup(folder)[0]
+    def settings(self, path: Path) -> Settings:
+        """The settings of the file `path`, its `per-file-ignores` applied."""
+        found = self._lookup(path.parent)
+        ignored = frozenset().union(
+            *(codes for pattern, codes in found.per_file_ignores if is_excluded(path, lambda folder: (pattern,)))
+        )
+        return replace(found.settings, ignore=found.settings.ignore | ignored) if ignored else found.settings
 
     @property
     def files(self) -> set[Path]:
         """The configuration files looked up so far."""
         return {pyproject for pyproject in self._pyprojects.values() if pyproject is not None}
 
-    def exclude_patterns(self, folder: Path) -> tuple[ExcludePattern, ...]:
-        return self._lookup(folder)[1]
+    def exclude_patterns(self, folder: Path) -> tuple[ExcludePattern | GitIgnored, ...]:
+        patterns = self._excludes.get(folder)
+        if patterns is None:
+            found = self._lookup(folder)
+            patterns = found.excludes
+            if found.settings.respect_gitignore:
+                ignored = self.gitignore.matcher(folder)
+                patterns = (*patterns, ignored) if ignored.rules else patterns
+            self._excludes[folder] = patterns
+        return patterns
 
     def include_patterns(self, folder: Path) -> tuple[ExcludePattern, ...]:
-        return self._lookup(folder)[2]
+        return self._lookup(folder).includes
 
 
 # ------------------------------------------------------------------------------------------
@@ -461,7 +545,10 @@ def reads_stdin(args: argparse.Namespace) -> bool:
 
 
 def new_configuration(args: argparse.Namespace, working_folder: Path) -> Configuration:
-    return Configuration(setting_overrides(args), _flatten(args.exclude) or [], working_folder, _flatten(args.include))
+    return Configuration(
+        setting_overrides(args), _flatten(args.exclude) or [], working_folder, _flatten(args.include),
+        config_file(args.config or []),
+    )
 
 
 def mode_of(args: argparse.Namespace) -> Mode:
@@ -490,7 +577,7 @@ def run_check(args: argparse.Namespace) -> int:
     else:
         paths, missing = discover_files(args, config)
         jobs = [
-            FileJob(str(path), display_path(path, working_folder), job_settings(config.settings(path.parent), mode),
+            FileJob(str(path), display_path(path, working_folder), job_settings(config.settings(path), mode),
                     mode, args.show_fixes)
             for path in paths
         ]
@@ -570,7 +657,7 @@ def check_stdin(
     display = display_path(named, working_folder) if args.stdin_filename else STDIN
     if named.suffix.lower() == NOTEBOOK_SUFFIX:
         raise UsageError("notebooks cannot be read from standard input; name the .ipynb file instead")
-    job = FileJob(str(named), display, job_settings(config.settings(named.parent), mode), mode, args.show_fixes)
+    job = FileJob(str(named), display, job_settings(config.settings(named), mode), mode, args.show_fixes)
     try:
         text, _ = decode_source(sys.stdin.buffer.read())
     except FileError as error:

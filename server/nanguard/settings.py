@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import MISSING, Field, dataclass, field, fields, replace
+from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
@@ -137,6 +138,21 @@ def boolean(value: Any) -> bool:
     return value
 
 
+def per_file_codes(value: Any) -> tuple[tuple[str, frozenset[str]], ...]:
+    """``{"tests/*" = ["NG001"]}``: a table of globs to the rule codes ignored there."""
+    if isinstance(value, (list, tuple)) and all(isinstance(pair, (list, tuple)) and len(pair) == 2 for pair in value):
+        value = dict(value)  # the pairs the setting holds, given back
+    if not isinstance(value, Mapping):
+        raise Invalid(f'must be a table of globs to rule codes, such as {{"tests/*" = ["NG001"]}}, not {value!r}')
+    pairs = []
+    for glob, codes in value.items():
+        try:
+            pairs.append((str(glob), rule_codes(codes)))
+        except Invalid as problem:
+            raise Invalid(f"for {glob!r} {problem}") from None
+    return tuple(pairs)
+
+
 FIX_KINDS = ("clip", "epsilon", "stable")
 
 
@@ -172,12 +188,23 @@ class Settings:
     jedi_environment: str | None = setting(None, check=optional_path, editor="jedi.environmentPath")
     strict: bool = setting(False, check=boolean)
     """Report log calls whose argument nothing is known about, not only those shown to reach zero."""
+    extend_select: frozenset[str] = setting(frozenset(), check=rule_codes)
+    """Rules checked on top of `select` (ruff's name; `--select` on the command line keeps them)."""
+    extend_exclude: tuple[str, ...] = setting((), check=strings)
+    per_file_ignores: tuple[tuple[str, frozenset[str]], ...] = setting((), check=per_file_codes)
+    """(glob, rule codes) pairs: the rules not reported in the files the glob matches."""
+    respect_gitignore: bool = setting(True, check=boolean)
+    """Skip what .gitignore files ignore when searching folders."""
     fix: str = setting("clip", check=fix_kind)
     """The kind of fix preferred where several apply: the one --fix applies and editors mark
     preferred (one of `FIX_KINDS`)."""
 
     def enabled(self, code: str) -> bool:
-        return code in self.select and code not in self.ignore
+        return (code in self.select or code in self.extend_select) and code not in self.ignore
+
+    @property
+    def excluded(self) -> tuple[str, ...]:
+        return self.exclude + self.extend_exclude
 
     @property
     def included(self) -> tuple[str, ...]:
@@ -196,9 +223,19 @@ def settings_from_mapping(mapping: Mapping[str, Any], base: Settings | None = No
     for raw_key, value in mapping.items():
         item = SETTINGS.get(raw_key.replace("_", "-"))
         if item is None:
-            raise SettingsError(f"unknown setting `{raw_key}` (known: {', '.join(SETTINGS)})")
+            raise SettingsError(unknown_key(raw_key, SETTINGS))
         changes[item.name] = checked(item, value, f"`{raw_key}`")
     return replace(base or Settings(), **changes)
+
+
+def unknown_key(key: str, known: Iterable[str]) -> str:
+    """The message for an unknown `key`: the closest known spelling when there is one, as a typo
+    is the usual reason, else every known key."""
+    known = list(known)
+    close = get_close_matches(key.replace("_", "-").lower(), known, n=1, cutoff=0.6)
+    if close:
+        return f"unknown setting `{key}`; did you mean `{close[0]}`?"
+    return f"unknown setting `{key}` (known: {', '.join(known)})"
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -217,7 +254,8 @@ server resolves settings on every analysis, and a file unchanged since is not pa
 
 
 def read_pyproject_table(pyproject: Path) -> dict[str, Any]:
-    """The ``[tool.nanguard]`` table of `pyproject`, or {} when it has none."""
+    """The ``[tool.nanguard]`` table of `pyproject`, or {} when it has none; for a file not
+    named pyproject.toml, its top-level table."""
     try:
         status = pyproject.stat()
     except OSError as error:
@@ -241,6 +279,8 @@ def _read_table(pyproject: Path) -> dict[str, Any]:
         raise SettingsError(f"{pyproject}: not UTF-8, as TOML must be") from None
     except OSError as error:
         raise _unreadable(pyproject, error) from None
+    if pyproject.name != "pyproject.toml":
+        return document  # a file of its own, such as one `nanguard check --config` names
     table = document.get("tool", {}).get("nanguard", {})
     if not isinstance(table, dict):
         raise SettingsError(f"{pyproject}: [tool.nanguard] must be a table")
