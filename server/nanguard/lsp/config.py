@@ -52,6 +52,8 @@ SEVERITIES = {
     "hint": types.DiagnosticSeverity.Hint,
 }
 
+PYPROJECT = "pyproject.toml"
+
 CLIENT_KEYS = ("trace",)
 """Keys in the ``nanguard`` section that belong to the editor's client, not to the server."""
 
@@ -104,6 +106,11 @@ EDITOR_ONLY = _editor_spellings(setting_fields(EditorSettings), with_toml=False)
 ANALYSIS = _editor_spellings(SETTINGS, with_toml=True)
 """Editor key (nested objects flattened with dots) -> the setting. The pyproject spellings of
 analysis keys are accepted too, so a table can be copied between the two."""
+
+
+def is_pyproject(uri: str) -> bool:
+    """Whether `uri` is a pyproject.toml, whose changes change settings."""
+    return uri.endswith(f"/{PYPROJECT}")
 
 
 def flatten(mapping: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
