@@ -14,6 +14,7 @@ from lsprotocol import types
 from nanguard.lsp.features import (
     Feature,
     code_actions,
+    commands,
     configuration,
     diagnostics,
     hover,
@@ -57,6 +58,8 @@ class NanguardServer(LanguageServer):
         self.session = Session(self)
         for feature in FEATURES:
             self.feature(feature.method, feature.options)(partial(feature.handler, self.session))
+        for name, handler in commands.COMMANDS.items():
+            self.command(name)(commands.bound(handler, self.session))
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Out-of-band errors (a notification that failed) go to the log, not to a popup."""
