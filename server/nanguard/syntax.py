@@ -9,6 +9,7 @@ whole file had been read.
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import tree_sitter
@@ -62,3 +63,21 @@ def _first_error_node(root: tree_sitter.Node) -> tree_sitter.Node | None:
 def describe(problem: SyntaxProblem) -> str:
     """The note's text: what is wrong, and what it costs."""
     return f"{problem.message}; the code around it may not have been checked"
+
+
+def unreadable_lines(trees: Sequence[tree_sitter.Tree]) -> tuple[tuple[int, int], ...]:
+    """The (first, last) 0-based lines of each top-level statement holding a syntax error: what
+    the analysis could not fully read, for the language server's log."""
+    return tuple(
+        (child.start_point[0], child.end_point[0])
+        for tree in trees
+        if tree.root_node.has_error
+        for child in tree.root_node.children
+        if child.has_error or child.is_missing
+    )
+
+
+def describe_lines(regions: Sequence[tuple[int, int]]) -> str:
+    """``lines 3-5, 9`` (1-based)."""
+    spans = [f"{first + 1}" if first == last else f"{first + 1}-{last + 1}" for first, last in regions]
+    return f"line{'s' if len(spans) > 1 or '-' in spans[0] else ''} {', '.join(spans)}"

@@ -35,6 +35,7 @@ from nanguard.model import Finding, Fix
 from nanguard.notebook import CellFinding, NotebookModule
 from nanguard.settings import Settings
 from nanguard.source import new_parser
+from nanguard.syntax import unreadable_lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,8 @@ class Analysis:
     """In their JSON form, as they are sent."""
     problem: str | None = None
     """Why the nearest pyproject.toml could not be used."""
+    unreadable: tuple[tuple[int, int], ...] = ()
+    """Lines (first, last; 0-based) of statements a syntax error kept from being fully read."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,8 +224,11 @@ class Analyzer:
             memory.diagnostics[key] = shown
             diagnostics.setdefault(own.uri, []).append(shown)
             findings.setdefault(own.uri, []).append(_within_cell(item))
+        unreadable = unreadable_lines(module.trees) if isinstance(module, TextModule) else ()
         documents = {
-            cell.uri: Analysis(cell.version, tuple(findings.get(cell.uri, ())), diagnostics.get(cell.uri, []), resolved.problem)
+            cell.uri: Analysis(
+                cell.version, tuple(findings.get(cell.uri, ())), diagnostics.get(cell.uri, []), resolved.problem, unreadable
+            )
             for cell in snapshot.cells
         }
         return UnitAnalysis(documents, resolved.problem)

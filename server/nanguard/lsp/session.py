@@ -22,6 +22,7 @@ from nanguard.lsp.documents import Document, Documents
 from nanguard.lsp.protocol import NanguardProtocol
 from nanguard.lsp.scheduler import Debouncer, Worker
 from nanguard.lsp.units import NotebookUnit, Unit, Units
+from nanguard.syntax import describe_lines
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
@@ -292,6 +293,8 @@ class Session:
             previous = self.results.get(uri)
             if previous is not None and previous.version == analysis.version and previous.diagnostics != analysis.diagnostics:
                 others_changed = True
+            if analysis.unreadable and analysis.unreadable != (previous.unreadable if previous else ()):
+                self.log(f"nanguard: {uri}: {describe_lines(analysis.unreadable)} not fully checked (syntax error)")
             self.results[uri] = analysis
             self._result_counter += 1
             self.result_ids[uri] = str(self._result_counter)
