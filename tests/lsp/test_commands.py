@@ -69,3 +69,15 @@ async def test_bad_commands_get_an_error_and_the_server_lives_on(command: str, a
             await client.workspace_execute_command_async(types.ExecuteCommandParams(command=command, arguments=arguments))
         client.open(URI, SOFTMAX_LOG)
         assert len(await client.wait_diagnostics(URI, 1)) == 1
+
+
+async def test_a_big_first_analysis_reports_progress_and_later_ones_do_not() -> None:
+    big = "import torch\n" + "".join(f"def loss_{i}(p):\n    return torch.log(p)\n\n" for i in range(7000))
+    async with session(client_capabilities=with_progress()) as client:
+        client.open(URI, big)
+        assert len(await client.wait_diagnostics(URI, 1)) == 7000
+        (reports,) = client.progress_reports.values()
+        assert reports[0].title.startswith("nanguard: checking") and type(reports[-1]).__name__ == "WorkDoneProgressEnd"
+        client.change(URI, 2, ((0, 0, 0, 0), "# edited\n"))
+        await client.wait_diagnostics(URI, 2)
+        assert len(client.progress_reports) == 1

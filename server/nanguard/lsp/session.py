@@ -19,6 +19,7 @@ from lsprotocol import types
 from nanguard.lsp.analysis import Analysis, Analyzer, FixAll, UnitAnalysis
 from nanguard.lsp.config import SECTION, EditorConfiguration, EditorSettings, flatten
 from nanguard.lsp.documents import Document, Documents
+from nanguard.lsp.progress import work_done
 from nanguard.lsp.protocol import NanguardProtocol
 from nanguard.lsp.scheduler import Debouncer, Worker
 from nanguard.lsp.units import NotebookUnit, Unit, Units
@@ -29,6 +30,9 @@ from pygls.uris import to_fs_path
 logger = logging.getLogger(__name__)
 
 CONFIGURATION_TIMEOUT_SECONDS = 5.0
+BIG_FIRST_ANALYSIS_CHARACTERS = 256 * 1024
+"""A first analysis of this much text takes long enough (a second or so) to show progress for;
+later ones reuse most of it (see `engine.AnalysisCache`)."""
 
 
 class Session:
@@ -262,6 +266,9 @@ class Session:
             self._store(UnitAnalysis({cell.uri: Analysis(cell.version, ()) for cell in snapshot.cells}))
             return
         _, folder = self.folder_of(unit.path)
+        first = all(cell.uri not in self.results for cell in snapshot.cells)
+        big = sum(len(cell.text) for cell in snapshot.cells) >= BIG_FIRST_ANALYSIS_CHARACTERS
+        progress = await work_done(self, f"nanguard: checking {unit.describe(revision)}") if first and big else None
         try:
             result = await self.worker.submit(partial(self._analyzer.analyse, snapshot, editor, folder, self.encoding))
         except Exception:
@@ -272,6 +279,9 @@ class Session:
             kept = {cell.uri: Analysis(cell.version, (), self._diagnostics(cell.uri)) for cell in snapshot.cells}
             self._store(UnitAnalysis(kept), publish=False)
             return
+        finally:
+            if progress is not None:
+                progress.end()
         if result is None or not self._current(unit, revision):
             return  # superseded: a newer revision is on its way
         if result.problem is not None:

@@ -14,12 +14,12 @@ Fixing reports work-done progress when the client supports ``window.workDoneProg
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from lsprotocol import types
 from nanguard.lsp.convert import workspace_edit
+from nanguard.lsp.progress import work_done
 from nanguard.lsp.session import Session
 from nanguard.rules import RULES
 from pygls.exceptions import JsonRpcInvalidParams
@@ -56,7 +56,7 @@ async def apply_autofix(session: Session, *arguments: Any) -> dict[str, int]:
         raise CommandError(f"{uri} is not open")
     if not document.python or not session.editor_settings(unit).enable:
         return {"applied": 0}
-    progress = await _progress(session, "nanguard: fixing all")
+    progress = await work_done(session, "nanguard: fixing all")
     try:
         fixed = await session.fix_all(unit)
         if fixed is None:
@@ -68,32 +68,6 @@ async def apply_autofix(session: Session, *arguments: Any) -> dict[str, int]:
         return {"applied": fixed.count if answer.applied else 0}
     finally:
         progress.end()
-
-
-class _Progress:
-    """One work-done progress, or nothing when the client cannot show it."""
-
-    def __init__(self, session: Session, token: types.ProgressToken | None):
-        self.session = session
-        self.token = token
-
-    def end(self) -> None:
-        if self.token is not None:
-            self.session.server.work_done_progress.end(self.token, types.WorkDoneProgressEnd())
-
-
-async def _progress(session: Session, title: str) -> _Progress:
-    token: str | None = None
-    if session.capability("window", "work_done_progress"):
-        token = f"nanguard-{uuid.uuid4()}"
-        try:
-            await session.server.work_done_progress.create_async(token)
-        except Exception as error:  # the client refused: work on without progress
-            session.log(f"nanguard: window/workDoneProgress/create failed: {error!r}", types.MessageType.Warning)
-            token = None
-    if token is not None:
-        session.server.work_done_progress.begin(token, types.WorkDoneProgressBegin(title=title, cancellable=False))
-    return _Progress(session, token)
 
 
 COMMANDS: dict[str, Callable[..., Awaitable[Any]]] = {APPLY_AUTOFIX: apply_autofix, SHOW_RULE: show_rule}
