@@ -36,7 +36,6 @@ from nanguard.gitignore import GitIgnore, GitIgnored
 from nanguard.model import Finding, FixKind
 from nanguard.notebook import NOTEBOOK_SUFFIX
 from nanguard.notebook.check import check_notebook
-from nanguard.prefilter import MAYBE_LOG
 from nanguard.report import FORMAT_NAMES, FileNote, FileProblem, PathFinding, Run, render
 from nanguard.report.diff import unified_diff
 from nanguard.report.progress import ProgressBar
@@ -51,9 +50,9 @@ from nanguard.settings import (
     settings_from_mapping,
     tomllib,
 )
-from nanguard.source import Source, encode, new_parser
+from nanguard.source import new_parser
 from nanguard.suppression import UNUSED_NOQA
-from nanguard.syntax import SyntaxProblem, describe, first_syntax_error
+from nanguard.syntax import FirstTree, SyntaxProblem, describe
 from nanguard.watch import wait_for_change
 
 EXIT_CLEAN = 0
@@ -407,13 +406,13 @@ def check_python_file(job: FileJob) -> FileOutcome:
 def check_python_text(job: FileJob, text: str) -> tuple[FileOutcome, str]:
     """The outcome for Python `text` of the file `job` names, and its fixed text (by mode)."""
     path = Path(job.path)
-    parser = process_parser()
-    tree = parser.parse(encode(text)) if MAYBE_LOG.search(text) else None  # parsed once, for both
-    syntax = first_syntax_error(Source(text, tree)) if tree is not None else None
+    parser = FirstTree(process_parser())
     if not job.mode.fixes:
-        return FileOutcome(job.display, tuple(analyze(text, job.settings, path=path, trees=tree, parser=parser)), syntax=syntax), text
-    before = analyze(text, job.settings, path=path, trees=tree, parser=parser) if job.show_fixes else []
-    fixed, count, remaining = fix_all_with_findings(text, job.settings, path=path, parser=parser)
+        findings = tuple(analyze(text, job.settings, path=path, parser=parser))  # type: ignore[arg-type]
+        return FileOutcome(job.display, findings, syntax=parser.syntax_error(text)), text
+    before = analyze(text, job.settings, path=path, parser=parser) if job.show_fixes else []  # type: ignore[arg-type]
+    fixed, count, remaining = fix_all_with_findings(text, job.settings, path=path, parser=parser)  # type: ignore[arg-type]
+    syntax = parser.syntax_error(text)
     if job.mode is Mode.DIFF:
         return FileOutcome(job.display, fixes_applied=count, diff=unified_diff(job.display, text, fixed), syntax=syntax), fixed
     fixed_codes = _fixed_codes(before, remaining) if count else ()

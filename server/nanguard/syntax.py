@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import tree_sitter
 
@@ -23,6 +24,28 @@ class SyntaxProblem:
     position: Position
     """Of the first error, 0-based, in code points like every other position."""
     message: str
+
+
+class FirstTree:
+    """A parser that keeps the first tree it makes. The engine parses only text it has to read
+    (text with a log call); handing it this parser tells the caller whether it did, and gives the
+    tree to look for syntax errors in, without parsing the text a second time."""
+
+    def __init__(self, parser: tree_sitter.Parser):
+        self._parser = parser
+        self.tree: tree_sitter.Tree | None = None
+
+    def parse(self, data: bytes, *args: Any, **kwargs: Any) -> tree_sitter.Tree:
+        tree = self._parser.parse(data, *args, **kwargs)
+        if self.tree is None:
+            self.tree = tree
+        return tree
+
+    def syntax_error(self, text: str) -> SyntaxProblem | None:
+        """The first syntax error of `text`, if it is what was parsed first and has one."""
+        if self.tree is None or not self.tree.root_node.has_error:
+            return None
+        return first_syntax_error(Source(text, self.tree))
 
 
 def first_syntax_error(source: Source) -> SyntaxProblem | None:
