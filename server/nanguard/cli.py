@@ -28,8 +28,8 @@ from nanguard.files import (
     decode_source,
     discover,
     include_pattern,
-    is_excluded,
     read_source,
+    with_per_file_ignores,
     write_source,
 )
 from nanguard.gitignore import GitIgnore, GitIgnored
@@ -233,7 +233,8 @@ class FolderConfiguration:
     settings: Settings
     excludes: tuple[ExcludePattern | GitIgnored, ...]
     includes: tuple[ExcludePattern, ...]
-    per_file_ignores: tuple[tuple[ExcludePattern, frozenset[str]], ...]
+    base: Path
+    """The folder its globs are relative to: the configuration file's, else the working folder."""
 
 
 class Configuration:
@@ -284,16 +285,12 @@ class Configuration:
         includes = self.option_includes
         if includes is None:
             includes = tuple(include_pattern(base, glob) for glob in configured.included)
-        ignores = tuple((ExcludePattern.parse(base, glob), codes) for glob, codes in settings.per_file_ignores)
-        return FolderConfiguration(settings, config_excludes + self.option_excludes, includes, ignores)
+        return FolderConfiguration(settings, config_excludes + self.option_excludes, includes, base)
 
     def settings(self, path: Path) -> Settings:
         """The settings of the file `path`, its `per-file-ignores` applied."""
         found = self._lookup(path.parent)
-        ignored = frozenset().union(
-            *(codes for pattern, codes in found.per_file_ignores if is_excluded(path, lambda folder: (pattern,)))
-        )
-        return replace(found.settings, ignore=found.settings.ignore | ignored) if ignored else found.settings
+        return with_per_file_ignores(found.settings, path, found.base)
 
     @property
     def files(self) -> set[Path]:

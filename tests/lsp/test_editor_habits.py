@@ -41,3 +41,18 @@ async def test_a_syntax_error_is_logged_with_the_lines_not_checked() -> None:
         client.change(URI, 2, ((2, 6, 2, 6), "x)"))
         await client.wait_diagnostics(URI, 2)
         assert len(logged()) == 1  # said once, not again for a clean version
+
+
+async def test_per_file_ignores_and_extend_exclude_apply_in_the_editor_too(tmp_path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(
+        '[tool.nanguard]\nextend-exclude = ["generated"]\n[tool.nanguard.per-file-ignores]\n"tests/*" = ["NG001"]\n'
+    )
+    text = "import torch\nloss = torch.log(p)\n"
+    uris = {name: (project / name).as_uri() for name in ("src/train.py", "tests/test_train.py", "generated/x.py")}
+    async with session(folders=[project]) as client:
+        for uri in uris.values():
+            client.open(uri, text)
+        counts = {name: len(await client.wait_diagnostics(uri, 1)) for name, uri in uris.items()}
+        assert counts == {"src/train.py": 1, "tests/test_train.py": 0, "generated/x.py": 0}

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
-from nanguard.files import ExcludePattern, is_excluded
+from nanguard.files import ExcludePattern, is_excluded, with_per_file_ignores
 from nanguard.settings import (
     SETTINGS,
     Invalid,
@@ -227,6 +227,6 @@ def resolve(editor: EditorSettings, path: Path | None, folder: Path | None) -> R
         except SettingsError as error:  # invalid, unreadable, or not UTF-8 as TOML must be
             problem = str(error)
     base = pyproject.parent if pyproject else (folder or path.parent)
-    patterns = [ExcludePattern.parse(base, pattern) for pattern in settings.exclude]
+    patterns = [ExcludePattern.parse(base, pattern) for pattern in settings.excluded]
     excluded = bool(patterns) and is_excluded(path, lambda _folder: patterns)
-    return Resolved(settings, excluded, problem)
+    return Resolved(with_per_file_ignores(settings, path, base), excluded, problem)
