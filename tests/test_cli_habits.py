@@ -236,3 +236,20 @@ def test_a_broken_file_alone_exits_zero(tmp_path: Path) -> None:
 def test_github_format_gives_the_note_as_a_notice(tmp_path: Path, fmt: str) -> None:
     write(tmp_path / "a.py", BROKEN)
     assert "::notice file=a.py,line=3,col=7,title=nanguard::SyntaxError" in nanguard("check", "--output-format", fmt, cwd=tmp_path).stdout
+
+
+def test_a_notebook_cell_that_does_not_parse_gets_a_note_naming_the_cell(tmp_path: Path) -> None:
+    cells = [
+        {"cell_type": "markdown", "metadata": {}, "source": ["# Notes"]},
+        {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+         "source": ["import torch\n", "%time x = 1\n", "p = torch.softmax(z, 0)"]},
+        {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+         "source": ["def f(:\n", "    return 1\n", "y = torch.log(p)"]},
+    ]
+    notebook = {"nbformat": 4, "nbformat_minor": 5, "metadata": {"language_info": {"name": "python"}}, "cells": cells}
+    write(tmp_path / "a.ipynb", json.dumps(notebook))
+    result = nanguard("check", cwd=tmp_path)
+    assert "a.ipynb:cell 3:1:7: note: SyntaxError: invalid syntax" in result.stdout
+    assert "a.ipynb:cell 3:3:5: NG001" in result.stdout
+    (note,) = [r for r in json.loads(nanguard("check", "--output-format", "json", cwd=tmp_path).stdout) if r["code"] is None]
+    assert (note["cell"], note["line"], note["column"]) == (3, 1, 7)

@@ -353,6 +353,8 @@ class FileOutcome:
     """Why a file was deliberately not checked (a notebook in another language); not an error."""
     syntax: SyntaxProblem | None = None
     """The first syntax error of a file whose code the engine read."""
+    syntax_cell: int | None = None
+    """For a notebook: the cell `syntax` is in (its position counts within the cell)."""
     fixed_codes: tuple[tuple[str, int], ...] = ()
     """(rule code, how many of its findings were fixed), for --show-fixes."""
 
@@ -431,6 +433,7 @@ def check_notebook_file(job: FileJob) -> FileOutcome:
     return FileOutcome(
         job.display, problem=result.problem, fixes_applied=result.fixes_applied, diff=result.diff,
         located=result.findings, skipped=result.skipped,
+        syntax=result.syntax[1] if result.syntax else None, syntax_cell=result.syntax[0] if result.syntax else None,
     )
 
 
@@ -592,7 +595,7 @@ def run_check(args: argparse.Namespace) -> int:
             if outcome.skipped is not None:
                 skipped.append(FileProblem(outcome.display, outcome.skipped))
             if outcome.syntax is not None:
-                run.notes.append(FileNote(outcome.display, outcome.syntax.position, describe(outcome.syntax)))
+                run.notes.append(FileNote(outcome.display, outcome.syntax.position, describe(outcome.syntax), outcome.syntax_cell))
             if outcome.fixes_applied:
                 run.fixes_applied += outcome.fixes_applied
                 run.files_fixed += 1

@@ -3,7 +3,7 @@ show the fix as a diff of the file. Failures become one-line messages, never exc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from nanguard.files import FileError, read_source, write_source
@@ -13,6 +13,8 @@ from nanguard.notebook.module import CellFinding, NotebookModule
 from nanguard.report import CellLocation, PathFinding
 from nanguard.report.diff import unified_diff
 from nanguard.settings import Settings
+from nanguard.source import new_parser
+from nanguard.syntax import FirstTree, SyntaxProblem
 from tree_sitter import Parser
 
 
@@ -25,6 +27,9 @@ class NotebookResult:
     """Why a well-formed notebook was left alone (another language: not an error)."""
     fixes_applied: int = 0
     diff: str = ""
+    syntax: tuple[int, SyntaxProblem] | None = None
+    """The first syntax error in the code cells the engine read: (cell number, counting every
+    cell from 1, and the error in that cell's coordinates)."""
 
 
 def check_notebook(
@@ -40,22 +45,39 @@ def check_notebook(
     except (FileError, NotebookError) as error:
         return NotebookResult(problem=str(error))
     module = _module(notebook)
+    recorder = FirstTree(parser or new_parser())  # for the syntax error, if any, of what the engine reads
+
+    def noted(result: NotebookResult) -> NotebookResult:
+        return replace(result, syntax=cell_syntax_error(module, recorder))
+
     if not (fix or diff):
-        return NotebookResult(_located(notebook, module.analyze(settings, path=path, parser=parser), display))
+        return noted(NotebookResult(_located(notebook, module.analyze(settings, path=path, parser=recorder), display)))
     try:
-        changed, count, remaining = module.fix_all_with_findings(settings, path=path, parser=parser)
+        changed, count, remaining = module.fix_all_with_findings(settings, path=path, parser=recorder)
     except ValueError as error:
-        found = module.analyze(settings, path=path, parser=parser)
-        return NotebookResult(_located(notebook, found, display), problem=f"not fixed: {error}")
+        found = module.analyze(settings, path=path, parser=recorder)
+        return noted(NotebookResult(_located(notebook, found, display), problem=f"not fixed: {error}"))
     fixed_text = notebook.with_sources(changed)
     if diff:
-        return NotebookResult(fixes_applied=count, diff=unified_diff(display, source.text, fixed_text) if changed else "")
+        return noted(NotebookResult(fixes_applied=count, diff=unified_diff(display, source.text, fixed_text) if changed else ""))
     try:
         written = write_source(source, fixed_text)
     except FileError as error:  # the file keeps its cells, and their findings
-        return NotebookResult(_located(notebook, module.analyze(settings, path=path, parser=parser), display), problem=str(error))
+        return noted(NotebookResult(_located(notebook, module.analyze(settings, path=path, parser=recorder), display), problem=str(error)))
     fixed = NotebookFile(fixed_text) if written else notebook
-    return NotebookResult(_located(fixed, remaining, display), fixes_applied=count if written else 0)
+    return noted(NotebookResult(_located(fixed, remaining, display), fixes_applied=count if written else 0))
+
+
+def cell_syntax_error(module: NotebookModule, parsed: FirstTree) -> tuple[int, SyntaxProblem] | None:
+    """The first syntax error of the code cells, in its cell's coordinates (see `NotebookResult.syntax`)."""
+    problem = parsed.syntax_error(module.text)
+    if problem is None:
+        return None
+    located = module.map_span(Span(problem.position, problem.position))
+    if located is None:
+        return None
+    cell, span = located
+    return cell + 1, replace(problem, position=span.start)
 
 
 def _module(notebook: NotebookFile) -> NotebookModule:

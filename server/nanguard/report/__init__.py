@@ -52,6 +52,8 @@ class FileNote:
     path: str
     position: Position
     message: str
+    cell: int | None = None
+    """In a notebook: the cell (numbered from 1 counting every cell) `position` is in."""
 
 
 @dataclass(slots=True)
@@ -71,7 +73,7 @@ class Run:
             key=lambda item: (item.path, item.cell.cell if item.cell else 0, item.finding.span.start, item.finding.code)
         )
         self.problems.sort(key=lambda problem: problem.path)
-        self.notes.sort(key=lambda note: (note.path, note.position))
+        self.notes.sort(key=lambda note: (note.path, note.cell or 0, note.position))
 
 
 def one_based(position: Position) -> tuple[int, int]:

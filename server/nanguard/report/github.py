@@ -37,8 +37,11 @@ def render(run: Run) -> str:
         lines.append(f"::warning {properties}::{escape_data(message)}\n")
     for note in run.notes:
         line, column = one_based(note.position)
-        properties = f"file={escape_property(note.path)},line={line},col={column},title=nanguard"
-        lines.append(f"::notice {properties}::{escape_data(note.message)}\n")
+        if note.cell is None:
+            properties, message = f"file={escape_property(note.path)},line={line},col={column},title=nanguard", note.message
+        else:
+            properties, message = f"file={escape_property(note.path)},title=nanguard", f"cell {note.cell}:{line}:{column}: {note.message}"
+        lines.append(f"::notice {properties}::{escape_data(message)}\n")
     for problem in run.problems:
         lines.append(f"::error file={escape_property(problem.path)},title=nanguard::{escape_data(problem.message)}\n")
     return "".join(lines)

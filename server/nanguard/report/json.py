@@ -23,8 +23,10 @@ def note_object(note: FileNote) -> dict[str, Any]:
     """A file that does not parse, with the keys of a finding: ``code`` null and ``severity``
     "note", as ruff reports syntax errors in JSON (``code`` null), so filters on codes skip it."""
     line, column = one_based(note.position)
+    cell = {"cell": note.cell} if note.cell else {}
     return {
         "path": note.path,
+        **cell,
         "line": line,
         "column": column,
         "end_line": line,

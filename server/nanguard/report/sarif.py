@@ -60,14 +60,16 @@ def render(run: Run) -> str:
 
 
 def note_object(note: FileNote) -> dict[str, Any]:
-    """A file that does not parse: a notification of level "note" at its first error."""
+    """A file that does not parse: a notification of level "note" at its first error (in a
+    notebook, the cell and the position in it are in the message)."""
     line, column = one_based(note.position)
-    point = {"startLine": line, "startColumn": column}
-    return {
-        "level": "note",
-        "message": {"text": note.message},
-        "locations": [{"physicalLocation": {"artifactLocation": artifact(note.path), "region": point}}],
-    }
+    location: dict[str, Any] = {"artifactLocation": artifact(note.path)}
+    message = note.message
+    if note.cell is None:
+        location["region"] = {"startLine": line, "startColumn": column}
+    else:
+        message = f"cell {note.cell}:{line}:{column}: {message}"
+    return {"level": "note", "message": {"text": message}, "locations": [{"physicalLocation": location}]}
 
 
 def rule_object(rule: Rule) -> dict[str, Any]:

@@ -37,7 +37,8 @@ def render(run: Run, *, color: bool = False, quiet: bool = False, show_fixes: bo
             lines.append(f"    {paint(CYAN, 'fix:')} {item.finding.default_fix.title}")
     for note in run.notes:
         line, column = one_based(note.position)
-        lines.append(f"{paint(BOLD, note.path)}{paint(DIM, f':{line}:{column}:')} {paint(CYAN, 'note:')} {note.message}")
+        cell = f":cell {note.cell}" if note.cell else ""
+        lines.append(f"{paint(BOLD, note.path)}{paint(DIM, f'{cell}:{line}:{column}:')} {paint(CYAN, 'note:')} {note.message}")
     if not quiet:
         lines.append(paint(GREEN if not run.findings and not run.problems else BOLD, summary(run)))
     return "".join(line + "\n" for line in lines)
