@@ -5,15 +5,16 @@ document on command, the first analysis of a big one. Only for clients that say 
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from lsprotocol import types
+from nanguard.lsp.client import Client
+from pygls.lsp.server import LanguageServer
 
 
 class WorkDone:
     """One progress shown by the client, or nothing."""
 
-    def __init__(self, server: Any, token: str | None):
+    def __init__(self, server: LanguageServer, token: str | None):
         self.server = server
         self.token = token
 
@@ -23,16 +24,16 @@ class WorkDone:
             self.token = None
 
 
-async def work_done(session: Any, title: str) -> WorkDone:
-    """Begin a progress titled `title` (a `nanguard.lsp.session.Session`'s client); end it with `end`."""
-    server = session.server
-    if not session.capability("window", "work_done_progress"):
+async def work_done(client: Client, title: str) -> WorkDone:
+    """Begin a progress titled `title` on `client`; end it with `end`."""
+    server = client.server
+    if not client.capability("window", "work_done_progress"):
         return WorkDone(server, None)
     token = f"nanguard-{uuid.uuid4()}"
     try:
         await server.work_done_progress.create_async(token)
     except Exception as error:  # the client refused: work on without progress
-        session.log(f"nanguard: window/workDoneProgress/create failed: {error!r}", types.MessageType.Warning)
+        client.log(f"nanguard: window/workDoneProgress/create failed: {error!r}", types.MessageType.Warning)
         return WorkDone(server, None)
     server.work_done_progress.begin(token, types.WorkDoneProgressBegin(title=title, cancellable=False))
     return WorkDone(server, token)

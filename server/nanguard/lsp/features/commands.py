@@ -56,12 +56,12 @@ async def apply_autofix(session: Session, *arguments: Any) -> dict[str, int]:
         raise CommandError(f"{uri} is not open")
     if not document.python or not session.editor_settings(unit).enable:
         return {"applied": 0}
-    progress = await work_done(session, "nanguard: fixing all")
+    progress = await work_done(session.client, "nanguard: fixing all")
     try:
         fixed = await session.fix_all(unit)
         if fixed is None:
             return {"applied": 0}
-        edit = workspace_edit(fixed.edits, versioned=session.versioned_edits)
+        edit = workspace_edit(fixed.edits, versioned=session.client.versioned_edits)
         answer = await session.server.workspace_apply_edit_async(
             types.ApplyWorkspaceEditParams(edit=edit, label=f"nanguard: fix {fixed.count}")
         )
