@@ -11,6 +11,7 @@ folder's ``.gitignore`` from the repository's top (the folder holding ``.git``) 
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,20 +124,38 @@ def _in_checkout(folder: Path) -> bool:
 
 
 class GitIgnored:
-    """Matches what the .gitignore files of a folder's checkout ignore, like an `exclude` pattern."""
+    """Matches what the .gitignore files of a folder's checkout ignore, like an `exclude` pattern.
+
+    A folder search asks about every entry, so matching works on strings, not `Path` objects,
+    and without re-includes (``!``, rare) the rules of each folder are one regular expression
+    for files and folders and one for folders only, since then any matching rule decides."""
 
     def __init__(self, rules: tuple[_Rule, ...]):
         self.rules = rules
+        self._last_first = [(os.path.join(rule.base, ""), rule) for rule in reversed(rules)]
+        self._combined: list[tuple[str, re.Pattern[str] | None, re.Pattern[str] | None]] | None = None
+        if not any(rule.negated for rule in rules):
+            by_base: dict[str, tuple[list[str], list[str]]] = {}
+            for prefix, rule in self._last_first:
+                either, folders = by_base.setdefault(prefix, ([], []))
+                (folders if rule.folders_only else either).append(rule.pattern.pattern)
+            self._combined = [(prefix, _joined(either), _joined(folders)) for prefix, (either, folders) in by_base.items()]
 
     def matches(self, path: Path) -> bool:
         """Whether `path` (absolute, an entry of the folder) is ignored; the last matching rule decides."""
+        name = os.fspath(path)
+        if self._combined is not None:
+            return any(
+                name.startswith(prefix)
+                and (
+                    (either is not None and either.match(name, len(prefix)) is not None)
+                    or (folders is not None and folders.match(name, len(prefix)) is not None and path.is_dir())
+                )
+                for prefix, either, folders in self._combined
+            )
         is_folder: bool | None = None
-        for rule in reversed(self.rules):
-            try:
-                relative = path.relative_to(rule.base).as_posix()
-            except ValueError:
-                continue
-            if not rule.pattern.match(relative):
+        for prefix, rule in self._last_first:
+            if not name.startswith(prefix) or not rule.pattern.match(name, len(prefix)):
                 continue
             if rule.folders_only:
                 if is_folder is None:
@@ -145,3 +164,7 @@ class GitIgnored:
                     continue
             return not rule.negated
         return False
+
+
+def _joined(patterns: list[str]) -> re.Pattern[str] | None:
+    return re.compile("|".join(f"(?:{pattern})" for pattern in patterns), re.DOTALL) if patterns else None
