@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from engine_helpers import write
 from test_cli import TORCH_FIXED, TORCH_MODULE, finding_lines, nanguard
 

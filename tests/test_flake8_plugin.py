@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from engine_helpers import write
 
 pytest.importorskip("flake8")

@@ -7,9 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from engine_helpers import write
-
 from nanguard.gitignore import GitIgnore
 
 RULES = """\

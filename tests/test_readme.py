@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from readme_blocks import ROOT, blocks
 
 OUTPUTS = blocks("output")

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from readme_blocks import ROOT, commit, copy_checkout, recipe
 
 NOTEBOOK = ROOT / "examples" / "mnist_notebook.ipynb"

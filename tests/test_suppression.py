@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from nanguard.edits import apply_edits
 from nanguard.engine import analyze, fix_all
 from nanguard.settings import Settings

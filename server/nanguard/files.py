@@ -134,13 +134,14 @@ def with_per_file_ignores(settings: Settings, path: Path, base: Path) -> Setting
     """`settings` for the file `path`, with the rules its `per-file-ignores` globs (relative to
     `base`, like `exclude`'s) ignore added to `ignore`."""
     ignored = frozenset().union(
-        *(
-            codes
-            for glob, codes in settings.per_file_ignores
-            if is_excluded(path, lambda folder, pattern=ExcludePattern.parse(base, glob): (pattern,))
-        )
+        *(codes for glob, codes in settings.per_file_ignores if _within_match(path, ExcludePattern.parse(base, glob)))
     )
     return replace(settings, ignore=settings.ignore | ignored) if ignored - settings.ignore else settings
+
+
+def _within_match(path: Path, pattern: ExcludePattern) -> bool:
+    """Whether `pattern` matches `path` or a folder above it."""
+    return is_excluded(path, lambda folder: (pattern,))
 
 
 def include_pattern(base: Path, glob: str) -> ExcludePattern:

@@ -8,9 +8,10 @@ command line; which codes are reported is flake8's ``--select``/``--ignore``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 from nanguard.engine import analyze
 from nanguard.settings import Settings, SettingsError, load_settings

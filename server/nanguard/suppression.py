@@ -12,14 +12,13 @@ removes them.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
-
-from tree_sitter import Node
 
 from nanguard.model import Finding, Fix, FixKind
 from nanguard.settings import Settings
 from nanguard.source import Source
+from tree_sitter import Node
 
 UNUSED_NOQA = "NG100"
 _CODES = r"[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*"

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import tree_sitter
-
 from nanguard.model import Position
 from nanguard.source import Source
 
