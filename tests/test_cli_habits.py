@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from engine_helpers import write
+from readme_blocks import ROOT
 from test_cli import TORCH_FIXED, TORCH_MODULE, finding_lines, nanguard
 
 CLAMPED_AT_ZERO = "import torch\n\n\ndef loss(p):\n    return -torch.log(torch.clamp(p, min=0)).mean()\n"
@@ -49,6 +50,17 @@ def test_fix_on_standard_input_writes_the_fixed_text_to_stdout(tmp_path: Path) -
     assert result.stdout == TORCH_FIXED
     assert "Fixed 1 finding" in result.stderr
     assert not (tmp_path / "train.py").exists()
+
+
+def test_a_notebook_on_standard_input_is_checked_and_fixed_as_a_notebook(tmp_path: Path) -> None:
+    notebook = (ROOT / "examples" / "mnist_notebook.ipynb").read_text(encoding="utf-8")
+    found = run_with_input("check", "--stdin-filename", "nb.ipynb", cwd=tmp_path, text=notebook)
+    assert finding_lines(found.stdout.replace(":cell 6", "")) == [("nb.ipynb", 1, 37, "NG001")]
+    fixed = run_with_input("check", "--fix", "--stdin-filename", "nb.ipynb", cwd=tmp_path, text=notebook)
+    assert fixed.returncode == 0
+    cells = json.loads(fixed.stdout)["cells"]
+    assert any("tf.clip_by_value(y_conv, 1e-10, 1.0)" in "".join(cell["source"]) for cell in cells)
+    assert json.loads(fixed.stdout)["metadata"] == json.loads(notebook)["metadata"]
 
 
 def test_dash_with_other_paths_is_a_usage_error(tmp_path: Path) -> None:

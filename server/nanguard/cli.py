@@ -35,7 +35,9 @@ from nanguard.files import (
 from nanguard.gitignore import GitIgnore, GitIgnored
 from nanguard.model import Finding, FixKind
 from nanguard.notebook import NOTEBOOK_SUFFIX
-from nanguard.notebook.check import check_notebook
+from nanguard.notebook.check import NotebookResult, check_notebook, check_notebook_text
+from nanguard.notebook.ipynb import NotebookError
+from nanguard.notebook.ipynb import decode as decode_notebook
 from nanguard.report import FORMAT_NAMES, FileNote, FileProblem, PathFinding, Run, render
 from nanguard.report.diff import unified_diff
 from nanguard.report.progress import ProgressBar
@@ -430,6 +432,10 @@ def check_notebook_file(job: FileJob) -> FileOutcome:
         Path(job.path), job.display, job.settings,
         fix=job.mode.writes, diff=job.mode is Mode.DIFF, parser=process_parser(),
     )
+    return notebook_outcome(job, result)
+
+
+def notebook_outcome(job: FileJob, result: NotebookResult) -> FileOutcome:
     return FileOutcome(
         job.display, problem=result.problem, fixes_applied=result.fixes_applied, diff=result.diff,
         located=result.findings, skipped=result.skipped,
@@ -654,15 +660,22 @@ def check_stdin(
     the fixed text too in the modes that write."""
     named = Path(args.stdin_filename).absolute() if args.stdin_filename else working_folder / STDIN
     display = display_path(named, working_folder) if args.stdin_filename else STDIN
-    if named.suffix.lower() == NOTEBOOK_SUFFIX:
-        raise UsageError("notebooks cannot be read from standard input; name the .ipynb file instead")
     job = FileJob(str(named), display, job_settings(config.settings(named), mode), mode, args.show_fixes)
+    data = sys.stdin.buffer.read()
+    if named.suffix.lower() == NOTEBOOK_SUFFIX:
+        try:
+            text, _ = decode_notebook(data)
+        except NotebookError as error:
+            return FileOutcome(display, problem=str(error)), None
+        result, fixed = check_notebook_text(
+            text, named, display, job.settings, fix=mode.writes, diff=mode is Mode.DIFF, parser=process_parser()
+        )
+        return notebook_outcome(job, result), fixed
     try:
-        text, _ = decode_source(sys.stdin.buffer.read())
+        text, _ = decode_source(data)
     except FileError as error:
         return FileOutcome(display, problem=str(error)), None
-    outcome, fixed = check_python_text(job, text)
-    return outcome, fixed
+    return check_python_text(job, text)
 
 
 def watch_command(args: argparse.Namespace) -> int:

@@ -39,11 +39,32 @@ def check_notebook(
     written back, with `diff` the change to the file is returned instead."""
     try:
         source = read_source(path, decode)
-        notebook = NotebookFile(source.text)
     except NotPython as reason:
         return NotebookResult(skipped=str(reason))
     except (FileError, NotebookError) as error:
         return NotebookResult(problem=str(error))
+    result, fixed_text = check_notebook_text(source.text, path, display, settings, fix=fix, diff=diff, parser=parser)
+    if not fix or fixed_text == source.text:
+        return result
+    try:
+        write_source(source, fixed_text)
+    except FileError as error:  # the file keeps its cells, and their findings
+        kept, _ = check_notebook_text(source.text, path, display, settings, parser=parser)
+        return replace(kept, problem=str(error))
+    return result
+
+
+def check_notebook_text(
+    text: str, path: Path, display: str, settings: Settings, *, fix: bool = False, diff: bool = False, parser: Parser | None = None
+) -> tuple[NotebookResult, str]:
+    """`check_notebook` on the notebook `text` (of the file `path`; standard input is one), and
+    the notebook's text with its cells fixed (`text` itself unless `fix` or `diff`). Writes nothing."""
+    try:
+        notebook = NotebookFile(text)
+    except NotPython as reason:
+        return NotebookResult(skipped=str(reason)), text
+    except NotebookError as error:
+        return NotebookResult(problem=str(error)), text
     module = _module(notebook)
     recorder = FirstTree(parser or new_parser())  # for the syntax error, if any, of what the engine reads
 
@@ -51,21 +72,18 @@ def check_notebook(
         return replace(result, syntax=cell_syntax_error(module, recorder))
 
     if not (fix or diff):
-        return noted(NotebookResult(_located(notebook, module.analyze(settings, path=path, parser=recorder), display)))
+        return noted(NotebookResult(_located(notebook, module.analyze(settings, path=path, parser=recorder), display))), text
     try:
         changed, count, remaining = module.fix_all_with_findings(settings, path=path, parser=recorder)
     except ValueError as error:
         found = module.analyze(settings, path=path, parser=recorder)
-        return noted(NotebookResult(_located(notebook, found, display), problem=f"not fixed: {error}"))
+        return noted(NotebookResult(_located(notebook, found, display), problem=f"not fixed: {error}")), text
     fixed_text = notebook.with_sources(changed)
     if diff:
-        return noted(NotebookResult(fixes_applied=count, diff=unified_diff(display, source.text, fixed_text) if changed else ""))
-    try:
-        written = write_source(source, fixed_text)
-    except FileError as error:  # the file keeps its cells, and their findings
-        return noted(NotebookResult(_located(notebook, module.analyze(settings, path=path, parser=recorder), display), problem=str(error)))
-    fixed = NotebookFile(fixed_text) if written else notebook
-    return noted(NotebookResult(_located(fixed, remaining, display), fixes_applied=count if written else 0))
+        shown = unified_diff(display, text, fixed_text) if changed else ""
+        return noted(NotebookResult(fixes_applied=count, diff=shown)), fixed_text
+    fixed = NotebookFile(fixed_text) if changed else notebook
+    return noted(NotebookResult(_located(fixed, remaining, display), fixes_applied=count if changed else 0)), fixed_text
 
 
 def cell_syntax_error(module: NotebookModule, parsed: FirstTree) -> tuple[int, SyntaxProblem] | None:
