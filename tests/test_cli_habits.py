@@ -264,3 +264,9 @@ def test_a_notebook_cell_that_does_not_parse_gets_a_note_naming_the_cell(tmp_pat
     assert "a.ipynb:cell 3:3:5: NG001" in result.stdout
     (note,) = [r for r in json.loads(nanguard("check", "--output-format", "json", cwd=tmp_path).stdout) if r["code"] is None]
     assert (note["cell"], note["line"], note["column"]) == (3, 1, 7)
+
+
+def test_show_fixes_lists_fixed_notebooks_too(tmp_path: Path) -> None:
+    write(tmp_path / "nb.ipynb", (ROOT / "examples" / "mnist_notebook.ipynb").read_text(encoding="utf-8"))
+    fixed = nanguard("check", "--fix", "--show-fixes", cwd=tmp_path)
+    assert fixed.stdout.startswith("Fixed 1 finding:\n- nb.ipynb:\n    1 × NG001 (log-argument-may-reach-zero)\n")

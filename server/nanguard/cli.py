@@ -428,18 +428,24 @@ def _fixed_codes(before: Sequence[Finding], after: Sequence[Finding]) -> tuple[t
 
 
 def check_notebook_file(job: FileJob) -> FileOutcome:
-    result = check_notebook(
-        Path(job.path), job.display, job.settings,
-        fix=job.mode.writes, diff=job.mode is Mode.DIFF, parser=process_parser(),
+    path, parser = Path(job.path), process_parser()
+    before = check_notebook(path, job.display, job.settings, parser=parser) if job.show_fixes and job.mode.writes else None
+    result = check_notebook(path, job.display, job.settings, fix=job.mode.writes, diff=job.mode is Mode.DIFF, parser=parser)
+    return notebook_outcome(job, result, before)
+
+
+def notebook_outcome(job: FileJob, result: NotebookResult, before: NotebookResult | None = None) -> FileOutcome:
+    """`result` as a file's outcome; `before`, the findings before fixing, for --show-fixes."""
+    fixed_codes = (
+        _fixed_codes([item.finding for item in before.findings], [item.finding for item in result.findings])
+        if before is not None and result.fixes_applied
+        else ()
     )
-    return notebook_outcome(job, result)
-
-
-def notebook_outcome(job: FileJob, result: NotebookResult) -> FileOutcome:
     return FileOutcome(
         job.display, problem=result.problem, fixes_applied=result.fixes_applied, diff=result.diff,
         located=result.findings, skipped=result.skipped,
         syntax=result.syntax[1] if result.syntax else None, syntax_cell=result.syntax[0] if result.syntax else None,
+        fixed_codes=fixed_codes,
     )
 
 
