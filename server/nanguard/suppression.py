@@ -124,23 +124,28 @@ def apply(source: Source, findings: list[Finding], settings: Settings) -> list[F
     if not report_unused:
         return kept
     for directive in (*file_level, *_line_directives(source)):
-        unused = _unused_codes(directive, used.get(directive.comment.start_byte, set()), settings)
+        unused = _unused_codes(directive, used.get(directive.comment.start_byte, set()))
         if unused:
-            kept.append(_unused_finding(source, directive, unused))
+            kept.append(_unused_finding(source, directive, unused, settings))
     kept.sort(key=lambda f: (f.span.start, f.span.end))
     return kept
 
 
-def _unused_codes(directive: Directive, used: set[str], settings: Settings) -> list[str]:
+def _unused_codes(directive: Directive, used: set[str]) -> list[str]:
     """The NG codes `directive` names that silenced nothing (its other codes belong to other tools)."""
     if directive.codes is None:
         return []
     return sorted(code for code in directive.codes if code.startswith("NG") and code not in used and code != UNUSED_NOQA)
 
 
-def _unused_finding(source: Source, directive: Directive, unused: list[str]) -> Finding:
-    listed = ", ".join(f"`{code}`" for code in unused)
-    message = f"Unused `noqa` directive (unused: {listed})"
+def _unused_finding(source: Source, directive: Directive, unused: list[str], settings: Settings) -> Finding:
+    """As ruff words RUF100: codes of rules that are not selected are "non-enabled"."""
+    groups = (
+        ("unused", [code for code in unused if settings.enabled(code)]),
+        ("non-enabled", [code for code in unused if not settings.enabled(code)]),
+    )
+    listed = "; ".join(f"{label}: {', '.join(f'`{code}`' for code in codes)}" for label, codes in groups if codes)
+    message = f"Unused `noqa` directive ({listed})"
     span = source.span(directive.comment)
     return Finding(UNUSED_NOQA, span, message, "noqa", (), (_removal(source, directive, unused),))
 
