@@ -228,13 +228,19 @@ def settings_from_mapping(mapping: Mapping[str, Any], base: Settings | None = No
     return replace(base or Settings(), **changes)
 
 
+def closest_key(key: str, known: Iterable[str]) -> str | None:
+    """The known spelling closest to `key`, if one is close: a typo is the usual reason for an
+    unknown key."""
+    close = get_close_matches(key.replace("_", "-").lower(), list(known), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
 def unknown_key(key: str, known: Iterable[str]) -> str:
-    """The message for an unknown `key`: the closest known spelling when there is one, as a typo
-    is the usual reason, else every known key."""
+    """The message for an unknown `key`: the closest known spelling, else every known key."""
     known = list(known)
-    close = get_close_matches(key.replace("_", "-").lower(), known, n=1, cutoff=0.6)
+    close = closest_key(key, known)
     if close:
-        return f"unknown setting `{key}`; did you mean `{close[0]}`?"
+        return f"unknown setting `{key}`; did you mean `{close}`?"
     return f"unknown setting `{key}` (known: {', '.join(known)})"
 
 

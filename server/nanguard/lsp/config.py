@@ -25,6 +25,7 @@ from nanguard.settings import (
     SettingsError,
     boolean,
     checked,
+    closest_key,
     editor_name,
     load_settings,
     setting,
@@ -148,7 +149,8 @@ def parse_editor_settings(flat: Mapping[str, Any]) -> EditorSettings:
             if item.name == "jedi_environment" and analysis[item.name]:
                 analysis[item.name] = _existing_environment(name, analysis[item.name])
         elif key.split(".")[0] not in CLIENT_KEYS:
-            unknown.append(f"{SECTION}.{key}")
+            close = closest_key(key, [*EDITOR_ONLY, *ANALYSIS])
+            unknown.append(f"{SECTION}.{key}" + (f" (did you mean {SECTION}.{close}?)" if close else ""))
     return EditorSettings(**values, analysis=analysis, unknown=tuple(sorted(unknown)))
 
 
