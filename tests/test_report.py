@@ -177,13 +177,15 @@ def test_sarif_has_what_github_code_scanning_requires(tmp_path: Path, monkeypatc
     driver = run["tool"]["driver"]
     assert driver["name"] == "nanguard"
     assert driver["version"]
-    (rule,) = driver["rules"]
+    rule, unused_noqa = driver["rules"]
+    assert unused_noqa["id"] == "NG100"
+    assert unused_noqa["defaultConfiguration"] == {"level": "warning", "enabled": False}
     assert rule["id"] == "NG001"
     assert rule["helpUri"] == RULES["NG001"].url
     assert rule["shortDescription"]["text"] == RULES["NG001"].summary
     assert rule["fullDescription"]["text"].startswith("Finds calls of a tensor library's logarithm")
     assert rule["help"]["markdown"] == RULES["NG001"].explanation()
-    assert rule["defaultConfiguration"]["level"] == "warning"
+    assert rule["defaultConfiguration"] == {"level": "warning", "enabled": True}
     assert run["columnKind"] == "unicodeCodePoints"
     assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == tmp_path.as_uri() + "/"
 

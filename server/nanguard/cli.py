@@ -9,28 +9,53 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
+from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Sequence, TextIO
 
 import tree_sitter
 
 from nanguard.engine import analyze, fix_all_with_findings
-from nanguard.files import ExcludePattern, FileError, discover, include_pattern, read_source, write_source
-from nanguard.model import Finding
+from nanguard.files import (
+    ExcludePattern,
+    FileError,
+    decode_source,
+    discover,
+    include_pattern,
+    read_source,
+    with_per_file_ignores,
+    write_source,
+)
+from nanguard.gitignore import GitIgnore, GitIgnored
+from nanguard.model import Finding, FixKind
 from nanguard.notebook import NOTEBOOK_SUFFIX
-from nanguard.notebook.check import check_notebook
-from nanguard.report import FORMAT_NAMES, FileProblem, PathFinding, Run, render
+from nanguard.notebook.check import NotebookResult, check_notebook, check_notebook_text
+from nanguard.notebook.ipynb import NotebookError
+from nanguard.notebook.ipynb import decode as decode_notebook
+from nanguard.report import FORMAT_NAMES, FileNote, FileProblem, PathFinding, Run, render
 from nanguard.report.diff import unified_diff
 from nanguard.report.progress import ProgressBar
-from nanguard.report.text import plural, summary
+from nanguard.report.text import fixed_listing, plural, statistics, summary
 from nanguard.rules import RULES
-from nanguard.settings import Settings, SettingsError, find_pyproject, load_settings, settings_from_mapping
+from nanguard.settings import (
+    FIX_KINDS,
+    Settings,
+    SettingsError,
+    find_pyproject,
+    read_pyproject_table,
+    settings_from_mapping,
+    tomllib,
+)
 from nanguard.source import new_parser
+from nanguard.suppression import UNUSED_NOQA
+from nanguard.syntax import FirstTree, SyntaxProblem, describe
+from nanguard.watch import wait_for_change
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
@@ -75,18 +100,33 @@ def build_parser() -> argparse.ArgumentParser:
         description="Check Python files; folders are searched recursively. Settings come from the nearest "
         "pyproject.toml [tool.nanguard]; options given here override them.",
     )
-    check.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files or folders (default: .)")
+    check.add_argument("paths", nargs="*", metavar="PATH",
+                       help="files or folders (default: .); `-` reads one file from standard input")
+    check.add_argument("--stdin-filename", metavar="PATH",
+                       help="the path of the file read from standard input: its configuration applies, "
+                       "and reports name it (reads standard input when no PATH is given)")
     check.add_argument("--select", type=_comma_list, action="append", metavar="CODES",
                        help="rule codes to check, comma-separated (overrides `select` in the config)")
     check.add_argument("--ignore", type=_comma_list, action="append", metavar="CODES",
                        help="rule codes not to report, comma-separated (overrides `ignore` in the config)")
-    check.add_argument("--exclude", type=_comma_list, action="append", metavar="GLOBS",
+    check.add_argument("--extend-select", type=_comma_list, action="append", metavar="CODES",
+                       help="rule codes to check on top of the selected ones, e.g. NG100")
+    check.add_argument("--exclude", "--extend-exclude", dest="exclude", type=_comma_list, action="append", metavar="GLOBS",
                        help="paths to skip, comma-separated globs relative to the current folder "
                        "(added to `exclude` in the config)")
+    check.add_argument("--respect-gitignore", action=argparse.BooleanOptionalAction, default=None,
+                       help="skip what .gitignore files ignore when searching folders (default: on)")
+    check.add_argument("--config", action="append", metavar="PATH|KEY=VALUE",
+                       help="a TOML file to take every setting from instead of the nearest pyproject.toml "
+                       "(its [tool.nanguard], or the whole file when it is not a pyproject.toml), "
+                       "or one setting in TOML, such as 'epsilon = 1e-8'")
     check.add_argument("--include", type=_comma_list, action="append", metavar="GLOBS",
                        help="files that folder searches pick up, comma-separated globs (default: *.py,*.ipynb; "
                        "overrides `include` and `extend-include` in the config)")
     check.add_argument("--epsilon", metavar="NUMBER", help="the constant fixes insert (default 1e-10)")
+    check.add_argument("--fix-kind", choices=FIX_KINDS, metavar="KIND",
+                       help="the fix to prefer where several apply: clip (default), epsilon or stable "
+                       "(log_softmax/log_sigmoid); --fix applies it and editors mark it preferred")
     check.add_argument("--jedi", action=argparse.BooleanOptionalAction, default=None,
                        help="resolve names re-exported through your own modules with jedi (default: on)")
     check.add_argument("--strict", action=argparse.BooleanOptionalAction, default=None,
@@ -95,8 +135,19 @@ def build_parser() -> argparse.ArgumentParser:
     modes = check.add_mutually_exclusive_group()
     modes.add_argument("--fix", action="store_true", help="apply the default fix of each finding in place")
     modes.add_argument("--diff", action="store_true", help="print the fixes as a unified diff; write nothing")
+    modes.add_argument("--add-noqa", action="store_true",
+                       help="append `# noqa: CODE` to the line of every finding, so that none is reported")
     check.add_argument("--output-format", choices=FORMAT_NAMES, default="text",
-                       help="text (default), json, sarif (GitHub code scanning) or github (workflow annotations)")
+                       help="text (default; concise is the same), json, sarif (GitHub code scanning) "
+                       "or github (workflow annotations)")
+    check.add_argument("--statistics", action="store_true",
+                       help="print how many findings each rule has instead of the findings")
+    check.add_argument("--show-fixes", action="store_true",
+                       help="with --fix, list what was fixed in each file; otherwise show each finding's fix")
+    check.add_argument("-q", "--quiet", action="store_true",
+                       help="print the findings and nothing else: no summary, no warnings")
+    check.add_argument("--watch", action="store_true",
+                       help="check again whenever a checked file (or a configuration file) changes")
     check.add_argument("--exit-zero", action="store_true",
                        help="exit 0 even when there are findings (files that could not be analysed still exit 2)")
     check.add_argument("--jobs", "-j", type=_positive_int, default=None, metavar="N",
@@ -127,79 +178,144 @@ def _flatten(groups: list[list[str]] | None) -> list[str] | None:
     return None if groups is None else [item for group in groups for item in group]
 
 
+OPTION_NAMES = {"fix": "fix-kind"}
+"""Options named differently from the setting they set."""
+
+
+def inline_settings(configs: Sequence[str]) -> dict[str, Any]:
+    """The settings given as ``--config 'KEY = VALUE'`` (TOML), as ruff takes them."""
+    settings: dict[str, Any] = {}
+    for given in configs:
+        if "=" not in given:
+            continue
+        try:
+            settings.update(tomllib.loads(given))
+        except tomllib.TOMLDecodeError as error:
+            raise UsageError(f"--config {given!r} is neither a file nor a TOML setting such as 'epsilon = 1e-8': {error}") from None
+    return settings
+
+
+def config_file(configs: Sequence[str]) -> Path | None:
+    """The one configuration file --config names, if any."""
+    files = [Path(given) for given in configs if "=" not in given]
+    if len(files) > 1:
+        raise UsageError("--config names more than one file")
+    if files and not files[0].is_file():
+        raise UsageError(f"--config {files[0]}: no such file")
+    return files[0].absolute() if files else None
+
+
 def setting_overrides(args: argparse.Namespace) -> dict[str, Any]:
     """The `Settings` keys the options set, each validated with the same rules as the config file."""
-    overrides = {
+    options = {
         "select": _flatten(args.select),
+        "extend-select": _flatten(args.extend_select),
         "ignore": _flatten(args.ignore),
+        "respect-gitignore": args.respect_gitignore,
         "epsilon": args.epsilon,
         "jedi": args.jedi,
         "strict": args.strict,
+        "fix": args.fix_kind,
     }
-    overrides = {key: value for key, value in overrides.items() if value is not None}
-    for key, value in overrides.items():
+    options = {key: value for key, value in options.items() if value is not None}
+    inline = inline_settings(args.config or [])
+    for key, value in (*inline.items(), *options.items()):
         try:
             settings_from_mapping({key: value})
         except SettingsError as error:
-            raise UsageError(f"--{key}: {error}") from None
-    return overrides
+            option = f"--{OPTION_NAMES.get(key, key)}" if key in options else "--config"
+            raise UsageError(f"{option}: {error}") from None
+    return {**inline, **options}
 
 
 # ------------------------------------------------------------------------------------------
 # Configuration
 
 
-class Configuration:
-    """Settings and exclude globs for each folder: its nearest ``[tool.nanguard]``, options on top.
+@dataclass(frozen=True, slots=True)
+class FolderConfiguration:
+    """What applies to the entries of a folder: settings, and which files a search picks up."""
 
-    Lookups are cached by folder and by pyproject.toml, so a tree of thousands of files reads
-    each configuration file once.
+    settings: Settings
+    excludes: tuple[ExcludePattern | GitIgnored, ...]
+    includes: tuple[ExcludePattern, ...]
+    base: Path
+    """The folder its globs are relative to: the configuration file's, else the working folder."""
+
+
+class Configuration:
+    """Settings and exclude globs for each folder: its nearest ``[tool.nanguard]`` (or the one
+    file --config names), options on top, and what .gitignore files ignore.
+
+    Lookups are cached by folder and by configuration file, so a tree of thousands of files
+    reads each configuration file once.
     """
 
     def __init__(
-        self, overrides: dict[str, Any], excludes: Sequence[str], working_folder: Path, includes: Sequence[str] | None = None
+        self,
+        overrides: dict[str, Any],
+        excludes: Sequence[str],
+        working_folder: Path,
+        includes: Sequence[str] | None = None,
+        config_file: Path | None = None,
     ):
         self.overrides = overrides
         self.working_folder = working_folder
+        self.config_file = config_file
         self.option_excludes = tuple(ExcludePattern.parse(working_folder, glob) for glob in excludes)
         self.option_includes = None if includes is None else tuple(include_pattern(working_folder, glob) for glob in includes)
+        self.gitignore = GitIgnore()
         self._pyprojects: dict[Path, Path | None] = {}
-        self._by_pyproject: dict[Path | None, tuple[Settings, tuple[ExcludePattern, ...], tuple[ExcludePattern, ...]]] = {}
+        self._by_pyproject: dict[Path | None, FolderConfiguration] = {}
+        self._excludes: dict[Path, tuple[ExcludePattern | GitIgnored, ...]] = {}
 
-    def _lookup(self, folder: Path) -> tuple[Settings, tuple[ExcludePattern, ...], tuple[ExcludePattern, ...]]:
+    def _lookup(self, folder: Path) -> FolderConfiguration:
         if folder not in self._pyprojects:
-            self._pyprojects[folder] = find_pyproject(folder)
+            self._pyprojects[folder] = self.config_file or find_pyproject(folder)
         pyproject = self._pyprojects[folder]
         if pyproject not in self._by_pyproject:
             self._by_pyproject[pyproject] = self._load(pyproject)
         return self._by_pyproject[pyproject]
 
-    def _load(self, pyproject: Path | None) -> tuple[Settings, tuple[ExcludePattern, ...], tuple[ExcludePattern, ...]]:
-        if pyproject is None:
-            configured = Settings()
-        else:
-            try:
-                configured, _ = load_settings(pyproject.parent)
-            except SettingsError as error:
-                raise UsageError(str(error)) from None
-        settings = settings_from_mapping(self.overrides, configured)
-        config_excludes = () if pyproject is None else tuple(
-            ExcludePattern.parse(pyproject.parent, glob) for glob in configured.exclude
-        )
+    def _load(self, pyproject: Path | None) -> FolderConfiguration:
+        try:
+            configured = Settings() if pyproject is None else settings_from_mapping(read_pyproject_table(pyproject))
+            settings = settings_from_mapping(self.overrides, configured)
+        except SettingsError as error:
+            message = str(error)
+            raise UsageError(message if pyproject is None or message.startswith(str(pyproject)) else f"{pyproject}: {message}") from None
+        if "extend-select" in self.overrides:  # the option adds to the configuration's, as in ruff
+            settings = replace(settings, extend_select=settings.extend_select | configured.extend_select)
+        base = self.working_folder if pyproject is None else pyproject.parent
+        config_excludes = tuple(ExcludePattern.parse(base, glob) for glob in configured.excluded) if pyproject else ()
         includes = self.option_includes
         if includes is None:
-            base = self.working_folder if pyproject is None else pyproject.parent
             includes = tuple(include_pattern(base, glob) for glob in configured.included)
-        return settings, config_excludes + self.option_excludes, includes
+        return FolderConfiguration(settings, config_excludes + self.option_excludes, includes, base)
 
-    def settings(self, folder: Path) -> Settings:
-        return self._lookup(folder)[0]
+    def settings(self, path: Path) -> Settings:
+        """The settings of the file `path`, its `per-file-ignores` applied."""
+        found = self._lookup(path.parent)
+        return with_per_file_ignores(found.settings, path, found.base)
 
-    def exclude_patterns(self, folder: Path) -> tuple[ExcludePattern, ...]:
-        return self._lookup(folder)[1]
+    @property
+    def files(self) -> set[Path]:
+        """The configuration files looked up so far."""
+        return {pyproject for pyproject in self._pyprojects.values() if pyproject is not None}
+
+    def exclude_patterns(self, folder: Path) -> tuple[ExcludePattern | GitIgnored, ...]:
+        patterns = self._excludes.get(folder)
+        if patterns is None:
+            found = self._lookup(folder)
+            patterns = found.excludes
+            if found.settings.respect_gitignore:
+                ignored = self.gitignore.matcher(folder)
+                patterns = (*patterns, ignored) if ignored.rules else patterns
+            self._excludes[folder] = patterns
+        return patterns
 
     def include_patterns(self, folder: Path) -> tuple[ExcludePattern, ...]:
-        return self._lookup(folder)[2]
+        return self._lookup(folder).includes
 
 
 # ------------------------------------------------------------------------------------------
@@ -210,6 +326,15 @@ class Mode(str, Enum):
     CHECK = "check"
     FIX = "fix"
     DIFF = "diff"
+    ADD_NOQA = "add-noqa"
+
+    @property
+    def fixes(self) -> bool:
+        return self is not Mode.CHECK
+
+    @property
+    def writes(self) -> bool:
+        return self in (Mode.FIX, Mode.ADD_NOQA)
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,6 +343,7 @@ class FileJob:
     display: str
     settings: Settings
     mode: Mode
+    show_fixes: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +357,12 @@ class FileOutcome:
     """Findings that carry more than a position in the file: those of notebooks (in cells)."""
     skipped: str | None = None
     """Why a file was deliberately not checked (a notebook in another language); not an error."""
+    syntax: SyntaxProblem | None = None
+    """The first syntax error of a file whose code the engine read."""
+    syntax_cell: int | None = None
+    """For a notebook: the cell `syntax` is in (its position counts within the cell)."""
+    fixed_codes: tuple[tuple[str, int], ...] = ()
+    """(rule code, how many of its findings were fixed), for --show-fixes."""
 
 
 _parser: tuple[int, tree_sitter.Parser] | None = None
@@ -261,31 +393,63 @@ def check_file(job: FileJob) -> FileOutcome:
 
 def check_python_file(job: FileJob) -> FileOutcome:
     path = Path(job.path)
-    parser = process_parser()
     try:
         source = read_source(path)
     except FileError as error:
         return FileOutcome(job.display, problem=str(error))
-    if job.mode is Mode.CHECK:
-        return FileOutcome(job.display, tuple(analyze(source.text, job.settings, path=path, parser=parser)))
-    fixed, count, remaining = fix_all_with_findings(source.text, job.settings, path=path, parser=parser)
-    if job.mode is Mode.DIFF:
-        return FileOutcome(job.display, fixes_applied=count, diff=unified_diff(job.display, source.text, fixed))
+    outcome, fixed = check_python_text(job, source.text)
+    if not job.mode.writes:
+        return outcome
     try:
         written = write_source(source, fixed)
     except FileError as error:  # the file keeps its text, and its findings
-        return FileOutcome(job.display, tuple(analyze(source.text, job.settings, path=path, parser=parser)), str(error))
-    return FileOutcome(job.display, tuple(remaining), None, count if written else 0)
+        findings = analyze(source.text, job.settings, path=path, parser=process_parser())
+        return FileOutcome(job.display, tuple(findings), str(error), syntax=outcome.syntax)
+    return outcome if written else replace(outcome, fixes_applied=0, fixed_codes=())
+
+
+def check_python_text(job: FileJob, text: str) -> tuple[FileOutcome, str]:
+    """The outcome for Python `text` of the file `job` names, and its fixed text (by mode)."""
+    path = Path(job.path)
+    parser = FirstTree(process_parser())
+    if not job.mode.fixes:
+        findings = tuple(analyze(text, job.settings, path=path, parser=parser))  # type: ignore[arg-type]
+        return FileOutcome(job.display, findings, syntax=parser.syntax_error(text)), text
+    before = analyze(text, job.settings, path=path, parser=parser) if job.show_fixes else []  # type: ignore[arg-type]
+    fixed, count, remaining = fix_all_with_findings(text, job.settings, path=path, parser=parser)  # type: ignore[arg-type]
+    syntax = parser.syntax_error(text)
+    if job.mode is Mode.DIFF:
+        return FileOutcome(job.display, fixes_applied=count, diff=unified_diff(job.display, text, fixed), syntax=syntax), fixed
+    fixed_codes = _fixed_codes(before, remaining) if count else ()
+    return FileOutcome(job.display, tuple(remaining), None, count, syntax=syntax, fixed_codes=fixed_codes), fixed
+
+
+def _fixed_codes(before: Sequence[Finding], after: Sequence[Finding]) -> tuple[tuple[str, int], ...]:
+    """How many findings of each rule went away."""
+    gone = Counter(finding.code for finding in before)
+    gone.subtract(finding.code for finding in after)
+    return tuple(sorted((code, count) for code, count in gone.items() if count > 0))
 
 
 def check_notebook_file(job: FileJob) -> FileOutcome:
-    result = check_notebook(
-        Path(job.path), job.display, job.settings,
-        fix=job.mode is Mode.FIX, diff=job.mode is Mode.DIFF, parser=process_parser(),
+    path, parser = Path(job.path), process_parser()
+    before = check_notebook(path, job.display, job.settings, parser=parser) if job.show_fixes and job.mode.writes else None
+    result = check_notebook(path, job.display, job.settings, fix=job.mode.writes, diff=job.mode is Mode.DIFF, parser=parser)
+    return notebook_outcome(job, result, before)
+
+
+def notebook_outcome(job: FileJob, result: NotebookResult, before: NotebookResult | None = None) -> FileOutcome:
+    """`result` as a file's outcome; `before`, the findings before fixing, for --show-fixes."""
+    fixed_codes = (
+        _fixed_codes([item.finding for item in before.findings], [item.finding for item in result.findings])
+        if before is not None and result.fixes_applied
+        else ()
     )
     return FileOutcome(
         job.display, problem=result.problem, fixes_applied=result.fixes_applied, diff=result.diff,
         located=result.findings, skipped=result.skipped,
+        syntax=result.syntax[1] if result.syntax else None, syntax_cell=result.syntax[0] if result.syntax else None,
+        fixed_codes=fixed_codes,
     )
 
 
@@ -373,51 +537,180 @@ def wants_color(choice: str, stream: Any) -> bool:
     return bool(getattr(stream, "isatty", lambda: False)())
 
 
+STDIN = "-"
+
+
+def job_settings(settings: Settings, mode: Mode) -> Settings:
+    """With --add-noqa the noqa fix is the one applied, to every finding but an unused noqa."""
+    if mode is not Mode.ADD_NOQA:
+        return settings
+    return replace(settings, fix=FixKind.NOQA.value, ignore=settings.ignore | {UNUSED_NOQA})
+
+
 def check_command(args: argparse.Namespace) -> int:
+    if args.watch:
+        return watch_command(args)
+    return run_check(args)
+
+
+def reads_stdin(args: argparse.Namespace) -> bool:
+    if STDIN in args.paths and len(args.paths) > 1:
+        raise UsageError("`-` (standard input) cannot be checked together with other paths")
+    return args.paths == [STDIN] or (not args.paths and args.stdin_filename is not None)
+
+
+def new_configuration(args: argparse.Namespace, working_folder: Path) -> Configuration:
+    return Configuration(
+        setting_overrides(args), _flatten(args.exclude) or [], working_folder, _flatten(args.include),
+        config_file(args.config or []),
+    )
+
+
+def mode_of(args: argparse.Namespace) -> Mode:
+    return Mode.FIX if args.fix else Mode.DIFF if args.diff else Mode.ADD_NOQA if args.add_noqa else Mode.CHECK
+
+
+def discover_files(args: argparse.Namespace, config: Configuration) -> tuple[list[Path], list[tuple[str, str]]]:
+    return discover([Path(given) for given in args.paths or ["."]], config.exclude_patterns, config.include_patterns)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """One check of what the arguments name, reported; the exit status."""
     working_folder = Path.cwd()
-    config = Configuration(setting_overrides(args), _flatten(args.exclude) or [], working_folder, _flatten(args.include))
-    mode = Mode.FIX if args.fix else Mode.DIFF if args.diff else Mode.CHECK
-    paths, missing = discover([Path(given) for given in args.paths], config.exclude_patterns, config.include_patterns)
-    jobs = [
-        FileJob(str(path), display_path(path, working_folder), config.settings(path.parent), mode) for path in paths
-    ]
-    run = Run(files_checked=len(jobs), fix_mode=mode is Mode.FIX)
-    run.problems.extend(FileProblem(given, reason) for given, reason in missing)
-    if not jobs and not missing:
-        print("nanguard: warning: no Python files to check (all excluded, or none there)", file=sys.stderr)
-    progress = ProgressBar(len(jobs), sys.stderr, enabled=len(jobs) >= PROGRESS_MIN_FILES and sys.stderr.isatty())
-    diffs: list[tuple[str, str]] = []
+    config = new_configuration(args, working_folder)
+    mode = mode_of(args)
+    run = Run(fix_mode=mode.writes)
     skipped: list[FileProblem] = []
+    diffs: list[tuple[str, str]] = []
+    fixed: dict[str, dict[str, int]] = {}
+    stdin = reads_stdin(args)
+    if stdin:
+        outcome, fixed_text = check_stdin(args, config, mode, working_folder)
+        outcomes: Iterable[FileOutcome] = [outcome]
+        run.files_checked = 1
+        progress = ProgressBar(0, sys.stderr, enabled=False)
+    else:
+        paths, missing = discover_files(args, config)
+        jobs = [
+            FileJob(str(path), display_path(path, working_folder), job_settings(config.settings(path), mode),
+                    mode, args.show_fixes)
+            for path in paths
+        ]
+        run.files_checked = len(jobs)
+        run.problems.extend(FileProblem(given, reason) for given, reason in missing)
+        if not jobs and not missing and not args.quiet:
+            print("nanguard: warning: no Python files to check (all excluded, or none there)", file=sys.stderr)
+        progress = ProgressBar(len(jobs), sys.stderr, enabled=len(jobs) >= PROGRESS_MIN_FILES and sys.stderr.isatty())
+        outcomes = run_jobs(jobs, args.jobs or default_jobs(), progress)
     try:
-        for outcome in run_jobs(jobs, args.jobs or default_jobs(), progress):
+        for outcome in outcomes:
             run.findings.extend(PathFinding(outcome.display, finding) for finding in outcome.findings)
             run.findings.extend(outcome.located)
             if outcome.problem is not None:
                 run.problems.append(FileProblem(outcome.display, outcome.problem))
             if outcome.skipped is not None:
                 skipped.append(FileProblem(outcome.display, outcome.skipped))
+            if outcome.syntax is not None:
+                run.notes.append(FileNote(outcome.display, outcome.syntax.position, describe(outcome.syntax), outcome.syntax_cell))
             if outcome.fixes_applied:
                 run.fixes_applied += outcome.fixes_applied
                 run.files_fixed += 1
+                fixed[outcome.display] = dict(outcome.fixed_codes)
             if outcome.diff:
                 diffs.append((outcome.display, outcome.diff))
     finally:
         progress.close()
     run.sort()
+    if stdin and mode.writes and fixed_text is not None:
+        sys.stdout.write(fixed_text)  # the fixed file; reports go to stderr, as with ruff
+    return report(args, run, mode, diffs, skipped, fixed, sys.stderr if stdin and mode.writes else sys.stdout)
+
+
+def report(
+    args: argparse.Namespace,
+    run: Run,
+    mode: Mode,
+    diffs: list[tuple[str, str]],
+    skipped: list[FileProblem],
+    fixed: dict[str, dict[str, int]],
+    out: TextIO,
+) -> int:
+    """Print `run` as the options ask, on `out` (stderr for messages); the exit status."""
     for problem in run.problems:
         print(f"{problem.path}: error: {problem.message}", file=sys.stderr)
-    for note in sorted(skipped, key=lambda note: note.path):
-        print(f"{note.path}: warning: {note.message}", file=sys.stderr)
+    if not args.quiet:
+        for note in sorted(skipped, key=lambda note: note.path):
+            print(f"{note.path}: warning: {note.message}", file=sys.stderr)
+    status = EXIT_FINDINGS if run.findings and not args.exit_zero else EXIT_CLEAN
     if mode is Mode.DIFF:
-        sys.stdout.write("".join(diff for _, diff in sorted(diffs)))
-        print(f"Would fix {plural(run.fixes_applied, 'finding')} in {len(diffs)} of {run.files_checked} files.", file=sys.stderr)
+        out.write("".join(diff for _, diff in sorted(diffs)))
+        if not args.quiet:
+            print(f"Would fix {plural(run.fixes_applied, 'finding')} in {len(diffs)} of {run.files_checked} files.", file=sys.stderr)
         status = EXIT_FINDINGS if diffs and not args.exit_zero else EXIT_CLEAN
+    elif mode is Mode.ADD_NOQA:
+        if not args.quiet:
+            print(f"Added {plural(run.fixes_applied, 'noqa directive')}.", file=sys.stderr)
+        status = EXIT_CLEAN
+    elif args.statistics:
+        out.write(statistics(run))
     else:
-        sys.stdout.write(render(args.output_format, run, color=wants_color(args.color, sys.stdout)))
-        if args.output_format != "text" and (run.findings or run.fixes_applied):
+        if args.show_fixes and mode is Mode.FIX:
+            out.write(fixed_listing(fixed))
+        color = wants_color(args.color, out)
+        out.write(render(args.output_format, run, color=color, quiet=args.quiet, show_fixes=args.show_fixes and mode is Mode.CHECK))
+        if args.output_format not in ("text", "concise") and (run.findings or run.fixes_applied) and not args.quiet:
             print(summary(run), file=sys.stderr)
-        status = EXIT_FINDINGS if run.findings and not args.exit_zero else EXIT_CLEAN
     return EXIT_ERROR if run.problems else status
+
+
+def check_stdin(
+    args: argparse.Namespace, config: Configuration, mode: Mode, working_folder: Path
+) -> tuple[FileOutcome, str | None]:
+    """Standard input, checked as the file --stdin-filename names (its configuration applies);
+    the fixed text too in the modes that write."""
+    named = Path(args.stdin_filename).absolute() if args.stdin_filename else working_folder / STDIN
+    display = display_path(named, working_folder) if args.stdin_filename else STDIN
+    job = FileJob(str(named), display, job_settings(config.settings(named), mode), mode, args.show_fixes)
+    data = sys.stdin.buffer.read()
+    if named.suffix.lower() == NOTEBOOK_SUFFIX:
+        try:
+            text, _ = decode_notebook(data)
+        except NotebookError as error:
+            return FileOutcome(display, problem=str(error)), None
+        result, fixed = check_notebook_text(
+            text, named, display, job.settings, fix=mode.writes, diff=mode is Mode.DIFF, parser=process_parser()
+        )
+        return notebook_outcome(job, result), fixed
+    try:
+        text, _ = decode_source(data)
+    except FileError as error:
+        return FileOutcome(display, problem=str(error)), None
+    return check_python_text(job, text)
+
+
+def watch_command(args: argparse.Namespace) -> int:
+    """Check, then check again on every change, until interrupted (Ctrl-C: exit 130)."""
+    if reads_stdin(args):
+        raise UsageError("--watch checks files again when they change; it cannot read standard input")
+    while True:
+        print(f"[{time.strftime('%H:%M:%S')}] Checking...", file=sys.stderr, flush=True)
+        try:
+            run_check(args)
+        except UsageError as error:
+            print(f"nanguard: error: {error}", file=sys.stderr)
+        sys.stdout.flush()
+        print(f"[{time.strftime('%H:%M:%S')}] Watching for file changes.", file=sys.stderr, flush=True)
+        wait_for_change(lambda: watched_files(args))
+
+
+def watched_files(args: argparse.Namespace) -> set[Path]:
+    """The files whose change means checking again: what the arguments name and their configuration."""
+    config = new_configuration(args, Path.cwd())
+    try:
+        paths, _ = discover_files(args, config)
+    except UsageError:
+        paths = []
+    return {*paths, *config.files}
 
 
 # ------------------------------------------------------------------------------------------

@@ -14,10 +14,11 @@ from pathlib import Path
 from tree_sitter import Node, Parser
 
 from nanguard.edits import apply_edits
-from nanguard.fixes import clip_fix, epsilon_fix, format_epsilon, import_point, noqa_comment, noqa_fix, stable_fix, suppressed
 from nanguard import frameworks as fw
+from nanguard import suppression
+from nanguard.fixes import bound_fix, clip_fix, epsilon_fix, format_epsilon, import_point, noqa_fix, stable_fix
 from nanguard.flow import Candidate, Judgement, ModuleAnalysis
-from nanguard.model import Finding, Fix, Position, Related, Span, TextEdit
+from nanguard.model import Finding, Position, Related, Span, TextEdit
 from nanguard.prefilter import MAYBE_LOG, call_sites
 from nanguard.settings import Settings
 from nanguard.source import Source, Trees
@@ -74,9 +75,14 @@ def analyze(
     (the language server reparses incrementally, see `nanguard.incremental`); `path` lets jedi resolve the user's modules;
     `cache` carries unchanged functions' findings over from the previous version of the text.
     """
-    if not settings.enabled(CODE) or not MAYBE_LOG.search(text):
-        return []
     source = Source(text, trees, parser)
+    return suppression.apply(source, _judged(source, settings, path, trees, cache), settings)
+
+
+def _judged(source: Source, settings: Settings, path: Path | None, trees: Trees | None, cache: AnalysisCache | None) -> list[Finding]:
+    """`analyze` before suppression comments are applied."""
+    if not settings.enabled(CODE) or not MAYBE_LOG.search(source.text):
+        return []
     sites = call_sites(source.data, screen=trees is None)
     if not sites:
         return []  # mentions a log but calls none: no parse needed
@@ -97,9 +103,7 @@ def analyze(
     for judgement in analysis.judgements.values():
         if not reportable(judgement.value, settings.strict):
             continue
-        comment = noqa_comment(source, judgement.call.start_point[0])
-        if not suppressed(source, comment, CODE):
-            fresh.append((judgement.call.start_byte, _finding(judgement, source, epsilon, comment)))
+        fresh.append((judgement.call.start_byte, _finding(judgement, source, epsilon, settings.fix)))
     findings = reuse.combine(analysis, fresh) if reuse is not None else [finding for _, finding in fresh]
     findings.sort(key=lambda f: (f.span.start, f.span.end))
     return findings
@@ -244,18 +248,18 @@ def _main_cause(value: Value):
     return value.causes[0]
 
 
-def _finding(judgement: Judgement, source: Source, epsilon: str, comment: Node | None) -> Finding:
-    """The finding of an unsafe log call; `comment` is the one ending its line, if any."""
+def _finding(judgement: Judgement, source: Source, epsilon: str, preferred: str) -> Finding:
+    """The finding of an unsafe log call; its fixes of the `preferred` kind come first."""
     message, related = _message(judgement, source)
     row = judgement.call.start_point[0]
     candidates = (
-        clip_fix(judgement, source, epsilon),
+        bound_fix(judgement, source, epsilon) or clip_fix(judgement, source, epsilon),
         epsilon_fix(judgement, source, epsilon),
         stable_fix(judgement, source),
-        noqa_fix(source, row, comment, CODE),
+        noqa_fix(source, row, CODE),
     )
-    fixes: tuple[Fix, ...] = tuple(fix for fix in candidates if fix is not None)
-    return Finding(CODE, source.span(judgement.call), message, judgement.function, related, fixes)
+    fixes = sorted((fix for fix in candidates if fix is not None), key=lambda fix: fix.kind.value != preferred)
+    return Finding(CODE, source.span(judgement.call), message, judgement.function, related, tuple(fixes))
 
 
 def fix_all(
@@ -283,7 +287,7 @@ def fix_all_with_findings(
         findings = analyze(text, settings, path=path, parser=parser)
         for finding in findings:
             fix = finding.default_fix
-            if fix is None or not finding.fixable:
+            if fix is None or not (finding.fixable or fix.kind.value == settings.fix):  # `--add-noqa` prefers noqa
                 continue
             if any(_collide(edit, other) for edit in fix.edits for other in accepted):
                 continue

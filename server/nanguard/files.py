@@ -12,12 +12,12 @@ import os
 import stat
 import tempfile
 import tokenize
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
-from nanguard.settings import DEFAULT_INCLUDE
+from nanguard.settings import DEFAULT_INCLUDE, Settings
 
 SKIPPED_FOLDER_NAMES = frozenset(
     {".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "site-packages", "__pycache__", "node_modules"}
@@ -128,6 +128,20 @@ def discover(
         else:
             found[path] = None
     return sorted(found), errors
+
+
+def with_per_file_ignores(settings: Settings, path: Path, base: Path) -> Settings:
+    """`settings` for the file `path`, with the rules its `per-file-ignores` globs (relative to
+    `base`, like `exclude`'s) ignore added to `ignore`."""
+    ignored = frozenset().union(
+        *(codes for glob, codes in settings.per_file_ignores if _within_match(path, ExcludePattern.parse(base, glob)))
+    )
+    return replace(settings, ignore=settings.ignore | ignored) if ignored - settings.ignore else settings
+
+
+def _within_match(path: Path, pattern: ExcludePattern) -> bool:
+    """Whether `pattern` matches `path` or a folder above it."""
+    return is_excluded(path, lambda folder: (pattern,))
 
 
 def include_pattern(base: Path, glob: str) -> ExcludePattern:

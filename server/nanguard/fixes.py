@@ -13,12 +13,12 @@ import re
 from tree_sitter import Node
 
 from nanguard import frameworks as fw
-from nanguard.flow import LOW_PRECEDENCE, Env, Judgement
+from nanguard.flow import LOW_PRECEDENCE, Env, Judgement, _arguments
 from nanguard.model import Fix, FixKind, TextEdit
 from nanguard.source import Source
+from nanguard.suppression import LINE_NOQA, noqa_comment
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][\w.]*)\}")
-_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
 _STRING_TYPES = frozenset({"string", "string_content", "string_start", "string_end", "concatenated_string"})
 
 
@@ -139,6 +139,43 @@ def clip_fix(judgement: Judgement, source: Source, epsilon: str) -> Fix | None:
     return _template_fix(FixKind.CLIP, "Clip argument with epsilon", template, judgement, source, epsilon)
 
 
+def bound_fix(judgement: Judgement, source: Source, epsilon: str) -> Fix | None:
+    """``torch.clamp(p, min=0)`` -> ``torch.clamp(p, min=1e-10)``: a clip or maximum whose bound
+    does not keep the argument from zero gets that bound raised, rather than a clip around it."""
+    argument, inner = judgement.argument, judgement.inner
+    at_argument = source.span(argument)
+    if argument.type != "call" or not any(c.kind == "clip-zero" and c.span == at_argument for c in judgement.value.causes):
+        return None
+    if inner is None or inner.ref is None:
+        return None
+    positional, keywords = _arguments(argument)
+    if inner.ref.startswith("."):
+        rule = fw.TENSOR_METHODS.get(inner.ref[1:])
+        positional = [argument.child_by_field_name("function").child_by_field_name("object"), *positional]
+    else:
+        rule = fw.VALUE_FUNCTIONS.get(inner.ref)
+    if rule is None:
+        return None
+    if rule.effect is fw.Effect.CLIP:
+        bound = next((keywords[name] for name in rule.bound_keywords if name in keywords), None)
+        if bound is None and len(positional) > rule.bound_position:
+            bound = positional[rule.bound_position]
+    elif rule.effect is fw.Effect.MAXIMUM:
+        bound = next((node for node in positional if node.type in ("integer", "float") and _is_zero(source, node)), None)
+    else:
+        return None
+    if bound is None or bound.type == "none":
+        return None
+    return Fix(FixKind.CLIP, "Raise the lower bound to epsilon", (source.replace(bound.start_byte, bound.end_byte, epsilon),))
+
+
+def _is_zero(source: Source, node: Node) -> bool:
+    try:
+        return float(source.node_text(node).replace("_", "")) == 0
+    except ValueError:
+        return False
+
+
 def epsilon_fix(judgement: Judgement, source: Source, epsilon: str) -> Fix | None:
     kit = fw.FIX_KITS[judgement.log.kit]
     return _template_fix(FixKind.EPSILON, "Add epsilon", kit.add_epsilon, judgement, source, epsilon)
@@ -205,35 +242,13 @@ def _stable_title(effect: fw.Effect) -> str:
     return "Use log_softmax" if effect is fw.Effect.SOFTMAX else "Use log_sigmoid"
 
 
-def noqa_comment(source: Source, row: int) -> Node | None:
-    """The comment at the end of line `row`, if any."""
-    line = source.line_bytes(row)
-    hash_index = line.rfind(b"#")
-    while hash_index != -1:
-        node = source.node_for_points((row, hash_index), (row, hash_index + 1))
-        if node is not None and node.type == "comment":
-            return node
-        hash_index = line.rfind(b"#", 0, hash_index)
-    return None
-
-
-def suppressed(source: Source, comment: Node | None, code: str) -> bool:
-    """Whether the line's `comment` (see `noqa_comment`) silences `code`."""
-    if comment is None:
-        return False
-    match = _NOQA.search(source.node_text(comment))
-    if match is None:
-        return False
-    codes = match.group("codes")
-    return codes is None or code.upper() in {c.upper() for c in re.split(r"[,\s]+", codes)}
-
-
-def noqa_fix(source: Source, row: int, comment: Node | None, code: str) -> Fix | None:
-    """Append ``# noqa: CODE`` to line `row`, or add CODE to its noqa `comment` already there."""
+def noqa_fix(source: Source, row: int, code: str) -> Fix | None:
+    """Append ``# noqa: CODE`` to line `row`, or add CODE to the noqa comment already there."""
     title = f"Disable {code} for this line"
+    comment = noqa_comment(source, row)
     if comment is not None:
         text = source.node_text(comment)
-        match = _NOQA.search(text)
+        match = LINE_NOQA.search(text)
         if match is not None and match.group("codes"):
             start = comment.start_byte + len(text[: match.end()].encode("utf-8", "surrogatepass"))
             return Fix(FixKind.NOQA, title, (source.insert(start, f", {code}"),))

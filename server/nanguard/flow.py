@@ -215,7 +215,7 @@ _RANGES: dict[Effect, tuple[float, float, str | None]] = {
     Effect.SIGMOID: (0.0, 1.0, "sigmoid"),
     Effect.RELU: (0.0, INF, "relu"),
     Effect.UNDERFLOWS: (0.0, INF, "underflows"),
-    Effect.RANDOM: (0.0, 1.0, "random"),
+    Effect.RANDOM: (0.0, 1.0 - 2.0**-24, "random"),
     Effect.SIGNED: (-1.0, 1.0, "signed"),
     Effect.NORMAL: (-INF, INF, "signed"),
     Effect.POSITIVE: (1e-7, INF, None),
@@ -934,7 +934,7 @@ class ModuleAnalysis:
                 return UNKNOWN
             joined = join(joined, value)
         assert joined is not None
-        return Value(joined.lo, joined.hi, joined.causes)
+        return Value(joined.lo, joined.hi)  # literal data (tests, examples): its zeros are meant
 
     def _named(self, node: Node, env: Env, depth: int) -> Value:
         value = self.evaluate(node.child_by_field_name("value"), env, depth)

@@ -36,6 +36,7 @@ class FixKind(str, Enum):
     EPSILON = "epsilon"
     STABLE = "stable"
     NOQA = "noqa"
+    UNUSED_NOQA = "unused-noqa"
 
 
 @dataclass(frozen=True, slots=True)

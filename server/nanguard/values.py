@@ -179,6 +179,10 @@ def join(first: Value | None, second: Value | None) -> Value | None:
     if second is None:
         return first
     lo, hi = min(first.lo, second.lo), max(first.hi, second.hi)
+    if first.unknown != second.unknown and (first.evidence or second.evidence):
+        # One path shows a value that reaches 0, the other shows nothing: the join reaches 0 by
+        # the evidence, and nothing shows it goes lower.
+        lo = min(first.lo if not first.unknown else 0.0, second.lo if not second.unknown else 0.0)
     return Value(
         lo,
         hi,
@@ -250,8 +254,10 @@ def _arithmetic(
         case "*":
             zero_causes = tuple(c for v in (left, right) if v.lo <= 0 <= v.hi for c in v.causes)
             if left.unknown or right.unknown:
-                # Zero times anything is zero: a factor shown to reach 0 is evidence on its own.
-                return (-INF, INF, merge_causes(zero_causes)) if zero_causes else None
+                # Zero times anything is zero: a factor shown to reach 0 is evidence on its own,
+                # and nothing shows the product goes below 0 unless that factor does.
+                known = right if left.unknown else left
+                return ((0.0 if known.lo >= 0 else -INF), INF, merge_causes(zero_causes)) if zero_causes else None
             corners = [_product(a, b) for a in (left.lo, left.hi) for b in (right.lo, right.hi)]
             return min(corners), max(corners), merge_causes(left.causes, right.causes)
         case "/":
@@ -294,7 +300,7 @@ def _difference_evidence(left: Value, right: Value, lo: float, cause: Cause | No
         return rounding
     if left.constant is not None and left.constant >= 1 and right.probability:
         return (replace(cause, kind="complement"),)
-    if left.causes or right.causes or (math.isfinite(left.lo) and math.isfinite(right.hi) and right.lo > -INF):
+    if math.isfinite(left.lo) and math.isfinite(right.hi) and (left.causes or right.causes or left.constant is None):
         return merge_causes(left.causes, (replace(cause, kind="difference"),))
     return ()
 

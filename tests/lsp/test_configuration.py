@@ -97,7 +97,7 @@ async def test_unknown_settings_are_named_once(tmp_path):
         await client.wait_diagnostics(uri.replace("train", "eval"), 1)
         [message] = client.messages
         assert message.type == types.MessageType.Warning
-        assert message.message == "nanguard: unknown settings ignored: nanguard.epsilonn"
+        assert message.message == "nanguard: unknown settings ignored: nanguard.epsilonn (did you mean nanguard.epsilon?)"
 
 
 def write_project(folder: Path, table: str) -> Path:

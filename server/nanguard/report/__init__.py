@@ -45,12 +45,24 @@ class FileProblem:
     message: str
 
 
+@dataclass(frozen=True, slots=True)
+class FileNote:
+    """Something to know about a checked file that is not a finding: where it stops parsing."""
+
+    path: str
+    position: Position
+    message: str
+    cell: int | None = None
+    """In a notebook: the cell (numbered from 1 counting every cell) `position` is in."""
+
+
 @dataclass(slots=True)
 class Run:
     """Everything one `nanguard check` produced, in the order it is shown."""
 
     findings: list[PathFinding] = field(default_factory=list)
     problems: list[FileProblem] = field(default_factory=list)
+    notes: list[FileNote] = field(default_factory=list)
     files_checked: int = 0
     fixes_applied: int = 0
     files_fixed: int = 0
@@ -61,19 +73,25 @@ class Run:
             key=lambda item: (item.path, item.cell.cell if item.cell else 0, item.finding.span.start, item.finding.code)
         )
         self.problems.sort(key=lambda problem: problem.path)
+        self.notes.sort(key=lambda note: (note.path, note.cell or 0, note.position))
 
 
 def one_based(position: Position) -> tuple[int, int]:
     return position.line + 1, position.column + 1
 
 
-FORMAT_NAMES = ("text", "json", "sarif", "github")
-"""Each is the module `nanguard.report.<name>`."""
+FORMAT_NAMES = ("text", "concise", "json", "sarif", "github")
+"""Each is the module `nanguard.report.<name>`, except `concise`: ruff's name for the one line
+per finding that `text` already prints."""
 
 
-def render(format_name: str, run: Run, *, color: bool = False) -> str:
-    """`run` in `format_name`; `color` only affects the text format."""
+def render(format_name: str, run: Run, *, color: bool = False, quiet: bool = False, show_fixes: bool = False) -> str:
+    """`run` in `format_name`; the options only affect the text format."""
     if format_name not in FORMAT_NAMES:
         raise ValueError(f"unknown output format {format_name!r}")
+    if format_name == "concise":
+        format_name = "text"
     module = importlib.import_module(f"{__name__}.{format_name}")
-    return module.render(run, color=color) if format_name == "text" else module.render(run)
+    if format_name == "text":
+        return module.render(run, color=color, quiet=quiet, show_fixes=show_fixes)
+    return module.render(run)

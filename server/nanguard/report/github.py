@@ -35,6 +35,13 @@ def render(run: Run) -> str:
             f"endLine={end_line},endColumn={end_column},title={escape_property(title)}"
         )
         lines.append(f"::warning {properties}::{escape_data(message)}\n")
+    for note in run.notes:
+        line, column = one_based(note.position)
+        if note.cell is None:
+            properties, message = f"file={escape_property(note.path)},line={line},col={column},title=nanguard", note.message
+        else:
+            properties, message = f"file={escape_property(note.path)},title=nanguard", f"cell {note.cell}:{line}:{column}: {note.message}"
+        lines.append(f"::notice {properties}::{escape_data(message)}\n")
     for problem in run.problems:
         lines.append(f"::error file={escape_property(problem.path)},title=nanguard::{escape_data(problem.message)}\n")
     return "".join(lines)

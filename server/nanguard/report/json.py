@@ -2,6 +2,7 @@
 
 Other tools parse this, so the keys, their order and their meaning do not change. Findings in
 notebooks add a ``cell`` key (1-based, counting every cell), to the finding and to each edit.
+A file that does not parse adds one object with ``"code": null`` and ``"severity": "note"``.
 """
 
 from __future__ import annotations
@@ -10,11 +11,32 @@ import json
 from typing import Any
 
 from nanguard.model import Finding, Fix
-from nanguard.report import PathFinding, Run, one_based
+from nanguard.report import FileNote, PathFinding, Run, one_based
 
 
 def render(run: Run) -> str:
-    return json.dumps([finding_object(item) for item in run.findings], indent=2, ensure_ascii=False) + "\n"
+    objects = [finding_object(item) for item in run.findings] + [note_object(note) for note in run.notes]
+    return json.dumps(objects, indent=2, ensure_ascii=False) + "\n"
+
+
+def note_object(note: FileNote) -> dict[str, Any]:
+    """A file that does not parse, with the keys of a finding: ``code`` null and ``severity``
+    "note", as ruff reports syntax errors in JSON (``code`` null), so filters on codes skip it."""
+    line, column = one_based(note.position)
+    cell = {"cell": note.cell} if note.cell else {}
+    return {
+        "path": note.path,
+        **cell,
+        "line": line,
+        "column": column,
+        "end_line": line,
+        "end_column": column,
+        "code": None,
+        "severity": "note",
+        "message": note.message,
+        "function": None,
+        "fix": None,
+    }
 
 
 def finding_object(item: PathFinding) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from nanguard.model import Fix, Span
-from nanguard.report import PathFinding, Run, one_based
+from nanguard.report import FileNote, PathFinding, Run, one_based
 from nanguard.rules import RULES, Rule
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -49,13 +49,27 @@ def render(run: Run) -> str:
                                 "locations": [{"physicalLocation": {"artifactLocation": artifact(problem.path)}}],
                             }
                             for problem in run.problems
-                        ],
+                        ]
+                        + [note_object(note) for note in run.notes],
                     }
                 ],
             }
         ],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def note_object(note: FileNote) -> dict[str, Any]:
+    """A file that does not parse: a notification of level "note" at its first error (in a
+    notebook, the cell and the position in it are in the message)."""
+    line, column = one_based(note.position)
+    location: dict[str, Any] = {"artifactLocation": artifact(note.path)}
+    message = note.message
+    if note.cell is None:
+        location["region"] = {"startLine": line, "startColumn": column}
+    else:
+        message = f"cell {note.cell}:{line}:{column}: {message}"
+    return {"level": "note", "message": {"text": message}, "locations": [{"physicalLocation": location}]}
 
 
 def rule_object(rule: Rule) -> dict[str, Any]:
@@ -67,7 +81,7 @@ def rule_object(rule: Rule) -> dict[str, Any]:
         "fullDescription": {"text": section(explanation, "What it does") or rule.summary},
         "help": {"text": explanation, "markdown": explanation},
         "helpUri": rule.url,
-        "defaultConfiguration": {"level": "warning"},
+        "defaultConfiguration": {"level": "warning", "enabled": rule.default},
         "properties": {
             "tags": ["correctness", "numerical-stability", "machine-learning"],
             "precision": "high",

@@ -8,6 +8,7 @@ the characters, only wraps them in ANSI codes.
 from __future__ import annotations
 
 from nanguard.report import Run, one_based
+from nanguard.rules import RULES
 
 BOLD = "\033[1m"
 RED = "\033[31m"
@@ -17,7 +18,10 @@ DIM = "\033[2m"
 RESET = "\033[0m"
 
 
-def render(run: Run, *, color: bool = False) -> str:
+def render(run: Run, *, color: bool = False, quiet: bool = False, show_fixes: bool = False) -> str:
+    """The finding lines, the notes, and (unless `quiet`) the summary; `show_fixes` adds each
+    finding's default fix under it."""
+
     def paint(style: str, value: str) -> str:
         return f"{style}{value}{RESET}" if color else value
 
@@ -29,8 +33,46 @@ def render(run: Run, *, color: bool = False) -> str:
             f"{paint(BOLD, item.path)}{paint(DIM, f'{cell}:{line}:{column}:')} "
             f"{paint(BOLD + RED, item.finding.code)} {item.finding.message}"
         )
-    lines.append(paint(GREEN if not run.findings and not run.problems else BOLD, summary(run)))
-    return "\n".join(lines) + "\n"
+        if show_fixes and item.finding.default_fix is not None:
+            lines.append(f"    {paint(CYAN, 'fix:')} {item.finding.default_fix.title}")
+    for note in run.notes:
+        line, column = one_based(note.position)
+        cell = f":cell {note.cell}" if note.cell else ""
+        lines.append(f"{paint(BOLD, note.path)}{paint(DIM, f'{cell}:{line}:{column}:')} {paint(CYAN, 'note:')} {note.message}")
+    if not quiet:
+        lines.append(paint(GREEN if not run.findings and not run.problems else BOLD, summary(run)))
+    return "".join(line + "\n" for line in lines)
+
+
+def statistics(run: Run) -> str:
+    """ruff's ``--statistics``: per rule, how many findings, ``[*]`` if they are all fixable, and its name."""
+    counts: dict[str, list[int]] = {}
+    for item in run.findings:
+        count = counts.setdefault(item.finding.code, [0, 0])
+        count[0] += 1
+        count[1] += item.finding.fixable
+    width = max((len(str(total)) for total, _ in counts.values()), default=1)
+    rows = []
+    for code in sorted(counts, key=lambda code: (-counts[code][0], code)):
+        total, fixable = counts[code]
+        marker = "[*]" if fixable == total else "[-]" if fixable else "   "
+        name = RULES[code].name if code in RULES else ""
+        rows.append(f"{total:>{width}}\t{code}\t{marker} {name}\n")
+    return "".join(rows)
+
+
+def fixed_listing(fixed: dict[str, dict[str, int]]) -> str:
+    """ruff's ``--show-fixes`` after ``--fix``: per file, how many findings of each rule were fixed."""
+    total = sum(sum(codes.values()) for codes in fixed.values())
+    if not total:
+        return ""
+    lines = [f"Fixed {plural(total, 'finding')}:"]
+    for path in sorted(fixed):
+        lines.append(f"- {path}:")
+        for code, count in sorted(fixed[path].items()):
+            name = f" ({RULES[code].name})" if code in RULES else ""
+            lines.append(f"    {count} × {code}{name}")
+    return "".join(line + "\n" for line in lines)
 
 
 def plural(count: int, noun: str) -> str:
@@ -56,6 +98,8 @@ def summary(run: Run) -> str:
         parts.append(f"No findings in {checked}")
     elif run.fix_mode:
         parts.append("none remain")
+    if run.notes:
+        parts.append(f"{plural(len({note.path for note in run.notes}), 'file')} only partly checked (syntax errors)")
     if run.problems:
         parts.append(f"{plural(len({p.path for p in run.problems}), 'file')} could not be checked")
     return "; ".join(parts) + "."

@@ -15,6 +15,8 @@ class Rule:
     code: str
     name: str
     summary: str
+    default: bool = True
+    """Whether the rule is checked when `select` is not set (NG100, like ruff's RUF100, is not)."""
 
     @property
     def url(self) -> str:
@@ -28,5 +30,8 @@ RULES: dict[str, Rule] = {
     rule.code: rule
     for rule in (
         Rule("NG001", "log-argument-may-reach-zero", "log() of a value that is not bounded away from zero"),
+        Rule("NG100", "unused-noqa", "a noqa directive naming an NG code that silences nothing", default=False),
     )
 }
+
+DEFAULT_SELECT = frozenset(code for code, rule in RULES.items() if rule.default)
