@@ -24,7 +24,7 @@ from nanguard.files import ExcludePattern, FileError, discover, include_pattern,
 from nanguard.model import Finding
 from nanguard.notebook import NOTEBOOK_SUFFIX
 from nanguard.notebook.check import check_notebook
-from nanguard.report import FORMAT_NAMES, FileProblem, PathFinding, Run, render
+from nanguard.report import FORMAT_NAMES, FileProblem, PathFinding, Run, printable, render
 from nanguard.report.diff import unified_diff
 from nanguard.report.progress import ProgressBar
 from nanguard.report.text import plural, summary
@@ -401,9 +401,9 @@ def check_command(args: argparse.Namespace) -> int:
         progress.close()
     run.sort()
     for problem in run.problems:
-        print(f"{problem.path}: error: {problem.message}", file=sys.stderr)
+        print(f"{printable(problem.path)}: error: {printable(problem.message)}", file=sys.stderr)
     for note in sorted(skipped, key=lambda note: note.path):
-        print(f"{note.path}: warning: {note.message}", file=sys.stderr)
+        print(f"{printable(note.path)}: warning: {printable(note.message)}", file=sys.stderr)
     if mode is Mode.DIFF:
         sys.stdout.write("".join(diff for _, diff in sorted(diffs)))
         print(f"Would fix {plural(run.fixes_applied, 'finding')} in {len(diffs)} of {run.files_checked} files.", file=sys.stderr)

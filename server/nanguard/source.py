@@ -2,6 +2,10 @@
 
 tree-sitter works on UTF-8 bytes; findings are reported in code points (see `model`). Pure-ASCII
 text, by far the common case, converts without any decoding.
+
+Python ends lines at ``\n``, ``\r\n`` and a lone ``\r``; tree-sitter only at ``\n``. So the
+bytes parsed have every lone ``\r`` replaced by ``\n``: one character for one, so offsets and
+columns stay those of the text, and rows are its lines as Python and editors count them.
 """
 
 from __future__ import annotations
@@ -10,6 +14,8 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from functools import cached_property
 from itertools import accumulate
+
+import re
 
 import tree_sitter
 import tree_sitter_python
@@ -22,6 +28,9 @@ PYTHON = tree_sitter.Language(tree_sitter_python.language())
 def new_parser() -> tree_sitter.Parser:
     """A parser for Python; parsers are not thread-safe, so each worker owns one."""
     return tree_sitter.Parser(PYTHON)
+
+
+_LONE_CR = re.compile(rb"\r(?!\n)")
 
 
 def encode(text: str) -> bytes:
@@ -42,6 +51,9 @@ class Source:
         self.data = encode(text)
         self.ascii = text.isascii()
         self._parser = parser
+        if b"\r" in self.data and _LONE_CR.search(self.data):
+            self.data = _LONE_CR.sub(b"\n", self.data)
+            trees = None  # parsed from the bytes with the lone CRs, whose rows are not the lines
         if trees is not None:
             self.trees = [trees] if isinstance(trees, tree_sitter.Tree) else list(trees)
 
@@ -134,6 +146,6 @@ class Source:
 
     @cached_property
     def newline(self) -> str:
-        """The file's line ending, so inserted lines match the lines around them."""
-        first = self.data.find(b"\n")
-        return "\r\n" if first > 0 and self.data[first - 1 : first] == b"\r" else "\n"
+        """The file's (first) line ending, so inserted lines match the lines around them."""
+        match = re.search(r"\r\n?|\n", self.text)
+        return match.group() if match else "\n"

@@ -7,7 +7,7 @@ the characters, only wraps them in ANSI codes.
 
 from __future__ import annotations
 
-from nanguard.report import Run, one_based
+from nanguard.report import Run, one_based, printable
 
 BOLD = "\033[1m"
 RED = "\033[31m"
@@ -26,8 +26,8 @@ def render(run: Run, *, color: bool = False) -> str:
         line, column = one_based(item.finding.span.start)
         cell = f":cell {item.cell.cell}" if item.cell else ""
         lines.append(
-            f"{paint(BOLD, item.path)}{paint(DIM, f'{cell}:{line}:{column}:')} "
-            f"{paint(BOLD + RED, item.finding.code)} {item.finding.message}"
+            f"{paint(BOLD, printable(item.path))}{paint(DIM, f'{cell}:{line}:{column}:')} "
+            f"{paint(BOLD + RED, item.finding.code)} {printable(item.finding.message)}"
         )
     lines.append(paint(GREEN if not run.findings and not run.problems else BOLD, summary(run)))
     return "\n".join(lines) + "\n"
