@@ -110,8 +110,15 @@ class Source:
         # All in C: the lengths of the lines plus their newline, summed up.
         return [0, *accumulate(map((1).__add__, map(len, self.data.split(b"\n")[:-1])))]
 
-    def node_text(self, node: tree_sitter.Node) -> str:
-        return self.data[node.start_byte : node.end_byte].decode("utf-8", "surrogatepass")
+    def node_text(self, node: tree_sitter.Node, limit: int | None = None) -> str:
+        """The text of `node`; with `limit`, at most about that many bytes of its start (for
+        messages: a call nested thousands deep would otherwise be copied once per finding)."""
+        end = node.end_byte
+        if limit is not None and end - node.start_byte > limit:
+            end = node.start_byte + limit
+            while end > node.start_byte and self.data[end] & 0xC0 == 0x80:  # not inside a character
+                end -= 1
+        return self.data[node.start_byte : end].decode("utf-8", "surrogatepass")
 
     def line_start(self, row: int) -> int:
         return self._line_starts[row]
