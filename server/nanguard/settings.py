@@ -1,16 +1,22 @@
-"""Analysis settings, and reading them from ``[tool.nanguard]`` of the nearest pyproject.toml.
+"""Analysis settings, declared once, and reading them from ``[tool.nanguard]`` of the nearest
+pyproject.toml.
 
-One place turns loose mappings (TOML tables, editor JSON) into a validated `Settings`, so the
-command line and the language server accept exactly the same keys with the same messages.
+Each setting is one field of `Settings`, declared with `setting`: its default, the function that
+checks a raw value (a TOML value, an editor's JSON value, a command-line option) and, when it is
+not the camelCase of the field name, how editors spell it. Everything else is derived from that
+one declaration: the keys `[tool.nanguard]` accepts, the keys the language server accepts (see
+`nanguard.lsp.config`), and the messages for bad values, which are the same everywhere but for
+how the key is named. Adding a setting is adding a field here.
 """
 
 from __future__ import annotations
 
 import math
 import sys
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Callable, Mapping
+from dataclasses import MISSING, Field, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -28,18 +34,135 @@ class SettingsError(ValueError):
     """A setting has the wrong type or value; the message names the key and what it expects."""
 
 
+class Invalid(ValueError):
+    """Raised by a setting's check: what is wrong with the value, said after the key's name
+    (``must be true or false, not 'yes'``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """How one setting is read: `check` turns a raw value into the field's value or raises
+    `Invalid`; `editor` is its editor spelling (dots for nested objects) when that is not the
+    camelCase of the field name."""
+
+    check: Callable[[Any], Any]
+    editor: str | None = None
+
+
+_KEY = "nanguard.setting"
+
+
+def setting(default: Any = MISSING, *, check: Callable[[Any], Any], editor: str | None = None, factory: Any = MISSING) -> Any:
+    """A dataclass field that is a setting (see `Key`)."""
+    return field(default=default, default_factory=factory, metadata={_KEY: Key(check, editor)})
+
+
+def setting_fields(cls: type) -> dict[str, Field[Any]]:
+    """The settings of dataclass `cls` by their TOML spelling (``extend-include``)."""
+    return {toml_name(item): item for item in fields(cls) if _KEY in item.metadata}
+
+
+def toml_name(item: Field[Any]) -> str:
+    return item.name.replace("_", "-")
+
+
+def editor_name(item: Field[Any]) -> str:
+    key: Key = item.metadata[_KEY]
+    if key.editor is not None:
+        return key.editor
+    first, *rest = item.name.split("_")
+    return first + "".join(word.capitalize() for word in rest)
+
+
+def checked(item: Field[Any], value: Any, name: str) -> Any:
+    """`value` checked as the setting `item`; the error names it as `name`."""
+    try:
+        return item.metadata[_KEY].check(value)
+    except Invalid as problem:
+        raise SettingsError(f"{name} {problem}") from None
+
+
+# ------------------------------------------------------------------------------------------
+# Checks
+
+
+def string_list(value: Any, what: str = "strings") -> list[str]:
+    """`value` as a list of strings (one string counts as a list of one)."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise Invalid(f"must be a list of {what}")
+    return list(value)
+
+
+def rule_codes(value: Any) -> frozenset[str]:
+    """Rule codes from codes, prefixes (``NG``) or ``ALL``."""
+    codes: set[str] = set()
+    for prefix in (v.strip().upper() for v in string_list(value, 'rule codes such as ["NG001"]')):
+        matched = set(RULES) if prefix == "ALL" else {code for code in RULES if prefix and code.startswith(prefix)}
+        if not matched:
+            raise Invalid(f"names an unknown rule code {prefix!r} (known: {', '.join(RULES)})")
+        codes |= matched
+    return frozenset(codes)
+
+
+def positive_number(value: Any) -> float:
+    expected = "must be a positive number such as 1e-10"
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise Invalid(f"{expected}, not {value!r}")
+    try:
+        number = float(value)
+    except ValueError:
+        raise Invalid(f"{expected}, not {value!r}") from None
+    if not math.isfinite(number) or number <= 0:
+        raise Invalid(f"{expected}, not {value!r}")
+    return number
+
+
+def framework_names(value: Any) -> frozenset[str]:
+    names = string_list(value, "framework names")
+    unknown = sorted(set(names) - set(FRAMEWORKS))
+    if unknown:
+        raise Invalid(f"names an unknown framework {unknown[0]!r} (known: {', '.join(FRAMEWORKS)})")
+    return frozenset(names)
+
+
+def strings(value: Any) -> tuple[str, ...]:
+    return tuple(string_list(value))
+
+
+def boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise Invalid(f"must be true or false, not {value!r}")
+    return value
+
+
+def optional_path(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise Invalid(f"must be a path, not {value!r}")
+    return value
+
+
+# ------------------------------------------------------------------------------------------
+# The settings
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
-    epsilon: float = DEFAULT_EPSILON
-    select: frozenset[str] = field(default_factory=lambda: frozenset(RULES))
-    ignore: frozenset[str] = frozenset()
-    frameworks: frozenset[str] = field(default_factory=lambda: frozenset(FRAMEWORKS))
-    exclude: tuple[str, ...] = ()
-    include: tuple[str, ...] = DEFAULT_INCLUDE
+    epsilon: float = setting(DEFAULT_EPSILON, check=positive_number)
+    select: frozenset[str] = setting(check=rule_codes, factory=lambda: frozenset(RULES))
+    ignore: frozenset[str] = setting(frozenset(), check=rule_codes)
+    frameworks: frozenset[str] = setting(check=framework_names, factory=lambda: frozenset(FRAMEWORKS))
+    exclude: tuple[str, ...] = setting((), check=strings)
+    include: tuple[str, ...] = setting(DEFAULT_INCLUDE, check=strings)
     """File globs that folder searches pick up (files named explicitly are always checked)."""
-    extend_include: tuple[str, ...] = ()
-    jedi: bool = True
-    jedi_environment: str | None = None
+    extend_include: tuple[str, ...] = setting((), check=strings)
+    jedi: bool = setting(True, check=boolean, editor="jedi.enable")
+    jedi_environment: str | None = setting(None, check=optional_path, editor="jedi.environmentPath")
+    strict: bool = setting(False, check=boolean)
+    """Report log calls whose argument nothing is known about, not only those shown to reach zero."""
 
     def enabled(self, code: str) -> bool:
         return code in self.select and code not in self.ignore
@@ -49,78 +172,7 @@ class Settings:
         return self.include + self.extend_include
 
 
-def _string_list(key: str, value: Any, what: str) -> list[str]:
-    """`value` as a list of strings (one string counts as a list of one), else the error that
-    `key` must be a list of `what`."""
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        raise SettingsError(f"`{key}` must be a list of {what}")
-    return list(value)
-
-
-def _codes(key: str, value: Any) -> frozenset[str]:
-    """Rule codes from codes, prefixes (``NG``) or ``ALL``."""
-    value = _string_list(key, value, 'rule codes such as ["NG001"]')
-    codes: set[str] = set()
-    for prefix in (v.strip().upper() for v in value):
-        matched = set(RULES) if prefix == "ALL" else {code for code in RULES if prefix and code.startswith(prefix)}
-        if not matched:
-            raise SettingsError(f"`{key}`: unknown rule code {prefix!r} (known: {', '.join(RULES)})")
-        codes |= matched
-    return frozenset(codes)
-
-
-def _epsilon(key: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise SettingsError(f"`{key}` must be a positive number such as 1e-10")
-    try:
-        number = float(value)
-    except ValueError:
-        raise SettingsError(f"`{key}` must be a positive number such as 1e-10, not {value!r}") from None
-    if not math.isfinite(number) or number <= 0:
-        raise SettingsError(f"`{key}` must be a positive number such as 1e-10, not {value!r}")
-    return number
-
-
-def _frameworks(key: str, value: Any) -> frozenset[str]:
-    value = _string_list(key, value, "framework names")
-    unknown = sorted(set(value) - set(FRAMEWORKS))
-    if unknown:
-        raise SettingsError(f"`{key}`: unknown framework {unknown[0]!r} (known: {', '.join(FRAMEWORKS)})")
-    return frozenset(value)
-
-
-def _strings(key: str, value: Any) -> tuple[str, ...]:
-    return tuple(_string_list(key, value, "strings"))
-
-
-def _boolean(key: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise SettingsError(f"`{key}` must be true or false")
-    return value
-
-
-def _optional_path(key: str, value: Any) -> str | None:
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise SettingsError(f"`{key}` must be a path")
-    return value
-
-
-_PARSERS = {
-    "epsilon": ("epsilon", _epsilon),
-    "select": ("select", _codes),
-    "ignore": ("ignore", _codes),
-    "frameworks": ("frameworks", _frameworks),
-    "exclude": ("exclude", _strings),
-    "include": ("include", _strings),
-    "extend-include": ("extend_include", _strings),
-    "jedi": ("jedi", _boolean),
-    "jedi-environment": ("jedi_environment", _optional_path),
-}
-"""Accepted keys (TOML spelling) and the `Settings` field each one sets."""
+SETTINGS = setting_fields(Settings)
 
 
 def settings_from_mapping(mapping: Mapping[str, Any], base: Settings | None = None) -> Settings:
@@ -130,16 +182,11 @@ def settings_from_mapping(mapping: Mapping[str, Any], base: Settings | None = No
     """
     changes: dict[str, Any] = {}
     for raw_key, value in mapping.items():
-        key = raw_key.replace("_", "-")
-        if key not in _PARSERS:
-            raise SettingsError(f"unknown setting `{raw_key}` (known: {', '.join(_PARSERS)})")
-        field_name, parse = _PARSERS[key]
-        changes[field_name] = parse(raw_key, value)
+        item = SETTINGS.get(raw_key.replace("_", "-"))
+        if item is None:
+            raise SettingsError(f"unknown setting `{raw_key}` (known: {', '.join(SETTINGS)})")
+        changes[item.name] = checked(item, value, f"`{raw_key}`")
     return replace(base or Settings(), **changes)
-
-
-SETTING_KEYS = tuple(_PARSERS)
-assert {name for name, _ in _PARSERS.values()} == {f.name for f in fields(Settings)}
 
 
 def find_pyproject(start: Path) -> Path | None:

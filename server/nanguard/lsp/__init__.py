@@ -53,4 +53,4 @@ def main(argv: list[str]) -> int:
         server.start_ws(args.host, args.port)
     else:
         server.start_io()
-    return 0 if server.shutdown_requested else 1
+    return 0 if server.session.shutdown_requested else 1

@@ -1,25 +1,52 @@
-"""The jobs the analysis worker runs: one document version in, LSP-ready results out.
+"""The jobs the analysis worker runs: a snapshot of a unit in, LSP-ready results per document out.
+
+A unit (see `units`) is what is analysed as one: a text document, or a notebook's code cells as
+one module. Its snapshot reads the unit's texts as one module and maps findings back to its
+cells (a text document is a unit of one cell); everything after that, diagnostics, related
+locations in other cells, fix data and fix-all edits, is the same code for both.
 
 Everything here runs on the worker thread (see `scheduler`), which owns the parser; results are
-converted to the client's position encoding here too, against the very text they describe.
+converted to the client's position encoding here too, against the very texts they describe.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
-from weakref import WeakKeyDictionary
+from typing import Any, Protocol
 
+import tree_sitter
 from lsprotocol import types
-from tree_sitter import Tree
 from nanguard import engine
-from nanguard.lsp.config import EditorSettings, Resolved, resolve
-from nanguard.lsp.convert import PositionEncoder, diagnostic, diagnostic_json, text_edits
+from nanguard.lsp.config import EditorSettings, resolve
+from nanguard.lsp.convert import (
+    DocumentEdit,
+    PositionEncoder,
+    Target,
+    diagnostic,
+    diagnostic_json,
+    text_edits,
+    with_versions,
+)
 from nanguard.lsp.documents import Document
 from nanguard.lsp.textdiff import minimal_edits
-from nanguard.model import Finding
+from nanguard.model import Finding, Fix
+from nanguard.notebook import CellFinding, NotebookModule
+from nanguard.settings import Settings
 from nanguard.source import new_parser
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One document of a unit as it was when the analysis was scheduled (the event loop changes
+    documents meanwhile)."""
+
+    uri: str
+    version: int
+    text: str
+    code: bool = True
+    """Analysed: a notebook's markdown cells are not."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +55,8 @@ class Analysis:
 
     version: int
     findings: tuple[Finding, ...]
-    """Empty when the analysis failed: positions of older findings would not fit this version."""
+    """In the document's coordinates, with only the fix edits that fall in it (for hover).
+    Empty when the analysis failed: positions of older findings would not fit this version."""
     diagnostics: list[dict[str, Any]] = field(default_factory=list)
     """In their JSON form, as they are sent."""
     problem: str | None = None
@@ -36,17 +64,24 @@ class Analysis:
 
 
 @dataclass(frozen=True, slots=True)
+class UnitAnalysis:
+    documents: dict[str, Analysis]
+    """By document URI, for every cell of the unit."""
+    problem: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class FixAll:
-    edits: list[types.TextEdit]
+    edits: list[DocumentEdit]
     count: int
 
 
-DiagnosticKey = tuple[Finding, types.DiagnosticSeverity, tuple[tuple[int, str], ...]]
+DiagnosticKey = tuple[CellFinding, types.DiagnosticSeverity, tuple[tuple[str, tuple[tuple[int, str], ...]], ...]]
 
 
 @dataclass(slots=True)
-class _Memory:
-    """What one open document's previous analysis leaves for its next."""
+class Memory:
+    """What one unit's previous analysis leaves for its next; only the worker touches it."""
 
     findings: engine.AnalysisCache = field(default_factory=engine.AnalysisCache)
     """Findings of its unchanged functions."""
@@ -54,53 +89,181 @@ class _Memory:
     """The JSON form of its findings' diagnostics: most survive an edit unchanged."""
 
 
+class Module(Protocol):
+    """A unit's texts read as one Python module."""
+
+    def findings(self, settings: Settings, cache: engine.AnalysisCache) -> list[CellFinding]: ...
+
+    def fixed(self, settings: Settings) -> tuple[dict[int, str], int]:
+        """The new text of every cell the default fixes change, and how many fixes were applied;
+        raises ValueError when the fixes cannot be split back into cells."""
+        ...
+
+
+class Snapshot(Protocol):
+    cells: Sequence[Cell]
+    path: Path | None
+    memory: Memory
+
+    def module(self, parser: tree_sitter.Parser) -> Module | None:
+        """The module; None when the unit has moved past the snapshot (its results are stale)."""
+        ...
+
+
+# ------------------------------------------------------------------------------------------
+# A text document
+
+
+@dataclass(frozen=True, slots=True)
+class TextSnapshot:
+    document: Document
+    cell: Cell
+    memory: Memory
+
+    @property
+    def cells(self) -> Sequence[Cell]:
+        return (self.cell,)
+
+    @property
+    def path(self) -> Path | None:
+        return self.document.path
+
+    def module(self, parser: tree_sitter.Parser) -> TextModule | None:
+        parsed = self.document.parse(self.cell.version, parser)
+        return None if parsed is None else TextModule(parsed[0], parsed[1], self.path, parser)
+
+
+@dataclass(frozen=True, slots=True)
+class TextModule:
+    text: str
+    trees: list[tree_sitter.Tree]
+    """Parsed incrementally as the document was edited."""
+    path: Path | None
+    parser: tree_sitter.Parser
+
+    def findings(self, settings: Settings, cache: engine.AnalysisCache) -> list[CellFinding]:
+        found = engine.analyze(self.text, settings, path=self.path, trees=self.trees, cache=cache)
+        return [
+            CellFinding(0, finding, (0,) * len(finding.related), tuple((0,) * len(fix.edits) for fix in finding.fixes))
+            for finding in found
+        ]
+
+    def fixed(self, settings: Settings) -> tuple[dict[int, str], int]:
+        text, count = engine.fix_all(self.text, settings, path=self.path, parser=self.parser)
+        return ({0: text} if text != self.text else {}), count
+
+
+# ------------------------------------------------------------------------------------------
+# A notebook
+
+
+def name_relatively(cell: int, line: int, finding_cell: int) -> str:
+    """Editors show no cell numbers (and are sent only the Python cells): say which way to look."""
+    if cell == finding_cell:
+        return f"line {line}"
+    return f"line {line} of {'an earlier' if cell < finding_cell else 'a later'} cell"
+
+
+@dataclass(frozen=True, slots=True)
+class NotebookSnapshot:
+    cells: Sequence[Cell]
+    path: Path | None
+    memory: Memory
+
+    def module(self, parser: tree_sitter.Parser) -> NotebookCells:
+        return NotebookCells(NotebookModule([(index, cell.text) for index, cell in enumerate(self.cells) if cell.code]), self.path, parser)
+
+
+@dataclass(frozen=True, slots=True)
+class NotebookCells:
+    module: NotebookModule
+    path: Path | None
+    parser: tree_sitter.Parser
+
+    def findings(self, settings: Settings, cache: engine.AnalysisCache) -> list[CellFinding]:
+        return self.module.analyze(settings, path=self.path, parser=self.parser, name_cell=name_relatively, cache=cache)
+
+    def fixed(self, settings: Settings) -> tuple[dict[int, str], int]:
+        return self.module.fix_all(settings, path=self.path)
+
+
+# ------------------------------------------------------------------------------------------
+# The jobs
+
+
 class Analyzer:
     """Owns the worker's parser; its methods run on the worker thread only."""
 
     def __init__(self) -> None:
         self._parser = new_parser()
-        self._memories: WeakKeyDictionary[Document, _Memory] = WeakKeyDictionary()
 
-    def analyse(self, document: Document, version: int, editor: EditorSettings, folder: Path | None) -> Analysis | None:
-        """Findings and diagnostics for `version`; None when the document has moved past it."""
-        prepared = self._prepare(document, version, editor, folder)
-        if prepared is None:
+    def analyse(self, snapshot: Snapshot, editor: EditorSettings, folder: Path | None, encoding: str) -> UnitAnalysis | None:
+        """Findings and diagnostics for every cell of the snapshot; None when the unit has moved past it."""
+        module = snapshot.module(self._parser)
+        if module is None:
             return None
-        text, trees, resolved = prepared
+        resolved = resolve(editor, snapshot.path, folder)
         if resolved.excluded:
-            return Analysis(version, (), [], resolved.problem)
-        memory = self._memories.setdefault(document, _Memory())
-        findings = engine.analyze(text, resolved.settings, path=document.path, trees=trees, cache=memory.findings)
-        encoder = PositionEncoder(text, document.encoding)
+            return UnitAnalysis({cell.uri: Analysis(cell.version, (), [], resolved.problem) for cell in snapshot.cells}, resolved.problem)
+        found = module.findings(resolved.settings, snapshot.memory.findings)
+        targets = [Target(cell.uri, cell.version, PositionEncoder(cell.text, encoding)) for cell in snapshot.cells]
+        memory = snapshot.memory
         known, memory.diagnostics = memory.diagnostics, {}
-        diagnostics = []
-        for finding in findings:
-            key = (finding, editor.severity, encoder.dependencies(finding))
-            if key in known:  # the same but for the version its fixes are for
-                shown = {**known[key], "data": {**known[key]["data"], "version": version}}
+        findings: dict[str, list[Finding]] = {}
+        diagnostics: dict[str, list[dict[str, Any]]] = {}
+        for item in found:
+            own = targets[item.cell]
+            key = (item, editor.severity, _dependencies(item, targets))
+            if key in known:  # the same but for the versions its fixes are for
+                shown = with_versions(known[key], {target.uri: target.version for target in targets}, own)
             else:
-                shown = diagnostic_json(diagnostic(finding, encoder, uri=document.uri, version=version, severity=editor.severity))
+                shown = diagnostic_json(diagnostic(item, targets, editor.severity))
             memory.diagnostics[key] = shown
-            diagnostics.append(shown)
-        return Analysis(version, tuple(findings), diagnostics, resolved.problem)
+            diagnostics.setdefault(own.uri, []).append(shown)
+            findings.setdefault(own.uri, []).append(_within_cell(item))
+        documents = {
+            cell.uri: Analysis(cell.version, tuple(findings.get(cell.uri, ())), diagnostics.get(cell.uri, []), resolved.problem)
+            for cell in snapshot.cells
+        }
+        return UnitAnalysis(documents, resolved.problem)
 
-    def fix_all(self, document: Document, version: int, editor: EditorSettings, folder: Path | None) -> FixAll | None:
-        """Minimal edits applying every finding's default fix; None when the document moved on."""
-        prepared = self._prepare(document, version, editor, folder)
-        if prepared is None:
-            return None
-        text, _, resolved = prepared
-        if resolved.excluded:
+    def fix_all(self, snapshot: Snapshot, editor: EditorSettings, folder: Path | None, encoding: str) -> FixAll:
+        """Minimal edits to the cells applying every default fix across the unit, and how many."""
+        resolved = resolve(editor, snapshot.path, folder)
+        module = snapshot.module(self._parser)
+        if resolved.excluded or module is None:
             return FixAll([], 0)
-        fixed, count = engine.fix_all(text, resolved.settings, path=document.path, parser=self._parser)
-        return FixAll(text_edits(minimal_edits(text, fixed), PositionEncoder(text, document.encoding)), count)
+        try:
+            changed, count = module.fixed(resolved.settings)
+        except ValueError:  # a fix would have to cross a cell boundary: offer nothing rather than garble
+            return FixAll([], 0)
+        edits = []
+        for index, new_text in changed.items():
+            cell = snapshot.cells[index]
+            encoder = PositionEncoder(cell.text, encoding)
+            edits += [DocumentEdit(cell.uri, cell.version, edit) for edit in text_edits(minimal_edits(cell.text, new_text), encoder)]
+        return FixAll(edits, count)
 
-    def _prepare(
-        self, document: Document, version: int, editor: EditorSettings, folder: Path | None
-    ) -> tuple[str, list[Tree], Resolved] | None:
-        """Text, trees and settings of `version`; None when the document has moved past it."""
-        parsed = document.parse(version, self._parser)
-        if parsed is None:
-            return None
-        text, trees = parsed
-        return text, trees, resolve(editor, document.path, folder)
+
+def _dependencies(item: CellFinding, targets: Sequence[Target]) -> tuple[tuple[str, tuple[tuple[int, str], ...]], ...]:
+    """What besides the finding its diagnostic's JSON depends on: the documents it names and their
+    non-ASCII lines it has positions on."""
+    spans: dict[int, list[Any]] = {item.cell: [item.finding.span]}
+    for place, cell in zip(item.finding.related, item.related_cells):
+        spans.setdefault(cell, []).append(place.span)
+    for fix, cells in zip(item.finding.fixes, item.fix_cells):
+        for edit, cell in zip(fix.edits, cells):
+            spans.setdefault(cell, []).append(edit.span)
+    return tuple((targets[cell].uri, targets[cell].encoder.dependencies(cell_spans)) for cell, cell_spans in spans.items())
+
+
+def _within_cell(item: CellFinding) -> Finding:
+    """The finding as its own cell's hover shows it: only the fix edits that fall in that cell."""
+    finding = item.finding
+    if all(cell == item.cell for cells in item.fix_cells for cell in cells):
+        return finding
+    fixes = tuple(
+        Fix(fix.kind, fix.title, tuple(edit for edit, cell in zip(fix.edits, cells) if cell == item.cell))
+        for fix, cells in zip(finding.fixes, item.fix_cells)
+    )
+    return replace(finding, fixes=fixes)

@@ -1,16 +1,17 @@
 """Editor settings: reading what editors send, merging the sources, and meeting pyproject.toml.
 
 Editors send settings in three ways: `initializationOptions`, `workspace/configuration` (section
-``nanguard``, asked per workspace folder) and `workspace/didChangeConfiguration`. Later sources
-override earlier ones key by key, and a null value means "not set". Analysis keys are validated
-by `nanguard.settings` (the same code that reads ``[tool.nanguard]``); the keys that only make
-sense in an editor (enable, severity, debounceMs, configurationPreference) are read here.
+``nanguard``, asked per workspace folder) and `workspace/didChangeConfiguration`. The newest
+complete answer wins, and a null value means "not set". Every key is declared once, as a field:
+the analysis keys on `nanguard.settings.Settings` (shared with ``[tool.nanguard]``), the keys
+only an editor has (enable, severity, debounceMs, configurationPreference) on `EditorSettings`.
+Editors spell them in camelCase, or as the field declares; the checks and messages are the same.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import Field, dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -18,11 +19,16 @@ from typing import Any
 from lsprotocol import types
 from nanguard.files import ExcludePattern, is_excluded
 from nanguard.settings import (
-    SETTING_KEYS,
+    SETTINGS,
+    Invalid,
     Settings,
     SettingsError,
+    boolean,
+    checked,
+    editor_name,
     load_settings,
-    settings_from_mapping,
+    setting,
+    setting_fields,
 )
 
 SECTION = "nanguard"
@@ -46,35 +52,65 @@ SEVERITIES = {
     "hint": types.DiagnosticSeverity.Hint,
 }
 
-JEDI_ENVIRONMENT = "jedi-environment"
-ANALYSIS_KEYS = {
-    "epsilon": "epsilon",
-    "select": "select",
-    "ignore": "ignore",
-    "frameworks": "frameworks",
-    "exclude": "exclude",
-    "jedi.enable": "jedi",
-    "jedi.environmentPath": JEDI_ENVIRONMENT,
-    **{key: key for key in SETTING_KEYS},
-}
-"""Editor key (nested objects flattened with dots) -> `settings_from_mapping` key. The pyproject
-spellings are accepted too, so a table can be copied between the two."""
+PYPROJECT = "pyproject.toml"
 
-EDITOR_KEYS = ("enable", "severity", "debounceMs", "configurationPreference")
 CLIENT_KEYS = ("trace",)
 """Keys in the ``nanguard`` section that belong to the editor's client, not to the server."""
 
 
+def _severity(value: Any) -> types.DiagnosticSeverity:
+    severity = SEVERITIES.get(value.lower()) if isinstance(value, str) else None
+    if severity is None:
+        raise Invalid(f"must be one of error, warning, information, hint; not {value!r}")
+    return severity
+
+
+def _debounce(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= MAX_DEBOUNCE_MS:
+        raise Invalid(f"must be a number of milliseconds from 0 to {MAX_DEBOUNCE_MS}, not {value!r}")
+    return int(value)
+
+
+def _preference(value: Any) -> Preference:
+    try:
+        return Preference(value)
+    except ValueError:
+        raise Invalid(f"must be one of {', '.join(p.value for p in Preference)}; not {value!r}") from None
+
+
 @dataclass(frozen=True, slots=True)
 class EditorSettings:
-    enable: bool = True
-    severity: types.DiagnosticSeverity = types.DiagnosticSeverity.Warning
-    debounce_ms: int = DEFAULT_DEBOUNCE_MS
-    preference: Preference = Preference.EDITOR_FIRST
+    """What the editor set for one workspace folder: the keys only an editor has, declared like
+    `Settings`' keys, and its overrides of those."""
+
+    enable: bool = setting(True, check=boolean)
+    severity: types.DiagnosticSeverity = setting(types.DiagnosticSeverity.Warning, check=_severity)  # noqa: RUF009 field()
+    debounce_ms: int = setting(DEFAULT_DEBOUNCE_MS, check=_debounce)
+    preference: Preference = setting(Preference.EDITOR_FIRST, check=_preference, editor="configurationPreference")  # noqa: RUF009
     analysis: Mapping[str, Any] = field(default_factory=dict)
-    """Analysis keys in `settings_from_mapping` spelling, already validated."""
+    """Overrides of `Settings` by field name, already checked."""
     unknown: tuple[str, ...] = ()
     """Keys nobody reads, reported to the user once."""
+
+    def settings(self, base: Settings | None = None) -> Settings:
+        """`base` (default: the defaults) with the editor's overrides on top."""
+        return replace(base or Settings(), **self.analysis)
+
+
+def _editor_spellings(settings: Mapping[str, Field[Any]], *, with_toml: bool) -> dict[str, Field[Any]]:
+    spellings = {editor_name(item): item for item in settings.values()}
+    return {**settings, **spellings} if with_toml else spellings
+
+
+EDITOR_ONLY = _editor_spellings(setting_fields(EditorSettings), with_toml=False)
+ANALYSIS = _editor_spellings(SETTINGS, with_toml=True)
+"""Editor key (nested objects flattened with dots) -> the setting. The pyproject spellings of
+analysis keys are accepted too, so a table can be copied between the two."""
+
+
+def is_pyproject(uri: str) -> bool:
+    """Whether `uri` is a pyproject.toml, whose changes change settings."""
+    return uri.endswith(f"/{PYPROJECT}")
 
 
 def flatten(mapping: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -103,73 +139,26 @@ def parse_editor_settings(flat: Mapping[str, Any]) -> EditorSettings:
     analysis: dict[str, Any] = {}
     unknown = []
     for key, value in flat.items():
-        if key in EDITOR_KEYS:
-            values[key] = value
-        elif key in ANALYSIS_KEYS:
-            target = ANALYSIS_KEYS[key]
-            try:
-                settings_from_mapping({target: value})
-            except SettingsError as error:
-                raise SettingsError(f"setting `{SECTION}.{key}`: {_without_key(error, target)}") from None
-            if target == JEDI_ENVIRONMENT and value:
-                value = _existing_path(key, value)
-            analysis[target] = value
+        name = f"setting `{SECTION}.{key}`"
+        if key in EDITOR_ONLY:
+            values[EDITOR_ONLY[key].name] = checked(EDITOR_ONLY[key], value, name)
+        elif key in ANALYSIS:
+            item = ANALYSIS[key]
+            analysis[item.name] = checked(item, value, name)
+            if item.name == "jedi_environment" and analysis[item.name]:
+                analysis[item.name] = _existing_environment(name, analysis[item.name])
         elif key.split(".")[0] not in CLIENT_KEYS:
             unknown.append(f"{SECTION}.{key}")
-    return EditorSettings(
-        enable=_boolean("enable", values.get("enable", True)),
-        severity=_severity(values.get("severity", "warning")),
-        debounce_ms=_debounce(values.get("debounceMs", DEFAULT_DEBOUNCE_MS)),
-        preference=_preference(values.get("configurationPreference", Preference.EDITOR_FIRST.value)),
-        analysis=analysis,
-        unknown=tuple(sorted(unknown)),
-    )
+    return EditorSettings(**values, analysis=analysis, unknown=tuple(sorted(unknown)))
 
 
-def _existing_path(key: str, value: str) -> str:
-    """An interpreter or virtual environment that exists, so a typo is reported rather than
-    silently resolving nothing."""
+def _existing_environment(name: str, value: str) -> str:
+    """An interpreter or virtual environment that exists, so a typo in the editor is reported
+    rather than silently resolving nothing."""
     path = Path(value).expanduser()
     if not path.exists():
-        raise SettingsError(f"setting `{SECTION}.{key}`: no Python environment at {value!r}")
+        raise SettingsError(f"{name}: no Python environment at {value!r}")
     return str(path)
-
-
-def _without_key(error: SettingsError, key: str) -> str:
-    message = str(error)
-    prefix = f"`{key}` "
-    return message.removeprefix(prefix)
-
-
-def _boolean(key: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise SettingsError(f"setting `{SECTION}.{key}` must be true or false, not {value!r}")
-    return value
-
-
-def _severity(value: Any) -> types.DiagnosticSeverity:
-    severity = SEVERITIES.get(value.lower()) if isinstance(value, str) else None
-    if severity is None:
-        raise SettingsError(
-            f"setting `{SECTION}.severity` must be one of error, warning, information, hint; not {value!r}"
-        )
-    return severity
-
-
-def _debounce(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= MAX_DEBOUNCE_MS:
-        raise SettingsError(
-            f"setting `{SECTION}.debounceMs` must be a number of milliseconds from 0 to {MAX_DEBOUNCE_MS}, not {value!r}"
-        )
-    return int(value)
-
-
-def _preference(value: Any) -> Preference:
-    try:
-        return Preference(value)
-    except ValueError:
-        choices = ", ".join(p.value for p in Preference)
-        raise SettingsError(f"setting `{SECTION}.configurationPreference` must be one of {choices}; not {value!r}") from None
 
 
 class EditorConfiguration:
@@ -224,7 +213,7 @@ def resolve(editor: EditorSettings, path: Path | None, folder: Path | None) -> R
     `exclude` patterns are relative to the folder of that pyproject.toml, or else to the
     workspace folder, as the command line reads them relative to the pyproject or the cwd.
     """
-    from_editor = settings_from_mapping(editor.analysis)
+    from_editor = editor.settings()
     if path is None:
         return Resolved(from_editor, False, None)
     settings, pyproject, problem = from_editor, None, None
@@ -234,7 +223,7 @@ def resolve(editor: EditorSettings, path: Path | None, folder: Path | None) -> R
                 settings, pyproject = load_settings(path, from_editor)
             else:
                 from_file, pyproject = load_settings(path)
-                settings = settings_from_mapping(editor.analysis, from_file)
+                settings = editor.settings(from_file)
         except SettingsError as error:  # invalid, unreadable, or not UTF-8 as TOML must be
             problem = str(error)
     base = pyproject.parent if pyproject else (folder or path.parent)

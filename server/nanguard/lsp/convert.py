@@ -8,13 +8,15 @@ non-ASCII lines, and UTF-16 also differs from code points for characters outside
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from lsprotocol import types
 from lsprotocol.converters import get_converter
 from nanguard.edits import apply_edits
 from nanguard.model import Finding, Fix, Position, Span, TextEdit
+from nanguard.notebook import CellFinding
 from nanguard.rules import RULES
 
 SOURCE = "nanguard"
@@ -68,13 +70,11 @@ class PositionEncoder:
         self.encoding = encoding
         self._lines = None if encoding == UTF32 or text.isascii() else text.split("\n")
 
-    def dependencies(self, finding: Finding) -> tuple[tuple[int, str], ...]:
-        """The non-ASCII lines that `finding`'s converted positions depend on: with these (and the
-        finding) unchanged, its LSP positions are unchanged."""
+    def dependencies(self, spans: Iterable[Span]) -> tuple[tuple[int, str], ...]:
+        """The non-ASCII lines that the converted positions of `spans` depend on: with these
+        unchanged, their LSP positions are unchanged."""
         if self._lines is None:
             return ()
-        spans = [finding.span, *(item.span for item in finding.related)]
-        spans += [edit.span for fix in finding.fixes for edit in fix.edits]
         numbers = {point.line for span in spans for point in (span.start, span.end)}
         return tuple(
             (number, self._lines[number])
@@ -96,6 +96,16 @@ class PositionEncoder:
 # Diagnostics
 
 
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A document that results are converted for: its URI, the version they describe and its
+    positions. A text document is one target; a notebook is one per cell."""
+
+    uri: str
+    version: int
+    encoder: PositionEncoder
+
+
 _CONVERTER = get_converter()
 
 
@@ -105,66 +115,93 @@ def diagnostic_json(diagnostic: types.Diagnostic) -> dict[str, Any]:
     return _CONVERTER.unstructure(diagnostic)
 
 
-def diagnostic(
-    finding: Finding, encoder: PositionEncoder, *, uri: str, version: int, severity: types.DiagnosticSeverity
-) -> types.Diagnostic:
-    """The LSP diagnostic of `finding`; its `data` carries the fixes, so code actions need no analysis."""
+def diagnostic(item: CellFinding, targets: Sequence[Target], severity: types.DiagnosticSeverity) -> types.Diagnostic:
+    """The LSP diagnostic of `item`, shown on its own target; related information points into
+    whichever target explains it, and `data` carries the fixes, so code actions need no analysis."""
+    own = targets[item.cell]
+    finding = item.finding
     rule = RULES.get(finding.code)
     related = [
         types.DiagnosticRelatedInformation(
-            location=types.Location(uri=uri, range=encoder.range(item.span)), message=item.message
+            location=types.Location(uri=targets[cell].uri, range=targets[cell].encoder.range(place.span)), message=place.message
         )
-        for item in finding.related
+        for place, cell in zip(finding.related, item.related_cells)
     ]
+    fixes = [_fix_data(fix, [targets[cell] for cell in cells], own) for fix, cells in zip(finding.fixes, item.fix_cells)]
     return types.Diagnostic(
-        range=encoder.range(finding.span),
+        range=own.encoder.range(finding.span),
         severity=severity,
         code=finding.code,
         code_description=types.CodeDescription(href=rule.url) if rule else None,
         source=SOURCE,
         message=finding.message,
         related_information=related or None,
-        data={"version": version, "fixes": [_fix_data(fix, encoder) for fix in finding.fixes]},
+        data={"version": own.version, "fixes": fixes},
     )
 
 
-def _fix_data(fix: Fix, encoder: PositionEncoder) -> dict[str, Any]:
-    return {
-        "title": fix.title,
-        "kind": fix.kind.value,
-        "edits": [{"range": _range_data(encoder.range(edit.span)), "newText": edit.new_text} for edit in fix.edits],
-    }
+def _fix_data(fix: Fix, targets: Sequence[Target], own: Target) -> dict[str, Any]:
+    """A fix as `data` carries it; an edit of another target (a notebook's other cell) names it."""
+    edits = []
+    for edit, target in zip(fix.edits, targets):
+        data: dict[str, Any] = {"range": range_data(target.encoder.range(edit.span)), "newText": edit.new_text}
+        if target is not own:
+            data.update(uri=target.uri, version=target.version)
+        edits.append(data)
+    return {"title": fix.title, "kind": fix.kind.value, "edits": edits}
 
 
-def _range_data(value: types.Range) -> dict[str, Any]:
+def with_versions(shown: dict[str, Any], versions: Mapping[str, int], own: Target) -> dict[str, Any]:
+    """A diagnostic's JSON made for other versions of the same texts, for the versions now."""
+    data = shown["data"]
+    fixes = [
+        {**fix, "edits": [{**edit, "version": versions[edit["uri"]]} if "uri" in edit else edit for edit in fix["edits"]]}
+        for fix in data["fixes"]
+    ]
+    return {**shown, "data": {**data, "version": own.version, "fixes": fixes}}
+
+
+def range_data(value: types.Range) -> dict[str, Any]:
+    """A range in its JSON form."""
     return {
         "start": {"line": value.start.line, "character": value.start.character},
         "end": {"line": value.end.line, "character": value.end.character},
     }
 
 
+@dataclass(frozen=True, slots=True)
+class DocumentEdit:
+    """A text edit for one version of one document."""
+
+    uri: str
+    version: int
+    edit: types.TextEdit
+
+
+@dataclass(frozen=True, slots=True)
 class FixData:
     """A fix as it travels in `Diagnostic.data`: title and edits, positions already in client units."""
 
-    __slots__ = ("edits", "title")
-
-    def __init__(self, title: str, edits: list[types.TextEdit]):
-        self.title = title
-        self.edits = edits
+    title: str
+    edits: tuple[DocumentEdit, ...]
 
 
-def fixes_from_data(data: Any, version: int) -> list[FixData] | None:
-    """The fixes stored in a diagnostic by `diagnostic`, or None when `data` is not ours or is
-    for another version of the document (its positions would be wrong)."""
+def fixes_from_data(data: Any, uri: str, version: int) -> list[FixData] | None:
+    """The fixes stored by `diagnostic` in a diagnostic of `uri`, or None when `data` is not ours
+    or is for another version of the document (its positions would be wrong)."""
     if not isinstance(data, dict) or data.get("version") != version or not isinstance(data.get("fixes"), list):
         return None
     fixes = []
     try:
         for fix in data["fixes"]:
-            edits = [
-                types.TextEdit(range=_range_from_data(edit["range"]), new_text=str(edit["newText"]))
+            edits = tuple(
+                DocumentEdit(
+                    str(edit["uri"]) if "uri" in edit else uri,
+                    int(edit["version"]) if "uri" in edit else version,
+                    types.TextEdit(range=_range_from_data(edit["range"]), new_text=str(edit["newText"])),
+                )
                 for edit in fix["edits"]
-            ]
+            )
             fixes.append(FixData(str(fix["title"]), edits))
     except (KeyError, TypeError, ValueError):
         return None
@@ -181,29 +218,30 @@ def _range_from_data(value: Any) -> types.Range:
     return types.Range(start=position(value["start"]), end=position(value["end"]))
 
 
-def fixes_from_finding(finding: Finding, encoder: PositionEncoder) -> list[FixData]:
-    return [
-        FixData(fix.title, [types.TextEdit(range=encoder.range(e.span), new_text=e.new_text) for e in fix.edits])
-        for fix in finding.fixes
-    ]
-
-
 # ------------------------------------------------------------------------------------------
 # Code actions
 
 
-def workspace_edit(uri: str, version: int, edits: list[types.TextEdit], *, versioned: bool) -> types.WorkspaceEdit:
-    """Edits for one document: versioned (`documentChanges`) when the client supports it, so an
-    edit computed for an older text is refused rather than applied in the wrong place."""
+def workspace_edit(edits: Iterable[DocumentEdit], *, versioned: bool) -> types.WorkspaceEdit:
+    """Edits to one or more documents (a notebook's cells): versioned (`documentChanges`) when
+    the client supports it, so an edit computed for an older text is refused rather than applied
+    in the wrong place."""
+    by_document: dict[tuple[str, int], list[types.TextEdit]] = {}
+    for edit in edits:
+        by_document.setdefault((edit.uri, edit.version), []).append(edit.edit)
     if versioned:
-        document = types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version)
-        return types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(text_document=document, edits=edits)])
-    return types.WorkspaceEdit(changes={uri: edits})
+        return types.WorkspaceEdit(
+            document_changes=[
+                types.TextDocumentEdit(
+                    text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version), edits=document_edits
+                )
+                for (uri, version), document_edits in by_document.items()
+            ]
+        )
+    return types.WorkspaceEdit(changes={uri: document_edits for (uri, _), document_edits in by_document.items()})
 
 
-def quick_fixes(
-    diagnostic: types.Diagnostic, fixes: Sequence[FixData], *, uri: str, version: int, versioned: bool
-) -> list[types.CodeAction]:
+def quick_fixes(diagnostic: types.Diagnostic, fixes: Sequence[FixData], *, versioned: bool) -> list[types.CodeAction]:
     """One quick fix per fix of the finding, each carrying its edit (no `codeAction/resolve`
     round trip: eglot and older clients cannot resolve). The first, the default, is preferred."""
     return [
@@ -212,21 +250,14 @@ def quick_fixes(
             kind=types.CodeActionKind.QuickFix,
             diagnostics=[diagnostic],
             is_preferred=index == 0 or None,
-            edit=workspace_edit(uri, version, fix.edits, versioned=versioned),
+            edit=workspace_edit(fix.edits, versioned=versioned),
         )
         for index, fix in enumerate(fixes)
     ]
 
 
-def fix_all_action(
-    kind: str, count: int, edits: list[types.TextEdit], *, uri: str, version: int, versioned: bool
-) -> types.CodeAction:
-    noun = "problem" if count == 1 else "problems"
-    return types.CodeAction(
-        title=f"nanguard: fix {count} {noun}",
-        kind=kind,
-        edit=workspace_edit(uri, version, edits, versioned=versioned),
-    )
+def fix_all_action(kind: str, title: str, edits: Sequence[DocumentEdit], *, versioned: bool) -> types.CodeAction:
+    return types.CodeAction(title=title, kind=kind, edit=workspace_edit(edits, versioned=versioned))
 
 
 def text_edits(edits: Iterable[TextEdit], encoder: PositionEncoder) -> list[types.TextEdit]:

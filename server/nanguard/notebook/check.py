@@ -41,35 +41,29 @@ def check_notebook(
         return NotebookResult(problem=str(error))
     module = _module(notebook)
     if not (fix or diff):
-        return NotebookResult(_located(notebook, module, settings, path, display, parser))
+        return NotebookResult(_located(notebook, module.analyze(settings, path=path, parser=parser), display))
     try:
-        changed, count = module.fix_all(settings, path=path)
+        changed, count, remaining = module.fix_all_with_findings(settings, path=path, parser=parser)
     except ValueError as error:
-        return NotebookResult(_located(notebook, module, settings, path, display, parser), problem=f"not fixed: {error}")
+        found = module.analyze(settings, path=path, parser=parser)
+        return NotebookResult(_located(notebook, found, display), problem=f"not fixed: {error}")
     fixed_text = notebook.with_sources(changed)
     if diff:
         return NotebookResult(fixes_applied=count, diff=unified_diff(display, source.text, fixed_text) if changed else "")
     try:
         written = write_source(source, fixed_text)
-    except FileError as error:
-        return NotebookResult(_located(notebook, module, settings, path, display, parser), problem=str(error))
-    if written:
-        notebook = NotebookFile(fixed_text)
-        module = _module(notebook)
-    return NotebookResult(_located(notebook, module, settings, path, display, parser), fixes_applied=count if written else 0)
+    except FileError as error:  # the file keeps its cells, and their findings
+        return NotebookResult(_located(notebook, module.analyze(settings, path=path, parser=parser), display), problem=str(error))
+    fixed = NotebookFile(fixed_text) if written else notebook
+    return NotebookResult(_located(fixed, remaining, display), fixes_applied=count if written else 0)
 
 
 def _module(notebook: NotebookFile) -> NotebookModule:
     return NotebookModule([(cell.index, cell.text) for cell in notebook.code_cells()])
 
 
-def _located(
-    notebook: NotebookFile, module: NotebookModule, settings: Settings, path: Path, display: str, parser: Parser | None
-) -> tuple[PathFinding, ...]:
-    return tuple(
-        PathFinding(display, item.finding, cell_location(notebook, item))
-        for item in module.analyze(settings, path=path, parser=parser)
-    )
+def _located(notebook: NotebookFile, found: list[CellFinding], display: str) -> tuple[PathFinding, ...]:
+    return tuple(PathFinding(display, item.finding, cell_location(notebook, item)) for item in found)
 
 
 def cell_location(notebook: NotebookFile, item: CellFinding) -> CellLocation:

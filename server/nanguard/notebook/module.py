@@ -99,6 +99,9 @@ class NotebookModule:
         """The engine's findings for the notebook, in cell coordinates, ordered by cell and position;
         `cache` carries the findings of unchanged functions over from the previous analysis."""
         findings = engine.analyze(self.text, settings, path=path, parser=parser, cache=cache)
+        return self._in_cells(findings, name_cell)
+
+    def _in_cells(self, findings: list[Finding], name_cell: CellNamer | None) -> list[CellFinding]:
         mapped = (self.map_finding(finding, name_cell or name_by_number) for finding in findings)
         order = {cell: number for number, cell in enumerate(self.cells)}
         return sorted(
@@ -109,8 +112,24 @@ class NotebookModule:
     def fix_all(self, settings: Settings, *, path: Path | None = None) -> tuple[dict[int, str], int]:
         """The new text of every cell the default fixes change, and how many fixes were applied."""
         fixed, count = engine.fix_all(self.text, settings, path=path)
+        return self._split(fixed, count), count
+
+    def fix_all_with_findings(
+        self, settings: Settings, *, path: Path | None = None, parser: Parser | None = None
+    ) -> tuple[dict[int, str], int, list[CellFinding]]:
+        """`fix_all`, and the findings left in the fixed cells: the last fixing pass found them,
+        so a caller that reports them need not analyse the notebook again."""
+        fixed, count, findings = engine.fix_all_with_findings(self.text, settings, path=path, parser=parser)
+        changed = self._split(fixed, count)
+        fixed_module = NotebookModule([(item.cell, changed.get(item.cell, item.text)) for item in self._slices])
+        if fixed_module.text != fixed:  # the fixed cells make another module (a magic moved): analyse that
+            return changed, count, fixed_module.analyze(settings, path=path, parser=parser)
+        return changed, count, fixed_module._in_cells(findings, None)
+
+    def _split(self, fixed: str, count: int) -> dict[int, str]:
+        """The cells `fixed` (this module with fixes applied) changes, and their new text."""
         if count == 0:
-            return {}, 0
+            return {}
         parts = fixed.split("\n" + self.separator + "\n")
         if len(parts) != len(self._slices) + 1 or parts[-1] != "":
             raise ValueError("a fix changed the boundary between two cells")
@@ -119,7 +138,7 @@ class NotebookModule:
             new_text = self._unmask(item, part + "\n")
             if new_text != item.text:
                 changed[item.cell] = new_text
-        return changed, count
+        return changed
 
     def _unmask(self, item: _Slice, piece: str) -> str:
         """The cell text for its fixed `piece` of the module: magics put back, and the newline

@@ -1,0 +1,370 @@
+"""The server's state and what changes it: open documents and units, editor settings, the latest
+results per document, the analyses scheduled and the clients waiting for them, publishing.
+
+Handlers (the `features` modules) are a few lines each that call this. Everything here runs on
+the event loop; the analysis itself runs on the worker thread (`analysis`, `scheduler`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import traceback
+from collections.abc import Mapping, Sequence
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from nanguard.lsp.analysis import Analysis, Analyzer, FixAll, UnitAnalysis
+from nanguard.lsp.config import SECTION, EditorConfiguration, EditorSettings, flatten
+from nanguard.lsp.documents import Document, Documents
+from nanguard.lsp.protocol import NanguardProtocol
+from nanguard.lsp.scheduler import Debouncer, Worker
+from nanguard.lsp.units import NotebookUnit, Unit, Units
+from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
+
+logger = logging.getLogger(__name__)
+
+CONFIGURATION_TIMEOUT_SECONDS = 5.0
+
+
+class Session:
+    """One client's session, over `server` (the connection)."""
+
+    def __init__(self, server: LanguageServer) -> None:
+        self.server = server
+        self.documents = Documents()
+        """Every open document, notebook cells included."""
+        self.units = Units()
+        self.configuration = EditorConfiguration()
+        self.results: dict[str, Analysis] = {}
+        self.result_ids: dict[str, str] = {}
+        """Per document, the id of its latest results, for unchanged pull reports."""
+        self.encoding = types.PositionEncodingKind.Utf16.value
+        self.pull_diagnostics = False
+        """The client asks for diagnostics (textDocument/diagnostic), so none are pushed to it."""
+        self.shutdown_requested = False
+        self.configuration_ready = asyncio.Event()
+        self._analyzer = Analyzer()
+        self._worker: Worker | None = None
+        self._debouncer = Debouncer()
+        self._waiters: dict[str, list[asyncio.Future[None]]] = {}
+        self._result_counter = 0
+        self._shown: set[str] = set()
+
+    # -- the client -----------------------------------------------------------------------------
+
+    def capability(self, *path: str) -> Any:
+        """The client capability at `path` (attribute names), None where it has none."""
+        value: Any = self.server.client_capabilities
+        for name in path:
+            value = getattr(value, name, None)
+            if value is None:
+                return None
+        return value
+
+    @property
+    def versioned_edits(self) -> bool:
+        return bool(self.capability("workspace", "workspace_edit", "document_changes"))
+
+    def show(self, message: str, kind: types.MessageType = types.MessageType.Error) -> None:
+        """Tell the user once (per distinct message) in a window/showMessage."""
+        if message in self._shown:
+            return
+        self._shown.add(message)
+        self.server.window_show_message(types.ShowMessageParams(type=kind, message=f"nanguard: {message}"))
+
+    def log(self, message: str, kind: types.MessageType = types.MessageType.Log) -> None:
+        self.server.window_log_message(types.LogMessageParams(type=kind, message=message))
+
+    def refresh_pulled_diagnostics(self) -> None:
+        """Ask a pull client to pull again: results changed without a change it made."""
+        if self.capability("workspace", "diagnostics", "refresh_support"):
+            self.server.workspace_diagnostic_refresh(None).add_done_callback(_ignore_failure)
+
+    # -- settings -------------------------------------------------------------------------------
+
+    def folder_of(self, path: Path | None) -> tuple[str | None, Path | None]:
+        """The innermost workspace folder holding `path` (URI and path), if any."""
+        if path is None:
+            return None, None
+        best: tuple[str | None, Path | None] = (None, None)
+        for workspace_folder in self.server.workspace.folders.values():
+            uri = workspace_folder.uri
+            folder = Path(to_fs_path(uri) or "")
+            if path.is_relative_to(folder) and (best[1] is None or folder.is_relative_to(best[1])):
+                best = (uri, folder)
+        return best
+
+    def editor_settings(self, unit: Unit) -> EditorSettings:
+        folder_uri, _ = self.folder_of(unit.path)
+        settings = self.configuration.for_folder(folder_uri)
+        for problem in self.configuration.errors():
+            self.show(f"{problem}; using the default settings until it is fixed")
+        if settings.unknown:
+            self.show(f"unknown settings ignored: {', '.join(settings.unknown)}", types.MessageType.Warning)
+        return settings
+
+    async def refresh_configuration(self) -> None:
+        """Ask the client for the ``nanguard`` section, globally and for every workspace folder."""
+        if self.capability("workspace", "configuration"):
+            scopes: list[str | None] = [None, *(folder.uri for folder in self.server.workspace.folders.values())]
+            request = types.ConfigurationParams(
+                items=[types.ConfigurationItem(scope_uri=scope, section=SECTION) for scope in scopes]
+            )
+            try:
+                values = await asyncio.wait_for(
+                    self.server.workspace_configuration_async(request), CONFIGURATION_TIMEOUT_SECONDS
+                )
+            except Exception as error:  # a client that cannot answer keeps the settings it pushed
+                self.log(f"nanguard: workspace/configuration failed: {error!r}", types.MessageType.Warning)
+            else:
+                self.configuration.pulled = {
+                    scope: flatten(value) if isinstance(value, Mapping) else {}
+                    for scope, value in zip(scopes, values or [])
+                }
+        self.configuration.changed()
+        self._shown.clear()
+        self.configuration_ready.set()
+
+    async def configuration_changed(self) -> None:
+        await self.refresh_configuration()
+        self.reanalyse_all()
+        self.refresh_pulled_diagnostics()
+
+    # -- documents ------------------------------------------------------------------------------
+
+    def open_text(self, item: types.TextDocumentItem) -> None:
+        document = self._open_document(item)
+        self.units.close_text(item.uri)
+        if document.python and self.units.of(item.uri) is None:  # a notebook's cell is analysed with it
+            self.units.open_text(document)
+        self.schedule(self.units.of(item.uri), delay=0)
+
+    def change_text(self, uri: str, version: int, changes: Sequence[types.TextDocumentContentChangeEvent]) -> None:
+        document = self.documents.get(uri)
+        if document is None:
+            self.log(f"nanguard: didChange for {uri}, which is not open; ignored", types.MessageType.Warning)
+            return
+        document.apply(version, changes)
+        unit = self.units.of(uri)
+        if isinstance(unit, NotebookUnit):
+            unit.revision += 1
+        self.schedule(unit)
+
+    def close_text(self, uri: str) -> None:
+        """Stop keeping `uri`, and clear the diagnostics pushed for it."""
+        self.units.close_text(uri)
+        closed = self.documents.close(uri)
+        self._forget(uri)
+        if closed is not None and closed.python and not self.pull_diagnostics:
+            self.publish(uri, [], None)
+
+    def open_notebook(self, document: types.NotebookDocument, cells: Sequence[types.TextDocumentItem]) -> None:
+        previous = self.units.notebook(document.uri)
+        if previous is not None:
+            self.close_notebook(document.uri, [])
+        notebook = self.units.open_notebook(document)
+        for item in cells:
+            self._open_cell(notebook, item)
+        self.schedule(notebook, delay=0)
+
+    def change_notebook(self, uri: str, change: types.NotebookDocumentChangeEvent) -> None:
+        notebook = self.units.notebook(uri)
+        if notebook is None:
+            self.log(f"nanguard: didChange for notebook {uri}, which is not open; ignored", types.MessageType.Warning)
+            return
+        cells = change.cells
+        if cells is not None:
+            if cells.structure is not None:
+                notebook.apply_structure(cells.structure.array)
+                for identifier in cells.structure.did_close or []:
+                    self._close_cell(identifier.uri)
+                for item in cells.structure.did_open or []:
+                    self._open_cell(notebook, item)
+            notebook.apply_data(list(cells.data or []))
+            for content in cells.text_content or []:
+                document = self.documents.get(content.document.uri)
+                if document is None:
+                    self.log(f"nanguard: change to cell {content.document.uri}, which is not open; ignored", types.MessageType.Warning)
+                    continue
+                document.apply(content.document.version, content.changes)
+        notebook.revision += 1
+        self.schedule(notebook)
+
+    def close_notebook(self, uri: str, cells: Sequence[types.TextDocumentIdentifier]) -> None:
+        notebook = self.units.close_notebook(uri)
+        self._debouncer.cancel(uri)
+        uris = dict.fromkeys([*(notebook.document_uris() if notebook else []), *(cell.uri for cell in cells)])
+        for cell_uri in uris:
+            self._close_cell(cell_uri)
+
+    def _open_document(self, item: types.TextDocumentItem) -> Document:
+        """Keep `item`, in place of any earlier document of its URI and that one's results."""
+        self._forget(item.uri)
+        return self.documents.open(item, self.encoding)
+
+    def _open_cell(self, notebook: NotebookUnit, item: types.TextDocumentItem) -> None:
+        document = self._open_document(item)
+        document.path = notebook.path  # settings, exclude and jedi go by the notebook's file
+        self.units.adopt(notebook, item.uri)
+
+    def _close_cell(self, uri: str) -> None:
+        self.close_text(uri)
+        self.units.release(uri)
+
+    def _forget(self, uri: str) -> None:
+        self._debouncer.cancel(uri)
+        self.results.pop(uri, None)
+        self.result_ids.pop(uri, None)
+        self._wake(uri)
+
+    def shutdown(self) -> None:
+        self.shutdown_requested = True
+        for unit in self.units:
+            self._debouncer.cancel(unit.uri)
+        for document in self.documents:
+            self._forget(document.uri)
+
+    # -- analysis -------------------------------------------------------------------------------
+
+    @property
+    def worker(self) -> Worker:
+        if self._worker is None:
+            self._worker = Worker()
+        return self._worker
+
+    def schedule(self, unit: Unit | None, delay: float | None = None) -> None:
+        """Analyse `unit` once it has been quiet for the debounce time (or `delay` seconds)."""
+        if unit is None:
+            return
+        if delay is None:
+            delay = self.editor_settings(unit).debounce_ms / 1000
+        self._debouncer.call(unit.uri, delay, partial(self._analyse, unit, unit.revision))
+
+    def reanalyse_all(self) -> None:
+        for unit in self.units:
+            self.schedule(unit, delay=0)
+
+    def _current(self, unit: Unit, revision: int) -> bool:
+        return self.units.is_open(unit) and unit.revision == revision
+
+    async def _analyse(self, unit: Unit, revision: int) -> None:
+        await self.configuration_ready.wait()
+        snapshot = unit.snapshot(self.documents) if self._current(unit, revision) else None
+        if snapshot is None:
+            return
+        editor = self.editor_settings(unit)
+        if not editor.enable:
+            self._store(UnitAnalysis({cell.uri: Analysis(cell.version, ()) for cell in snapshot.cells}))
+            return
+        _, folder = self.folder_of(unit.path)
+        try:
+            result = await self.worker.submit(partial(self._analyzer.analyse, snapshot, editor, folder, self.encoding))
+        except Exception:
+            self.log(
+                f"nanguard: analysing {unit.describe(revision)} failed; keeping its last diagnostics.\n{traceback.format_exc()}",
+                types.MessageType.Error,
+            )
+            kept = {cell.uri: Analysis(cell.version, (), self._diagnostics(cell.uri)) for cell in snapshot.cells}
+            self._store(UnitAnalysis(kept), publish=False)
+            return
+        if result is None or not self._current(unit, revision):
+            return  # superseded: a newer revision is on its way
+        if result.problem is not None:
+            self.show(f"{result.problem}; ignoring that file's settings")
+        self._store(result)
+
+    def _diagnostics(self, uri: str) -> list[dict[str, Any]]:
+        previous = self.results.get(uri)
+        return previous.diagnostics if previous is not None else []
+
+    def _store(self, result: UnitAnalysis, *, publish: bool = True) -> None:
+        """Store (and push) each document's results; in pull mode, ask the client to pull again
+        when a document it did not change got new diagnostics (a softmax edited in another cell)."""
+        others_changed = False
+        for uri, analysis in result.documents.items():
+            document = self.documents.get(uri)
+            if document is None or not document.python:
+                continue
+            previous = self.results.get(uri)
+            if previous is not None and previous.version == analysis.version and previous.diagnostics != analysis.diagnostics:
+                others_changed = True
+            self.results[uri] = analysis
+            self._result_counter += 1
+            self.result_ids[uri] = str(self._result_counter)
+            if publish and not self.pull_diagnostics:
+                self.publish(uri, analysis.diagnostics, analysis.version)
+            self._wake(uri)
+        if others_changed and self.pull_diagnostics:
+            self.refresh_pulled_diagnostics()
+
+    def publish(self, uri: str, diagnostics: list[dict[str, Any]], version: int | None) -> None:
+        """Push `diagnostics`, in their JSON form."""
+        params: dict[str, Any] = {"uri": uri, "diagnostics": diagnostics}
+        if version is not None:
+            params["version"] = version
+        protocol: NanguardProtocol = self.server.protocol  # type: ignore[assignment]
+        protocol.notify_json(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, params)
+
+    def stop_pushing(self) -> None:
+        """The client pulls: clear what was pushed, so nothing shows twice."""
+        if self.pull_diagnostics:
+            return
+        self.pull_diagnostics = True
+        for uri in list(self.results):
+            self.publish(uri, [], None)
+
+    def _wake(self, uri: str) -> None:
+        for waiter in self._waiters.pop(uri, []):
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def current_result(self, document: Document) -> Analysis | None:
+        """The results for the document's current version, waiting for its analysis if needed;
+        None if the document is closed meanwhile."""
+        while self.documents.get(document.uri) is document:
+            result = self.fresh_result(document)
+            if result is not None:
+                return result
+            unit = self.units.of(document.uri)
+            if unit is not None and not self._debouncer.pending(unit.uri):
+                self.schedule(unit, delay=0)
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiters.setdefault(document.uri, []).append(waiter)
+            await waiter
+        return None
+
+    def fresh_result(self, document: Document) -> Analysis | None:
+        """The results if they describe the current text, without waiting."""
+        result = self.results.get(document.uri)
+        return result if result is not None and result.version == document.version else None
+
+    async def fix_all(self, unit: Unit) -> FixAll | None:
+        """Edits applying every default fix in `unit`; None when there are none or the unit
+        changed meanwhile."""
+        fresh = [self.fresh_result(document) for document in map(self.documents.get, unit.document_uris()) if document]
+        if fresh and all(result is not None and not any(f.fixes for f in result.findings) for result in fresh):
+            return None
+        revision = unit.revision
+        snapshot = unit.snapshot(self.documents)
+        if snapshot is None:
+            return None
+        _, folder = self.folder_of(unit.path)
+        job = partial(self._analyzer.fix_all, snapshot, self.editor_settings(unit), folder, self.encoding)
+        fixed = await self.worker.submit(job)
+        if not fixed.edits or not self._current(unit, revision):
+            return None
+        return fixed
+
+    def is_fresh(self, uri: str, version: int) -> bool:
+        """Whether document `uri` is open at `version` (an edit made for it still fits)."""
+        document = self.documents.get(uri)
+        return document is not None and document.version == version
+
+
+def _ignore_failure(future: Any) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        logger.info("workspace/diagnostic/refresh: %s", future.exception())
