@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import difflib
 import random
+import warnings
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -20,7 +21,9 @@ SETTINGS = Settings(jedi=False)
 
 def parses(text: str) -> bool:
     try:
-        compile(text, "<mutant>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escapes and the like in mutants
+            compile(text, "<mutant>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
     except (SyntaxError, ValueError):
         return False
     return True

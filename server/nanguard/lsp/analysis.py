@@ -136,13 +136,14 @@ class TextSnapshot:
 @dataclass(frozen=True, slots=True)
 class TextModule:
     text: str
-    trees: list[tree_sitter.Tree]
-    """Parsed incrementally as the document was edited."""
+    trees: list[tree_sitter.Tree] | None
+    """Parsed incrementally as the document was edited; None when the engine must parse the
+    whole text (it has a syntax error)."""
     path: Path | None
     parser: tree_sitter.Parser
 
     def findings(self, settings: Settings, cache: engine.AnalysisCache) -> list[CellFinding]:
-        found = engine.analyze(self.text, settings, path=self.path, trees=self.trees, cache=cache)
+        found = engine.analyze(self.text, settings, path=self.path, trees=self.trees, parser=self.parser, cache=cache)
         return [
             CellFinding(0, finding, (0,) * len(finding.related), tuple((0,) * len(fix.edits) for fix in finding.fixes))
             for finding in found

@@ -104,8 +104,10 @@ class Document:
         self._ascii = text.isascii()
         self._starts = line_offsets(text)
         self._parse = IncrementalParse()
+        self._parsed = False
+        """Whether `_trees` are those of `text`: not after an edit, until the next parse."""
         self._trees: list[tree_sitter.Tree] | None = None
-        """The trees of `text`; None after an edit, until the next parse."""
+        """None for a text with a syntax error, which the engine parses whole."""
 
     def _replace(self, start: int, end: int, new_text: str) -> None:
         if end < start:
@@ -132,19 +134,21 @@ class Document:
             old_end_point,
             self._point(start + len(new_text)),
         )
-        self._trees = None
+        self._parsed = False
 
     # -- parsing (analysis worker) ------------------------------------------------------------
 
-    def parse(self, version: int, parser: tree_sitter.Parser) -> tuple[str, list[tree_sitter.Tree]] | None:
-        """Text and private trees of `version`, reparsed incrementally; None if the document
-        has moved on (the analysis of `version` is stale)."""
+    def parse(self, version: int, parser: tree_sitter.Parser) -> tuple[str, list[tree_sitter.Tree] | None] | None:
+        """Text and private trees of `version`, reparsed incrementally (None for a text with a
+        syntax error: the engine parses it whole); None if the document has moved on (the
+        analysis of `version` is stale)."""
         with self._lock:
             if self.version != version:
                 return None
-            if self._trees is None:
+            if not self._parsed:
                 self._trees = self._parse.parse(encode(self.text), parser)
-            return self.text, [tree.copy() for tree in self._trees]
+                self._parsed = True
+            return self.text, None if self._trees is None else [tree.copy() for tree in self._trees]
 
 
 class Documents:
