@@ -12,6 +12,10 @@ Shapes:
 - long-line: one line of n ``np.log(a)`` terms;
 - lines: a module of n small functions, each with a log (the ordinary shape, for scale).
 
+Then the server on big documents of training code: a 5 MB one (over the 2 MB limit: one notice,
+at once) and one just under the limit (analysed), with the server's resident memory before opening, once the
+diagnostics arrived, and after didClose.
+
     .venv/bin/python bench/bench_growth.py [--scale 1.0] [--timeout 60] [--shapes nested,findings]
 """
 
@@ -31,7 +35,8 @@ from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_server import start_server, stop_server  # noqa: E402
+from bench_server import start_server, stop_server, training_module  # noqa: E402
+from lsprotocol import types  # noqa: E402
 
 HEADER = "import numpy as np\n\n"
 
@@ -100,6 +105,43 @@ async def time_server(text: str, timeout: float) -> float | None:
     return arrived - start
 
 
+def resident_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def big_documents(timeout: float) -> None:
+    """Time to the first publish, and the server's memory, for documents around the size limit."""
+    for megabytes in (1.9, 5.0):
+        per_line = len(training_module(1000)) / 1000
+        text = training_module(int(megabytes * 1e6 / per_line))
+        client = await start_server()
+        client.feature(types.WINDOW_LOG_MESSAGE)(lambda params: None)  # the notice of the big one
+        uri = Path(tempfile.gettempdir(), "nanguard-big.py").as_uri()
+        before = resident_mb(client.server_pid)
+        start = time.perf_counter()
+        client.open(uri, text)
+        try:
+            arrived = await asyncio.wait_for(client.published_at(uri, 1), timeout)
+        except asyncio.TimeoutError:
+            print(f"  {len(text) / 1e6:.1f} MB: no diagnostics within {timeout:.0f} s")
+            os.kill(client.server_pid, signal.SIGKILL)
+            await client.stop()
+            continue
+        loaded = resident_mb(client.server_pid)
+        client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+        await asyncio.sleep(1.0)
+        closed = resident_mb(client.server_pid)
+        print(
+            f"  {len(text) / 1e6:.1f} MB: diagnostics after {arrived - start:.2f}s; resident memory "
+            f"{before:.0f} MB before, {loaded:.0f} MB open, {closed:.0f} MB after didClose",
+            flush=True,
+        )
+        await stop_server(client)
+
+
 def show(label: str, sizes: list[int], seconds: list[float | None], timeout: float) -> None:
     cells_ = [f"{s:>9,}: " + ("  timeout" if t is None else f"{t:8.2f}s") for s, t in zip(sizes, seconds)]
     ratios = [f"{b / a:4.1f}x" if a and b else "  -  " for a, b in zip(seconds, seconds[1:])]
@@ -129,6 +171,8 @@ def main() -> None:
             for text in texts:
                 times.append(None if times and times[-1] is None else asyncio.run(time_server(text, args.timeout)))
             show("server", sizes, times, args.timeout)
+    print("server, big documents")
+    asyncio.run(big_documents(args.timeout))
 
 
 if __name__ == "__main__":
