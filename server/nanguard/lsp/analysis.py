@@ -239,7 +239,8 @@ class Analyzer:
             own = targets[item.cell]
             key = (item, editor.severity, _dependencies(item, targets))
             if key in known:  # the same but for the versions its fixes are for
-                shown = with_versions(known[key], {target.uri: target.version for target in targets}, own)
+                others = {target.uri: target.version for target in targets} if _reaches_other_cells(item) else None
+                shown = with_versions(known[key], own.version, others)
             else:
                 shown = diagnostic_json(diagnostic(item, targets, editor.severity))
             memory.diagnostics[key] = shown
@@ -281,10 +282,14 @@ def _dependencies(item: CellFinding, targets: Sequence[Target]) -> tuple[tuple[s
     return tuple((targets[cell].uri, targets[cell].encoder.dependencies(cell_spans)) for cell, cell_spans in spans.items())
 
 
+def _reaches_other_cells(item: CellFinding) -> bool:
+    return any(cell != item.cell for cells in item.fix_cells for cell in cells)
+
+
 def _within_cell(item: CellFinding) -> Finding:
     """The finding as its own cell's hover shows it: only the fix edits that fall in that cell."""
     finding = item.finding
-    if all(cell == item.cell for cells in item.fix_cells for cell in cells):
+    if not _reaches_other_cells(item):
         return finding
     fixes = tuple(
         Fix(fix.kind, fix.title, tuple(edit for edit, cell in zip(fix.edits, cells) if cell == item.cell))

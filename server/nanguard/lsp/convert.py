@@ -151,14 +151,16 @@ def _fix_data(fix: Fix, targets: Sequence[Target], own: Target) -> dict[str, Any
     return {"title": fix.title, "kind": fix.kind.value, "edits": edits}
 
 
-def with_versions(shown: dict[str, Any], versions: Mapping[str, int], own: Target) -> dict[str, Any]:
-    """A diagnostic's JSON made for other versions of the same texts, for the versions now."""
-    data = shown["data"]
-    fixes = [
-        {**fix, "edits": [{**edit, "version": versions[edit["uri"]]} if "uri" in edit else edit for edit in fix["edits"]]}
-        for fix in data["fixes"]
-    ]
-    return {**shown, "data": {**data, "version": own.version, "fixes": fixes}}
+def with_versions(shown: dict[str, Any], version: int, others: Mapping[str, int] | None = None) -> dict[str, Any]:
+    """A diagnostic's JSON made for other versions of the same texts, for the versions now: its
+    document's `version`, and those of the `others` its fixes edit (a notebook's other cells)."""
+    data = {**shown["data"], "version": version}
+    if others:
+        data["fixes"] = [
+            {**fix, "edits": [{**edit, "version": others[edit["uri"]]} if "uri" in edit else edit for edit in fix["edits"]]}
+            for fix in data["fixes"]
+        ]
+    return {**shown, "data": data}
 
 
 def range_data(value: types.Range) -> dict[str, Any]:

@@ -62,7 +62,7 @@ class NanguardServer(LanguageServer):
         """Out-of-band errors (a notification that failed) go to the log, not to a popup."""
         logger.error("%s: %s", getattr(source, "__name__", source), error)
         try:
-            self.session.log(f"nanguard: {error}", types.MessageType.Error)
+            self.session.client.log(f"nanguard: {error}", types.MessageType.Error)
         except Exception:  # the transport is gone; stderr has it
             pass
 

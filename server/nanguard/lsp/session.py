@@ -8,7 +8,6 @@ the event loop; the analysis itself runs on the worker thread (`analysis`, `sche
 from __future__ import annotations
 
 import asyncio
-import logging
 import traceback
 from collections.abc import Mapping, Sequence
 from functools import partial
@@ -17,17 +16,13 @@ from typing import Any
 
 from lsprotocol import types
 from nanguard.lsp.analysis import Analysis, Analyzer, FixAll, UnitAnalysis, too_big
+from nanguard.lsp.client import Client
 from nanguard.lsp.config import SECTION, EditorConfiguration, EditorSettings, flatten
 from nanguard.lsp.documents import RELEASE_AFTER_CHARACTERS, Document, Documents, release_memory
-from nanguard.lsp.protocol import NanguardProtocol
 from nanguard.lsp.scheduler import Debouncer, Worker
 from nanguard.lsp.units import NotebookUnit, Unit, Units
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
-
-logger = logging.getLogger(__name__)
-
-CONFIGURATION_TIMEOUT_SECONDS = 5.0
 
 
 class Session:
@@ -35,6 +30,7 @@ class Session:
 
     def __init__(self, server: LanguageServer) -> None:
         self.server = server
+        self.client = Client(server)
         self.documents = Documents()
         """Every open document, notebook cells included."""
         self.units = Units()
@@ -52,37 +48,6 @@ class Session:
         self._debouncer = Debouncer()
         self._waiters: dict[str, list[asyncio.Future[None]]] = {}
         self._result_counter = 0
-        self._shown: set[str] = set()
-
-    # -- the client -----------------------------------------------------------------------------
-
-    def capability(self, *path: str) -> Any:
-        """The client capability at `path` (attribute names), None where it has none."""
-        value: Any = self.server.client_capabilities
-        for name in path:
-            value = getattr(value, name, None)
-            if value is None:
-                return None
-        return value
-
-    @property
-    def versioned_edits(self) -> bool:
-        return bool(self.capability("workspace", "workspace_edit", "document_changes"))
-
-    def show(self, message: str, kind: types.MessageType = types.MessageType.Error) -> None:
-        """Tell the user once (per distinct message) in a window/showMessage."""
-        if message in self._shown:
-            return
-        self._shown.add(message)
-        self.server.window_show_message(types.ShowMessageParams(type=kind, message=f"nanguard: {message}"))
-
-    def log(self, message: str, kind: types.MessageType = types.MessageType.Log) -> None:
-        self.server.window_log_message(types.LogMessageParams(type=kind, message=message))
-
-    def refresh_pulled_diagnostics(self) -> None:
-        """Ask a pull client to pull again: results changed without a change it made."""
-        if self.capability("workspace", "diagnostics", "refresh_support"):
-            self.server.workspace_diagnostic_refresh(None).add_done_callback(_ignore_failure)
 
     # -- settings -------------------------------------------------------------------------------
 
@@ -102,37 +67,27 @@ class Session:
         folder_uri, _ = self.folder_of(unit.path)
         settings = self.configuration.for_folder(folder_uri)
         for problem in self.configuration.errors():
-            self.show(f"{problem}; using the default settings until it is fixed")
+            self.client.show(f"{problem}; using the default settings until it is fixed")
         if settings.unknown:
-            self.show(f"unknown settings ignored: {', '.join(settings.unknown)}", types.MessageType.Warning)
+            self.client.show(f"unknown settings ignored: {', '.join(settings.unknown)}", types.MessageType.Warning)
         return settings
 
     async def refresh_configuration(self) -> None:
         """Ask the client for the ``nanguard`` section, globally and for every workspace folder."""
-        if self.capability("workspace", "configuration"):
-            scopes: list[str | None] = [None, *(folder.uri for folder in self.server.workspace.folders.values())]
-            request = types.ConfigurationParams(
-                items=[types.ConfigurationItem(scope_uri=scope, section=SECTION) for scope in scopes]
-            )
-            try:
-                values = await asyncio.wait_for(
-                    self.server.workspace_configuration_async(request), CONFIGURATION_TIMEOUT_SECONDS
-                )
-            except Exception as error:  # a client that cannot answer keeps the settings it pushed
-                self.log(f"nanguard: workspace/configuration failed: {error!r}", types.MessageType.Warning)
-            else:
-                self.configuration.pulled = {
-                    scope: flatten(value) if isinstance(value, Mapping) else {}
-                    for scope, value in zip(scopes, values or [])
-                }
+        scopes: list[str | None] = [None, *(folder.uri for folder in self.server.workspace.folders.values())]
+        values = await self.client.configuration([types.ConfigurationItem(scope_uri=scope, section=SECTION) for scope in scopes])
+        if values is not None:
+            self.configuration.pulled = {
+                scope: flatten(value) if isinstance(value, Mapping) else {} for scope, value in zip(scopes, values)
+            }
         self.configuration.changed()
-        self._shown.clear()
+        self.client.forget_shown()
         self.configuration_ready.set()
 
     async def configuration_changed(self) -> None:
         await self.refresh_configuration()
         self.reanalyse_all()
-        self.refresh_pulled_diagnostics()
+        self.client.refresh_pulled_diagnostics()
 
     # -- documents ------------------------------------------------------------------------------
 
@@ -146,7 +101,7 @@ class Session:
     def change_text(self, uri: str, version: int, changes: Sequence[types.TextDocumentContentChangeEvent]) -> None:
         document = self.documents.get(uri)
         if document is None:
-            self.log(f"nanguard: didChange for {uri}, which is not open; ignored", types.MessageType.Warning)
+            self.client.log(f"nanguard: didChange for {uri}, which is not open; ignored", types.MessageType.Warning)
             return
         document.apply(version, changes)
         unit = self.units.of(uri)
@@ -160,7 +115,7 @@ class Session:
         closed = self.documents.close(uri)
         self._forget(uri)
         if closed is not None and closed.python and not self.pull_diagnostics:
-            self.publish(uri, [], None)
+            self.client.publish(uri, [], None)
         if closed is not None and len(closed.text) > RELEASE_AFTER_CHARACTERS:
             release_memory()
 
@@ -176,7 +131,7 @@ class Session:
     def change_notebook(self, uri: str, change: types.NotebookDocumentChangeEvent) -> None:
         notebook = self.units.notebook(uri)
         if notebook is None:
-            self.log(f"nanguard: didChange for notebook {uri}, which is not open; ignored", types.MessageType.Warning)
+            self.client.log(f"nanguard: didChange for notebook {uri}, which is not open; ignored", types.MessageType.Warning)
             return
         cells = change.cells
         if cells is not None:
@@ -190,7 +145,7 @@ class Session:
             for content in cells.text_content or []:
                 document = self.documents.get(content.document.uri)
                 if document is None:
-                    self.log(f"nanguard: change to cell {content.document.uri}, which is not open; ignored", types.MessageType.Warning)
+                    self.client.log(f"nanguard: change to cell {content.document.uri}, which is not open; ignored", types.MessageType.Warning)
                     continue
                 document.apply(content.document.version, content.changes)
         notebook.revision += 1
@@ -265,14 +220,14 @@ class Session:
         oversized = too_big(snapshot)
         if oversized is not None:
             if self._diagnostics(snapshot.cells[0].uri) != oversized.documents[snapshot.cells[0].uri].diagnostics:
-                self.log(f"{oversized.problem} ({unit.describe(revision)})", types.MessageType.Warning)
+                self.client.log(f"{oversized.problem} ({unit.describe(revision)})", types.MessageType.Warning)
             self._store(oversized)
             return
         _, folder = self.folder_of(unit.path)
         try:
             result = await self.worker.submit(partial(self._analyzer.analyse, snapshot, editor, folder, self.encoding))
         except Exception:
-            self.log(
+            self.client.log(
                 f"nanguard: analysing {unit.describe(revision)} failed; keeping its last diagnostics.\n{traceback.format_exc()}",
                 types.MessageType.Error,
             )
@@ -282,7 +237,7 @@ class Session:
         if result is None or not self._current(unit, revision):
             return  # superseded: a newer revision is on its way
         if result.problem is not None:
-            self.show(f"{result.problem}; ignoring that file's settings")
+            self.client.show(f"{result.problem}; ignoring that file's settings")
         self._store(result)
 
     def _diagnostics(self, uri: str) -> list[dict[str, Any]]:
@@ -304,18 +259,10 @@ class Session:
             self._result_counter += 1
             self.result_ids[uri] = str(self._result_counter)
             if publish and not self.pull_diagnostics:
-                self.publish(uri, analysis.diagnostics, analysis.version)
+                self.client.publish(uri, analysis.diagnostics, analysis.version)
             self._wake(uri)
         if others_changed and self.pull_diagnostics:
-            self.refresh_pulled_diagnostics()
-
-    def publish(self, uri: str, diagnostics: list[dict[str, Any]], version: int | None) -> None:
-        """Push `diagnostics`, in their JSON form."""
-        params: dict[str, Any] = {"uri": uri, "diagnostics": diagnostics}
-        if version is not None:
-            params["version"] = version
-        protocol: NanguardProtocol = self.server.protocol  # type: ignore[assignment]
-        protocol.notify_json(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, params)
+            self.client.refresh_pulled_diagnostics()
 
     def stop_pushing(self) -> None:
         """The client pulls: clear what was pushed, so nothing shows twice."""
@@ -323,7 +270,7 @@ class Session:
             return
         self.pull_diagnostics = True
         for uri in list(self.results):
-            self.publish(uri, [], None)
+            self.client.publish(uri, [], None)
 
     def _wake(self, uri: str) -> None:
         for waiter in self._waiters.pop(uri, []):
@@ -372,7 +319,3 @@ class Session:
         document = self.documents.get(uri)
         return document is not None and document.version == version
 
-
-def _ignore_failure(future: Any) -> None:
-    if not future.cancelled() and future.exception() is not None:
-        logger.info("workspace/diagnostic/refresh: %s", future.exception())

@@ -62,7 +62,7 @@ def _quick_fixes(session: Session, document: Document, diagnostics: Sequence[typ
             continue
         fixes = fixes_from_data(shown.data if shown.data is not None else _stored_data(session, document, shown), document.uri, document.version)
         fresh = [fix for fix in fixes or [] if all(session.is_fresh(edit.uri, edit.version) for edit in fix.edits)]
-        actions += quick_fixes(shown, fresh, versioned=session.versioned_edits)
+        actions += quick_fixes(shown, fresh, versioned=session.client.versioned_edits)
     return actions
 
 
@@ -81,7 +81,7 @@ async def _fix_all(session: Session, unit: Unit, kinds: list[str]) -> list[types
         return []
     noun = "problem" if fixed.count == 1 else "problems"
     title = f"nanguard: fix {fixed.count} {noun}{unit.fix_all_where}"
-    return [fix_all_action(kind, title, fixed.edits, versioned=session.versioned_edits) for kind in kinds]
+    return [fix_all_action(kind, title, fixed.edits, versioned=session.client.versioned_edits) for kind in kinds]
 
 
 FEATURES = (

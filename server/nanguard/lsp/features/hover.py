@@ -24,7 +24,7 @@ def hover(session: Session, params: types.HoverParams) -> types.Hover | None:
     finding = finding_at(result.findings, position) if result is not None else None
     if finding is None:
         return None
-    formats = session.capability("text_document", "hover", "content_format") or [types.MarkupKind.Markdown]
+    formats = session.client.capability("text_document", "hover", "content_format") or [types.MarkupKind.Markdown]
     kind = types.MarkupKind.Markdown if types.MarkupKind.Markdown in formats else types.MarkupKind.PlainText
     return types.Hover(
         contents=types.MarkupContent(kind=kind, value=hover_markdown(finding, document.text)),

@@ -34,9 +34,9 @@ def _client_gone(pid: int) -> None:
 async def initialized(session: Session, params: types.InitializedParams) -> None:
     await session.refresh_configuration()
     registrations = []
-    if session.capability("workspace", "did_change_configuration", "dynamic_registration"):
+    if session.client.capability("workspace", "did_change_configuration", "dynamic_registration"):
         registrations.append(types.Registration(id="nanguard-configuration", method=types.WORKSPACE_DID_CHANGE_CONFIGURATION))
-    if session.capability("workspace", "did_change_watched_files", "dynamic_registration"):
+    if session.client.capability("workspace", "did_change_watched_files", "dynamic_registration"):
         watchers = [types.FileSystemWatcher(glob_pattern=f"**/{PYPROJECT}")]
         registrations.append(
             types.Registration(
@@ -45,11 +45,7 @@ async def initialized(session: Session, params: types.InitializedParams) -> None
                 register_options=types.DidChangeWatchedFilesRegistrationOptions(watchers=watchers),
             )
         )
-    if registrations:
-        try:
-            await session.server.client_register_capability_async(types.RegistrationParams(registrations=registrations))
-        except Exception as error:
-            session.log(f"nanguard: client/registerCapability failed: {error!r}", types.MessageType.Warning)
+    await session.client.register(registrations)
 
 
 def shutdown(session: Session, params: None) -> None:
