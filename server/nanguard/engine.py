@@ -15,13 +15,13 @@ from pathlib import Path
 
 from tree_sitter import Node, Parser
 
-from nanguard.edits import apply_edits
+from nanguard.edits import apply_edits, line_offsets, offset_of, split_lines
 from nanguard.fixes import clip_fix, epsilon_fix, format_epsilon, import_point, noqa_comment, noqa_fix, stable_fix, suppressed
 from nanguard.flow import Candidate, Judgement, ModuleAnalysis
 from nanguard.model import Finding, Fix, Position, Related, Span, TextEdit
 from nanguard.prefilter import MAYBE_LOG, call_sites
 from nanguard.settings import Settings
-from nanguard.source import Source, Trees
+from nanguard.source import Source, Trees, encode
 from nanguard.values import CAUSE_DESCRIPTIONS
 
 CODE = "NG001"
@@ -281,23 +281,98 @@ def fix_all_with_findings(
     text: str, settings: Settings = Settings(), *, path: Path | None = None, parser: Parser | None = None
 ) -> tuple[str, int, list[Finding]]:
     """`fix_all`, and the findings left in the fixed text: its last pass found them, so a caller
-    that reports them need not analyse the text again."""
-    applied = 0
+    that reports them need not analyse the text again.
+
+    A fix that leaves its finding in place (``np.clip`` reassigned by the user, a call that a
+    syntax error runs on) would be applied again on every run: fixing starts over without it, so
+    that fixing the result again changes nothing."""
+    ineffective: set[int] = set()
+    for _ in range(MAX_FIX_PASSES):
+        fixed, applied, findings, failed = _fix_passes(text, ineffective, settings, path, parser)
+        if not failed:
+            return fixed, applied, findings
+        ineffective |= failed
+    return text, 0, analyze(text, settings, path=path, parser=parser)
+
+
+def _fix_passes(
+    original: str, skipped: set[int], settings: Settings, path: Path | None, parser: Parser | None
+) -> tuple[str, int, list[Finding], set[int]]:
+    """Fix passes over `original`, leaving the calls at the offsets `skipped` alone. Returns the
+    text, the fixes applied, the findings left, and the offsets (in `original`) of the calls
+    whose fix did not make them go away: the result is only good when there are none."""
+    text, applied, shifts = original, 0, []
+    fixed: set[int] = set()
     for _ in range(MAX_FIX_PASSES):
         accepted = _AcceptedEdits()
         count = 0
         findings = analyze(text, settings, path=path, parser=parser)
+        offsets = line_offsets(text)
+        broken = _BrokenCalls(text, parser) if findings else None
+        failed = set()
         for finding in findings:
+            origin = offset_of(finding.span.start, offsets, len(text))
+            for shift in reversed(shifts):
+                origin = shift.back(origin)
+            if origin in fixed:
+                failed.add(origin)
             fix = finding.default_fix
-            if fix is None or not finding.fixable or accepted.collides(fix.edits):
+            if fix is None or not finding.fixable or origin in skipped or origin in fixed or accepted.collides(fix.edits):
+                continue
+            if broken is not None and broken.holds_error(finding.span):
                 continue
             accepted.add(fix.edits)
+            fixed.add(origin)
             count += 1
-        if not count:
-            return text, applied, findings
+        if failed or not count:
+            return text, applied, findings, failed
+        shifts.append(_Shift(text, offsets, accepted.edits))
         text = apply_edits(text, accepted.edits)
         applied += count
-    return text, applied, analyze(text, settings, path=path, parser=parser)
+    return text, applied, analyze(text, settings, path=path, parser=parser), set()
+
+
+class _Shift:
+    """How one pass's edits moved offsets: maps an offset of the edited text back to the text
+    before (for calls, which start outside what fixes insert)."""
+
+    def __init__(self, text: str, offsets: list[int], edits: list[TextEdit]):
+        self._ends: list[int] = []
+        """Per edit, in document order: where it ends in the edited text."""
+        self._deltas: list[int] = []
+        """Per edit: how far everything after it moved, it included."""
+        delta = 0
+        for edit in edits:
+            start, end = offset_of(edit.span.start, offsets, len(text)), offset_of(edit.span.end, offsets, len(text))
+            delta += len(edit.new_text) - (end - start)
+            self._ends.append(end + delta)
+            self._deltas.append(delta)
+
+    def back(self, offset: int) -> int:
+        index = bisect_right(self._ends, offset)
+        return offset - self._deltas[index - 1] if index else offset
+
+
+class _BrokenCalls:
+    """Where a text has syntax errors. A call with one inside is left unfixed: tree-sitter's
+    recovery may have given it an argument running into later lines (``np.log('''`` left
+    unterminated), and wrapping that wraps it again on every run, and edits far from the call."""
+
+    def __init__(self, text: str, parser: Parser | None):
+        root = Source(text, parser=parser).trees[0].root_node
+        self._root = root if root.has_error else None
+        self._lines = split_lines(text) if root.has_error else []
+
+    def holds_error(self, span: Span) -> bool:
+        if self._root is None:
+            return False
+        node = self._root.descendant_for_point_range(self._point(span.start), self._point(span.end))
+        return node is None or node.has_error
+
+    def _point(self, position: Position) -> tuple[int, int]:
+        """The tree-sitter point (row, byte column) of a position in code points."""
+        line = self._lines[position.line] if position.line < len(self._lines) else ""
+        return position.line, len(encode(line[: position.column]))
 
 
 class _AcceptedEdits:
