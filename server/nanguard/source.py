@@ -124,9 +124,18 @@ class Source:
         return self._line_starts[row]
 
     def line_bytes(self, row: int) -> bytes:
-        starts = self._line_starts
-        end = starts[row + 1] if row + 1 < len(starts) else len(self.data)
-        return self.data[starts[row] : end]
+        """The bytes of line `row`, copied once: a long line holding thousands of findings is
+        asked for once per finding."""
+        line = self._lines.get(row)
+        if line is None:
+            starts = self._line_starts
+            end = starts[row + 1] if row + 1 < len(starts) else len(self.data)
+            line = self._lines[row] = self.data[starts[row] : end]
+        return line
+
+    @cached_property
+    def _lines(self) -> dict[int, bytes]:
+        return {}
 
     def position(self, point: tree_sitter.Point | tuple[int, int]) -> Position:
         row, byte_column = point
