@@ -20,6 +20,11 @@ def flagged(code: str, settings: Settings = Settings(), **kwargs) -> list[tuple[
     return [(f.span.start.line + 1, f.function) for f in findings(code, settings, **kwargs)]
 
 
+STRICT = Settings(strict=True)
+"""For tests about which calls are logs and how they are fixed rather than how their arguments
+are judged: every log whose argument is not kept away from zero is then reported."""
+
+
 def parse_errors(text: str) -> int:
     """How many syntax errors tree-sitter sees in `text`."""
     root = new_parser().parse(text.encode()).root_node

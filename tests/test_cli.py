@@ -83,7 +83,7 @@ def test_text_output_positions_summary_and_exit_code(tmp_path: Path) -> None:
     write(tmp_path / "models/torch_model.py", TORCH_MODULE)
     write(tmp_path / "safe.py", SAFE_MODULE)
 
-    result = nanguard("check", cwd=tmp_path)
+    result = nanguard("check", "--strict", cwd=tmp_path)
 
     assert result.returncode == 1, result.stderr
     assert finding_lines(result.stdout) == [
@@ -99,7 +99,7 @@ def test_text_output_positions_summary_and_exit_code(tmp_path: Path) -> None:
 def test_no_findings_exits_zero(tmp_path: Path) -> None:
     write(tmp_path / "safe.py", SAFE_MODULE)
 
-    result = nanguard("check", "safe.py", cwd=tmp_path)
+    result = nanguard("check", "--strict", "safe.py", cwd=tmp_path)
 
     assert result.returncode == 0
     assert result.stdout == "No findings in 1 file.\n"
@@ -108,7 +108,7 @@ def test_no_findings_exits_zero(tmp_path: Path) -> None:
 def test_columns_count_characters_not_bytes(tmp_path: Path) -> None:
     write(tmp_path / "m.py", "import torch\nγ = 'π'; y = torch.log(γ)\n")
 
-    result = nanguard("check", "--output-format", "json", cwd=tmp_path)
+    result = nanguard("check", "--strict", "--output-format", "json", cwd=tmp_path)
 
     (finding,) = json.loads(result.stdout)
     assert (finding["line"], finding["column"], finding["end_line"], finding["end_column"]) == (2, 14, 2, 26)
@@ -133,7 +133,7 @@ def apply_json_fix(text: str, fix: dict) -> str:
 def test_json_output_is_the_documented_list(tmp_path: Path) -> None:
     write(tmp_path / "train.py", TORCH_MODULE)
 
-    result = nanguard("check", "--output-format", "json", cwd=tmp_path)
+    result = nanguard("check", "--strict", "--output-format", "json", cwd=tmp_path)
 
     assert result.returncode == 1
     (finding,) = json.loads(result.stdout)
@@ -152,7 +152,7 @@ def test_json_output_is_the_documented_list(tmp_path: Path) -> None:
 def test_json_output_for_a_clean_tree_is_an_empty_list(tmp_path: Path) -> None:
     write(tmp_path / "safe.py", SAFE_MODULE)
 
-    result = nanguard("check", "--output-format", "json", cwd=tmp_path)
+    result = nanguard("check", "--strict", "--output-format", "json", cwd=tmp_path)
 
     assert (result.returncode, json.loads(result.stdout)) == (0, [])
 
@@ -160,7 +160,7 @@ def test_json_output_for_a_clean_tree_is_an_empty_list(tmp_path: Path) -> None:
 def test_sarif_output(tmp_path: Path) -> None:
     write(tmp_path / "src/train.py", TF_MODULE)
 
-    result = nanguard("check", "--output-format", "sarif", cwd=tmp_path)
+    result = nanguard("check", "--strict", "--output-format", "sarif", cwd=tmp_path)
 
     assert result.returncode == 1
     document = json.loads(result.stdout)
@@ -179,7 +179,7 @@ def test_sarif_output(tmp_path: Path) -> None:
 def test_github_annotations(tmp_path: Path) -> None:
     write(tmp_path / "train.py", TORCH_MODULE)
 
-    result = nanguard("check", "--output-format", "github", cwd=tmp_path)
+    result = nanguard("check", "--strict", "--output-format", "github", cwd=tmp_path)
 
     assert result.returncode == 1
     (line,) = result.stdout.splitlines()
@@ -192,7 +192,7 @@ def test_findings_are_sorted_by_path_and_position(tmp_path: Path) -> None:
     for name in ("b.py", "a.py", "c/a.py"):
         write(tmp_path / name, body)
 
-    result = nanguard("check", "--output-format", "json", cwd=tmp_path)
+    result = nanguard("check", "--strict", "--output-format", "json", cwd=tmp_path)
 
     keys = [(f["path"], f["line"]) for f in json.loads(result.stdout)]
     assert keys == sorted(keys)
@@ -202,8 +202,8 @@ def test_findings_are_sorted_by_path_and_position(tmp_path: Path) -> None:
 def test_colour_only_when_asked_or_on_a_terminal(tmp_path: Path) -> None:
     write(tmp_path / "train.py", TORCH_MODULE)
 
-    assert "\033[" in nanguard("check", "--color", "always", cwd=tmp_path).stdout
-    assert "\033[" not in nanguard("check", cwd=tmp_path).stdout
+    assert "\033[" in nanguard("check", "--strict", "--color", "always", cwd=tmp_path).stdout
+    assert "\033[" not in nanguard("check", "--strict", cwd=tmp_path).stdout
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
@@ -217,7 +217,7 @@ def test_on_a_terminal_colour_follows_no_color_and_a_large_tree_shows_progress(t
     def on_terminal(env: dict[str, str]) -> str:
         controller, terminal = pty.openpty()
         process = subprocess.Popen(
-            [sys.executable, "-m", "nanguard", "check", "--jobs", "1"],
+            [sys.executable, "-m", "nanguard", "check", "--strict", "--jobs", "1"],
             cwd=tmp_path, env={**os.environ, **env}, stdout=terminal, stderr=terminal,
         )
         os.close(terminal)
@@ -245,7 +245,7 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal(tmp_path: Path) -> None:
     for index in range(520):
         write(tmp_path / f"m{index}.py", "x = 1\n")
 
-    result = nanguard("check", cwd=tmp_path)
+    result = nanguard("check", "--strict", cwd=tmp_path)
 
     assert result.returncode == 0
     assert result.stderr == ""
@@ -258,14 +258,14 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal(tmp_path: Path) -> None:
 def test_fix_writes_the_default_fix_and_a_second_run_changes_nothing(tmp_path: Path) -> None:
     path = write(tmp_path / "train.py", TORCH_MODULE)
 
-    first = nanguard("check", "--fix", cwd=tmp_path)
+    first = nanguard("check", "--strict", "--fix", cwd=tmp_path)
 
     assert first.returncode == 0, first.stdout + first.stderr
     assert path.read_text() == TORCH_FIXED
     assert "Fixed 1 finding in 1 file" in first.stdout
     os.utime(path, ns=(1_000_000_000, 1_000_000_000))
 
-    second = nanguard("check", "--fix", cwd=tmp_path)
+    second = nanguard("check", "--strict", "--fix", cwd=tmp_path)
 
     assert second.returncode == 0
     assert path.read_text() == TORCH_FIXED
@@ -276,7 +276,7 @@ def test_fix_writes_the_default_fix_and_a_second_run_changes_nothing(tmp_path: P
 def test_fix_keeps_crlf_line_endings(tmp_path: Path) -> None:
     path = write(tmp_path / "train.py", TORCH_MODULE.replace("\n", "\r\n").encode())
 
-    nanguard("check", "--fix", cwd=tmp_path)
+    nanguard("check", "--strict", "--fix", cwd=tmp_path)
 
     assert path.read_bytes() == TORCH_FIXED.replace("\n", "\r\n").encode()
 
@@ -284,7 +284,7 @@ def test_fix_keeps_crlf_line_endings(tmp_path: Path) -> None:
 def test_fix_keeps_the_byte_order_mark(tmp_path: Path) -> None:
     path = write(tmp_path / "train.py", b"\xef\xbb\xbf" + TORCH_MODULE.encode())
 
-    nanguard("check", "--fix", cwd=tmp_path)
+    nanguard("check", "--strict", "--fix", cwd=tmp_path)
 
     assert path.read_bytes() == b"\xef\xbb\xbf" + TORCH_FIXED.encode()
 
@@ -293,7 +293,7 @@ def test_fix_keeps_a_latin1_encoding_declared_by_a_coding_line(tmp_path: Path) -
     original = "# -*- coding: latin-1 -*-\n# Entropie für Wahrscheinlichkeiten\n" + TORCH_MODULE
     path = write(tmp_path / "train.py", original.encode("latin-1"))
 
-    result = nanguard("check", "--fix", cwd=tmp_path)
+    result = nanguard("check", "--strict", "--fix", cwd=tmp_path)
 
     assert result.returncode == 0, result.stderr
     expected = "# -*- coding: latin-1 -*-\n# Entropie für Wahrscheinlichkeiten\n" + TORCH_FIXED
@@ -304,7 +304,7 @@ def test_fix_keeps_the_file_mode(tmp_path: Path) -> None:
     path = write(tmp_path / "train.py", TORCH_MODULE)
     path.chmod(0o750)
 
-    nanguard("check", "--fix", cwd=tmp_path)
+    nanguard("check", "--strict", "--fix", cwd=tmp_path)
 
     assert path.stat().st_mode & 0o777 == 0o750
     assert sorted(p.name for p in tmp_path.iterdir()) == ["train.py"]
@@ -314,7 +314,7 @@ def test_fix_reports_what_it_could_not_fix(tmp_path: Path) -> None:
     write(tmp_path / "train.py", TORCH_MODULE)
     write(tmp_path / "other.py", TF_MODULE)
 
-    result = nanguard("check", "--fix", "--output-format", "json", cwd=tmp_path)
+    result = nanguard("check", "--strict", "--fix", "--output-format", "json", cwd=tmp_path)
 
     assert json.loads(result.stdout) == []
     assert result.returncode == 0
@@ -325,7 +325,7 @@ def test_diff_prints_the_fixes_and_writes_nothing(tmp_path: Path) -> None:
     path = write(tmp_path / "pkg/train.py", TORCH_MODULE.replace("\n", "\r\n").encode())
     before = path.read_bytes()
 
-    result = nanguard("check", "--diff", cwd=tmp_path)
+    result = nanguard("check", "--strict", "--diff", cwd=tmp_path)
 
     assert result.returncode == 1
     assert path.read_bytes() == before
@@ -339,7 +339,7 @@ def test_diff_applies_with_patch(tmp_path: Path) -> None:
     if not _have("patch"):
         pytest.skip("patch is not installed")
     path = write(tmp_path / "train.py", TORCH_MODULE)
-    diff = nanguard("check", "--diff", cwd=tmp_path).stdout
+    diff = nanguard("check", "--strict", "--diff", cwd=tmp_path).stdout
 
     subprocess.run(["patch", "-p1", "--quiet"], input=diff, text=True, cwd=tmp_path, check=True)
 
@@ -355,13 +355,13 @@ def _have(tool: str) -> bool:
 def test_diff_of_a_clean_tree_is_empty_and_exits_zero(tmp_path: Path) -> None:
     write(tmp_path / "safe.py", SAFE_MODULE)
 
-    result = nanguard("check", "--diff", cwd=tmp_path)
+    result = nanguard("check", "--strict", "--diff", cwd=tmp_path)
 
     assert (result.returncode, result.stdout) == (0, "")
 
 
 def test_fix_and_diff_together_is_a_usage_error(tmp_path: Path) -> None:
-    result = nanguard("check", "--fix", "--diff", cwd=tmp_path)
+    result = nanguard("check", "--strict", "--fix", "--diff", cwd=tmp_path)
 
     assert result.returncode == 2
     assert "not allowed with argument" in result.stderr
@@ -374,7 +374,7 @@ def test_fix_and_diff_together_is_a_usage_error(tmp_path: Path) -> None:
 def test_exit_zero_still_reports(tmp_path: Path) -> None:
     write(tmp_path / "train.py", TORCH_MODULE)
 
-    result = nanguard("check", "--exit-zero", cwd=tmp_path)
+    result = nanguard("check", "--strict", "--exit-zero", cwd=tmp_path)
 
     assert result.returncode == 0
     assert finding_lines(result.stdout) == [("train.py", 5, 13, "NG001")]
@@ -404,7 +404,7 @@ def test_usage_errors_exit_two_with_a_message(tmp_path: Path, args: list[str]) -
 def test_missing_path_is_reported_and_the_rest_still_checked(tmp_path: Path) -> None:
     write(tmp_path / "train.py", TORCH_MODULE)
 
-    result = nanguard("check", "train.py", "missing.py", cwd=tmp_path)
+    result = nanguard("check", "--strict", "train.py", "missing.py", cwd=tmp_path)
 
     assert result.returncode == 2
     assert result.stderr == "missing.py: error: no such file or folder\n"
@@ -414,7 +414,7 @@ def test_missing_path_is_reported_and_the_rest_still_checked(tmp_path: Path) -> 
 def test_a_tree_without_python_files_is_clean_but_says_so(tmp_path: Path) -> None:
     write(tmp_path / "README.md", "# log everything\n")
 
-    result = nanguard("check", cwd=tmp_path)
+    result = nanguard("check", "--strict", cwd=tmp_path)
 
     assert result.returncode == 0
     assert "no Python files" in result.stderr
@@ -423,10 +423,10 @@ def test_a_tree_without_python_files_is_clean_but_says_so(tmp_path: Path) -> Non
 def test_ignore_and_select_options(tmp_path: Path) -> None:
     write(tmp_path / "train.py", TORCH_MODULE)
 
-    assert nanguard("check", "--ignore", "NG001", cwd=tmp_path).returncode == 0
-    assert nanguard("check", "--ignore", "NG", cwd=tmp_path).returncode == 0
-    assert nanguard("check", "--select", "NG001", cwd=tmp_path).returncode == 1
-    assert nanguard("check", "--select", "ALL", cwd=tmp_path).returncode == 1
+    assert nanguard("check", "--strict", "--ignore", "NG001", cwd=tmp_path).returncode == 0
+    assert nanguard("check", "--strict", "--ignore", "NG", cwd=tmp_path).returncode == 0
+    assert nanguard("check", "--strict", "--select", "NG001", cwd=tmp_path).returncode == 1
+    assert nanguard("check", "--strict", "--select", "ALL", cwd=tmp_path).returncode == 1
 
 
 def test_exclude_option_is_relative_to_the_working_folder(tmp_path: Path) -> None:
@@ -434,7 +434,7 @@ def test_exclude_option_is_relative_to_the_working_folder(tmp_path: Path) -> Non
     write(tmp_path / "src/generated/ops.py", TORCH_MODULE)
     write(tmp_path / "legacy.py", TORCH_MODULE)
 
-    result = nanguard("check", "--exclude", "src/generated,legacy.py", cwd=tmp_path)
+    result = nanguard("check", "--strict", "--exclude", "src/generated,legacy.py", cwd=tmp_path)
 
     assert [line[0] for line in finding_lines(result.stdout)] == ["src/train.py"]
 
@@ -447,7 +447,7 @@ def test_configuration_from_the_nearest_pyproject(tmp_path: Path) -> None:
     write(tmp_path / "quiet/pyproject.toml", "[tool.nanguard]\nignore = [\"NG001\"]\n")
     write(tmp_path / "quiet/train.py", TORCH_MODULE)
 
-    result = nanguard("check", "--output-format", "json", cwd=tmp_path)
+    result = nanguard("check", "--strict", "--output-format", "json", cwd=tmp_path)
 
     (finding,) = json.loads(result.stdout)
     assert finding["path"] == "src/train.py"
@@ -458,8 +458,8 @@ def test_configuration_applies_when_run_from_a_subfolder_and_options_override_it
     write(tmp_path / "pyproject.toml", "[tool.nanguard]\nepsilon = 1e-6\n")
     write(tmp_path / "src/train.py", TORCH_MODULE)
 
-    from_subfolder = nanguard("check", "--output-format", "json", cwd=tmp_path / "src")
-    overridden = nanguard("check", "--output-format", "json", "--epsilon", "1e-3", cwd=tmp_path / "src")
+    from_subfolder = nanguard("check", "--strict", "--output-format", "json", cwd=tmp_path / "src")
+    overridden = nanguard("check", "--strict", "--output-format", "json", "--epsilon", "1e-3", cwd=tmp_path / "src")
 
     assert re.search(r"min=1e-0?6\)", apply_json_fix(TORCH_MODULE, json.loads(from_subfolder.stdout)[0]["fix"]))
     assert re.search(r"min=(1e-0?3|0\.001)\)", apply_json_fix(TORCH_MODULE, json.loads(overridden.stdout)[0]["fix"]))
@@ -469,7 +469,7 @@ def test_invalid_configuration_is_a_usage_error_naming_the_file(tmp_path: Path) 
     write(tmp_path / "pyproject.toml", "[tool.nanguard]\nepsilon = -1\n")
     write(tmp_path / "train.py", TORCH_MODULE)
 
-    result = nanguard("check", cwd=tmp_path)
+    result = nanguard("check", "--strict", cwd=tmp_path)
 
     assert result.returncode == 2
     assert "pyproject.toml" in result.stderr and "epsilon" in result.stderr
@@ -484,8 +484,8 @@ def test_parallel_and_serial_runs_give_the_same_output(tmp_path: Path) -> None:
     for index in range(120):
         write(tmp_path / f"pkg{index % 7}/m{index}.py", TORCH_MODULE if index % 9 == 0 else BULKY_MODULE)
 
-    serial = nanguard("check", "--jobs", "1", "--output-format", "json", cwd=tmp_path)
-    parallel = nanguard("check", "--jobs", "4", "--output-format", "json", cwd=tmp_path)
+    serial = nanguard("check", "--strict", "--jobs", "1", "--output-format", "json", cwd=tmp_path)
+    parallel = nanguard("check", "--strict", "--jobs", "4", "--output-format", "json", cwd=tmp_path)
 
     assert serial.returncode == parallel.returncode == 1
     assert len(json.loads(serial.stdout)) == 14
@@ -498,7 +498,7 @@ def test_a_process_pool_only_for_enough_source_and_with_the_same_outcomes(tmp_pa
     from nanguard.settings import Settings
 
     paths = [write(tmp_path / f"m{i}.py", TORCH_MODULE if i % 3 == 0 else BULKY_MODULE * 7) for i in range(24)]
-    jobs = [FileJob(str(path), path.name, Settings(), Mode.CHECK) for path in paths]
+    jobs = [FileJob(str(path), path.name, Settings(strict=True), Mode.CHECK) for path in paths]
 
     def outcomes(workers: int) -> list:
         progress = ProgressBar(len(jobs), sys.stderr, enabled=False)
@@ -521,7 +521,7 @@ def test_undecodable_file_is_one_line_on_stderr_and_the_others_are_still_checked
     write(tmp_path / "latin.py", "import torch\nname = 'café'\ny = torch.log(p)\n".encode("latin-1"))
     write(tmp_path / "train.py", TORCH_MODULE)
 
-    result = nanguard("check", cwd=tmp_path)
+    result = nanguard("check", "--strict", cwd=tmp_path)
 
     assert result.returncode == 2
     (error,) = result.stderr.splitlines()
@@ -532,7 +532,7 @@ def test_undecodable_file_is_one_line_on_stderr_and_the_others_are_still_checked
 def test_latin1_with_coding_line_is_analysed(tmp_path: Path) -> None:
     write(tmp_path / "latin.py", "# coding: latin-1\nimport torch\nname = 'café'; y = torch.log(p)\n".encode("latin-1"))
 
-    result = nanguard("check", "--output-format", "json", cwd=tmp_path)
+    result = nanguard("check", "--strict", "--output-format", "json", cwd=tmp_path)
 
     assert result.returncode == 1, result.stderr
     (finding,) = json.loads(result.stdout)
@@ -552,7 +552,7 @@ def test_files_python_could_not_read_either_are_reported(tmp_path: Path, content
     write(tmp_path / "bad.py", content)
     write(tmp_path / "train.py", TORCH_MODULE)
 
-    result = nanguard("check", cwd=tmp_path)
+    result = nanguard("check", "--strict", cwd=tmp_path)
 
     assert result.returncode == 2
     (error,) = result.stderr.splitlines()
@@ -565,7 +565,7 @@ def test_unreadable_file(tmp_path: Path) -> None:
     write(tmp_path / "secret.py", TORCH_MODULE).chmod(0)
     write(tmp_path / "train.py", TORCH_MODULE)
 
-    result = nanguard("check", cwd=tmp_path)
+    result = nanguard("check", "--strict", cwd=tmp_path)
 
     assert result.returncode == 2
     assert result.stderr == "secret.py: error: cannot read: Permission denied\n"
@@ -575,7 +575,7 @@ def test_unreadable_file(tmp_path: Path) -> None:
 def test_empty_file(tmp_path: Path) -> None:
     write(tmp_path / "empty.py", "")
 
-    result = nanguard("check", cwd=tmp_path)
+    result = nanguard("check", "--strict", cwd=tmp_path)
 
     assert (result.returncode, result.stderr) == (0, "")
 
@@ -584,7 +584,7 @@ def test_a_hundred_thousand_line_file(tmp_path: Path) -> None:
     filler = "".join(f"value_{i} = compute(value_{i - 1}, {i})  # log entry\n" for i in range(1, 100_000))
     write(tmp_path / "huge.py", "import torch\n" + filler + "y = torch.log(p)\n")
 
-    result = nanguard("check", "--output-format", "json", cwd=tmp_path)
+    result = nanguard("check", "--strict", "--output-format", "json", cwd=tmp_path)
 
     assert result.returncode == 1, result.stderr
     (finding,) = json.loads(result.stdout)
@@ -606,7 +606,7 @@ def test_expressions_nested_thousands_deep_never_crash(tmp_path: Path, argument:
     write(tmp_path / "deep.py", f"import torch\n\n\ndef f(p):\n    return torch.log({argument})\n")
     write(tmp_path / "train.py", TORCH_MODULE)
 
-    result = nanguard("check", cwd=tmp_path)
+    result = nanguard("check", "--strict", cwd=tmp_path)
 
     assert "Traceback" not in result.stderr
     assert all(line.startswith("deep.py: error: ") for line in result.stderr.splitlines())
@@ -617,7 +617,7 @@ def test_notebook_exported_as_python_with_magics(tmp_path: Path) -> None:
     write(tmp_path / "notebook.py", "# %%\n%matplotlib inline\n!pip install torch\nimport torch\n\n"
                                     "# %%\nloss = -torch.log(p).mean()\n")
 
-    result = nanguard("check", cwd=tmp_path)
+    result = nanguard("check", "--strict", cwd=tmp_path)
 
     assert result.returncode == 1, result.stderr
     assert finding_lines(result.stdout) == [("notebook.py", 7, 9, "NG001")]
@@ -628,7 +628,7 @@ def test_analysed_code_is_never_executed(tmp_path: Path) -> None:
                                 "raise SystemExit(3)\n")
     write(tmp_path / "helper.py", "from evil import *\n")
 
-    result = nanguard("check", cwd=tmp_path)
+    result = nanguard("check", "--strict", cwd=tmp_path)
 
     assert result.returncode == 1
     assert not (tmp_path / "pwned").exists()
@@ -674,9 +674,9 @@ def test_console_script_is_the_same_command(tmp_path: Path) -> None:
         pytest.skip("the package is not installed with its console script")
     write(tmp_path / "train.py", TORCH_MODULE)
 
-    by_script = subprocess.run([str(script), "check"], cwd=tmp_path, capture_output=True, text=True)
+    by_script = subprocess.run([str(script), "check", "--strict"], cwd=tmp_path, capture_output=True, text=True)
 
-    by_module = nanguard("check", cwd=tmp_path)
+    by_module = nanguard("check", "--strict", cwd=tmp_path)
     assert (by_script.returncode, by_script.stdout) == (by_module.returncode, by_module.stdout)
     assert finding_lines(by_script.stdout) == [("train.py", 5, 13, "NG001")]
 
@@ -684,7 +684,7 @@ def test_console_script_is_the_same_command(tmp_path: Path) -> None:
 def test_check_does_not_import_the_language_server(tmp_path: Path) -> None:
     write(tmp_path / "train.py", TORCH_MODULE)
     probe = (
-        "import sys\nfrom nanguard.cli import main\ncode = main(['check', '--jobs', '1'])\n"
+        "import sys\nfrom nanguard.cli import main\ncode = main(['check', '--strict', '--jobs', '1'])\n"
         "assert not any(m.split('.')[0] in ('pygls', 'lsprotocol') for m in sys.modules), sorted(sys.modules)\n"
         "sys.exit(code)\n"
     )

@@ -4,14 +4,14 @@ import textwrap
 
 import pytest
 
-from engine_helpers import findings, parse_errors
+from engine_helpers import STRICT, findings, parse_errors
 from nanguard.edits import apply_edits
 from nanguard.engine import analyze, fix_all
 from nanguard.model import FixKind
 from nanguard.settings import Settings
 
 
-def apply(code: str, kind: FixKind, settings: Settings = Settings()) -> str:
+def apply(code: str, kind: FixKind, settings: Settings = STRICT) -> str:
     code = textwrap.dedent(code)
     [finding] = analyze(code, settings)
     fix = next(f for f in finding.fixes if f.kind is kind)
@@ -63,9 +63,9 @@ def test_clip_fix(before, after):
 
 @pytest.mark.parametrize(("before", "after"), CLIP_CASES)
 def test_clip_is_the_default_and_fixing_twice_changes_nothing(before, after):
-    fixed, count = fix_all(before)
+    fixed, count = fix_all(before, STRICT)
     assert (fixed, count) == (after, 1)
-    assert fix_all(fixed) == (after, 0)
+    assert fix_all(fixed, STRICT) == (after, 0)
     assert parse_errors(fixed) == 0
 
 
@@ -109,7 +109,7 @@ STABLE_CASES = [
 @pytest.mark.parametrize(("before", "after"), STABLE_CASES)
 def test_stable_fix(before, after):
     assert apply(before, FixKind.STABLE) == after
-    assert analyze(after) == []
+    assert analyze(after, STRICT) == []
 
 
 def test_stable_fix_titles():
@@ -121,7 +121,7 @@ def test_stable_fix_titles():
 
 def test_no_stable_fix_for_log2_or_through_a_variable():
     for code in ("import torch\nl = torch.log2(torch.softmax(z, 1))\n", "import torch\np = torch.softmax(z, 1)\nl = torch.log(p)\n"):
-        assert FixKind.STABLE not in [f.kind for f in findings(code)[0].fixes]
+        assert FixKind.STABLE not in [f.kind for f in findings(code, STRICT)[0].fixes]
 
 
 NOQA_CASES = [
@@ -135,7 +135,7 @@ NOQA_CASES = [
 @pytest.mark.parametrize(("before", "after"), NOQA_CASES)
 def test_noqa_fix(before, after):
     assert apply(before, FixKind.NOQA) == after
-    assert analyze(after) == []
+    assert analyze(after, STRICT) == []
 
 
 @pytest.mark.parametrize(
@@ -148,11 +148,11 @@ def test_noqa_fix(before, after):
     ],
 )
 def test_noqa_suppresses(code):
-    assert [f.span.start.line for f in analyze(code)] == ([1] if "(\n    x)  # noqa" in code else [])
+    assert [f.span.start.line for f in analyze(code, STRICT)] == ([1] if "(\n    x)  # noqa" in code else [])
 
 
 def test_noqa_for_another_code_does_not_suppress():
-    assert len(analyze("import numpy as np\nl = np.log(x)  # noqa: E501\n")) == 1
+    assert len(analyze("import numpy as np\nl = np.log(x)  # noqa: E501\n", STRICT)) == 1
 
 
 def test_fix_keeps_comments_and_layout_of_a_multiline_call():
@@ -163,48 +163,48 @@ def test_fix_keeps_comments_and_layout_of_a_multiline_call():
 
 def test_fix_keeps_crlf_line_endings_and_adds_imports_with_them():
     before = "from torch import log\r\n\r\nl = log(x)\r\n"
-    fixed, _ = fix_all(before)
+    fixed, _ = fix_all(before, STRICT)
     assert fixed == "from torch import log\r\nimport torch\r\n\r\nl = log(torch.clamp(x, min=1e-10))\r\n"
 
 
 def test_fix_positions_count_code_points_not_bytes():
     before = "import numpy as np\ns = '😀é'; l = np.log(x)\n"
-    fixed, _ = fix_all(before)
+    fixed, _ = fix_all(before, STRICT)
     assert fixed == "import numpy as np\ns = '😀é'; l = np.log(np.clip(x, 1e-10, None))\n"
-    [finding] = analyze(before)
+    [finding] = analyze(before, STRICT)
     assert finding.span.start.column == len("s = '😀é'; l = ")
 
 
 def test_configured_epsilon():
-    assert apply("import torch\nl = torch.log(x)\n", FixKind.CLIP, Settings(epsilon=1e-8)) == (
+    assert apply("import torch\nl = torch.log(x)\n", FixKind.CLIP, Settings(strict=True, epsilon=1e-8)) == (
         "import torch\nl = torch.log(torch.clamp(x, min=1e-8))\n"
     )
 
 
 def test_nested_logs_are_fixed_over_passes():
-    fixed, count = fix_all("import numpy as np\nl = np.log(np.log(x))\n")
+    fixed, count = fix_all("import numpy as np\nl = np.log(np.log(x))\n", STRICT)
     assert count == 2
-    assert analyze(fixed) == []
+    assert analyze(fixed, STRICT) == []
     assert parse_errors(fixed) == 0
 
 
 def test_no_import_when_the_customary_name_is_taken():
     code = "from torch import log\ndef f(torch, x):\n    return log(x)\n"
-    [finding] = analyze(code)
+    [finding] = analyze(code, STRICT)
     assert finding.fixes[0].kind is FixKind.EPSILON
 
 
 def test_fix_all_on_the_examples_leaves_nothing_and_parses(examples):
     for path in examples:
         text = path.read_text(encoding="utf-8")
-        fixed, _ = fix_all(text)
-        assert analyze(fixed) == [], path
+        fixed, _ = fix_all(text, STRICT)
+        assert analyze(fixed, STRICT) == [], path
         assert parse_errors(fixed) == parse_errors(text), path
-        assert fix_all(fixed)[1] == 0
+        assert fix_all(fixed, STRICT)[1] == 0
 
 
 def test_deeply_nested_logs_are_fixed_in_one_pass():
     text = "import numpy as np\ny = " + "np.log(" * 40 + "p" + ")" * 40 + "\n"
-    fixed, count = fix_all(text)
+    fixed, count = fix_all(text, STRICT)
     assert count == 40
-    assert analyze(fixed) == [] and parse_errors(fixed) == 0
+    assert analyze(fixed, STRICT) == [] and parse_errors(fixed) == 0

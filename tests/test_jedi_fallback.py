@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from engine_helpers import STRICT
 import pytest
 
 from nanguard.engine import analyze
@@ -19,7 +20,7 @@ def package(tmp_path: Path) -> Path:
     return pkg
 
 
-def check(pkg: Path, name: str, text: str, settings: Settings = Settings()) -> list[str]:
+def check(pkg: Path, name: str, text: str, settings: Settings = STRICT) -> list[str]:
     path = pkg / name
     path.write_text(text)
     return [f.function for f in analyze(text, settings, path=path)]
@@ -50,13 +51,13 @@ def test_users_own_log_function_is_not_a_log(package):
 
 
 def test_jedi_can_be_disabled(package):
-    assert check(package, "g.py", "from .ops import log\nlog(p)\n", Settings(jedi=False)) == []
+    assert check(package, "g.py", "from .ops import log\nlog(p)\n", Settings(strict=True, jedi=False)) == []
 
 
 def test_jedi_only_adds_findings(package):
     text = "import torch\nfrom .ops import log\ntorch.log(p)\nlog(q)\n"
     assert check(package, "h.py", text) == ["torch.log", "torch.log"]
-    assert check(package, "h.py", text, Settings(jedi=False)) == ["torch.log"]
+    assert check(package, "h.py", text, Settings(strict=True, jedi=False)) == ["torch.log"]
 
 
 def test_package_installed_in_the_project_environment(tmp_path):
@@ -76,9 +77,9 @@ def test_package_installed_in_the_project_environment(tmp_path):
     project.mkdir()
     text = "from extlib import log\nlog(p)\n"
     (project / "train.py").write_text(text)
-    with_env = Settings(jedi_environment=str(venv / "bin" / "python"))
+    with_env = Settings(strict=True, jedi_environment=str(venv / "bin" / "python"))
     assert [f.function for f in analyze(text, with_env, path=project / "train.py")] == ["torch.log"]
-    assert analyze(text, Settings(), path=project / "train.py") == []
+    assert analyze(text, STRICT, path=project / "train.py") == []
 
 
 def test_logging_libraries_are_never_resolved(package):

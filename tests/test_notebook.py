@@ -3,6 +3,7 @@ and fixes mapped back to cells, and .ipynb files read and written back byte for 
 
 from __future__ import annotations
 
+from engine_helpers import STRICT
 import json
 
 import pytest
@@ -83,7 +84,7 @@ LOSS = "!nvidia-smi\ncross_entropy = -tf.reduce_sum(y_ * tf.log(y_conv))"
 def test_a_softmax_in_one_cell_explains_a_log_in_a_later_cell():
     module = NotebookModule([(0, IMPORTS), (2, SOFTMAX), (4, LOSS)])
 
-    (item,) = module.analyze(Settings())
+    (item,) = module.analyze(STRICT)
 
     assert item.cell == 4
     assert item.finding.span == Span(Position(1, 36), Position(1, 50))
@@ -99,14 +100,14 @@ def test_a_softmax_in_one_cell_explains_a_log_in_a_later_cell():
 
 def test_related_lines_in_the_same_cell_keep_the_line_wording():
     cell = "import torch\n\nprobs = torch.softmax(z, 1)\nloss = torch.log(probs)"
-    (item,) = NotebookModule([(0, cell)]).analyze(Settings())
+    (item,) = NotebookModule([(0, cell)]).analyze(STRICT)
     assert "(line 3)" in item.finding.message
     assert item.related_cells == (0,)
 
 
 def test_cells_named_by_the_callers_scheme():
     module = NotebookModule([(0, IMPORTS), (2, SOFTMAX), (4, LOSS)])
-    (item,) = module.analyze(Settings(), name_cell=lambda cell, line, _: f"line {line} of an earlier cell")
+    (item,) = module.analyze(STRICT, name_cell=lambda cell, line, _: f"line {line} of an earlier cell")
     assert "(line 1 of an earlier cell)" in item.finding.message
 
 
@@ -114,7 +115,7 @@ def test_magic_lines_are_never_reported_and_do_not_break_the_parse():
     cells = [(0, "import torch\n%load_ext autoreload\n!pip install torch\ntorch.log?"),
              (1, "%%bash\npython -c 'import torch; torch.log(x)'"),
              (2, "%%capture\nloss = torch.log(p)")]
-    findings = NotebookModule(cells).analyze(Settings())
+    findings = NotebookModule(cells).analyze(STRICT)
     assert [(item.cell, item.finding.span.start) for item in findings] == [(2, Position(1, 7))]
 
 
@@ -129,14 +130,14 @@ def test_an_import_a_fix_needs_goes_after_the_imports_cell():
     cells = [(0, "from torch import log, softmax"), (1, "%time x = 1\ny = log(softmax(z, 1))\n")]
     module = NotebookModule(cells)
 
-    (item,) = module.analyze(Settings())
+    (item,) = module.analyze(STRICT)
     by_cell: dict[int, list] = {}
     for cell, edit in zip(item.fix_cells[0], item.finding.default_fix.edits):
         by_cell.setdefault(cell, []).append(edit)
 
     assert set(by_cell) == {0, 1}
     assert apply_edits(cells[0][1], by_cell[0]) == "from torch import log, softmax\nimport torch"
-    changed, count = module.fix_all(Settings())
+    changed, count = module.fix_all(STRICT)
     assert count == 1
     assert changed[0] == "from torch import log, softmax\nimport torch"
     assert changed[1] == "%time x = 1\ny = log(torch.clamp(softmax(z, 1), min=1e-10))\n"
@@ -146,28 +147,28 @@ def test_fix_all_keeps_magics_and_final_newlines_and_is_stable():
     cells = [(0, "import torch\n"), (1, "!ls\np = torch.log(torch.sigmoid(x))\n%time f()"), (2, "q = 1")]
     module = NotebookModule(cells)
 
-    changed, count = module.fix_all(Settings())
+    changed, count = module.fix_all(STRICT)
 
     assert count == 1
     assert changed == {1: "!ls\np = torch.log(torch.clamp(torch.sigmoid(x), min=1e-10))\n%time f()"}
     again = NotebookModule([(index, changed.get(index, text)) for index, text in cells])
-    assert again.fix_all(Settings()) == ({}, 0)
-    assert again.analyze(Settings()) == []
+    assert again.fix_all(STRICT) == ({}, 0)
+    assert again.analyze(STRICT) == []
 
 
 def test_a_cell_holding_the_separator_line_does_not_confuse_the_split():
     cells = [(0, "import torch\n# nanguard: cell boundary\n"), (1, "p = torch.log(torch.sigmoid(x))")]
-    changed, _ = NotebookModule(cells).fix_all(Settings())
+    changed, _ = NotebookModule(cells).fix_all(STRICT)
     assert changed == {1: "p = torch.log(torch.clamp(torch.sigmoid(x), min=1e-10))"}
 
 
 def test_a_call_left_open_across_cells_is_not_reported_in_the_wrong_cell():
-    findings = NotebookModule([(0, "import torch\ny = torch.log("), (1, "p)")]).analyze(Settings())
+    findings = NotebookModule([(0, "import torch\ny = torch.log("), (1, "p)")]).analyze(STRICT)
     assert findings == []
 
 
 def test_noqa_in_a_cell_suppresses():
-    assert NotebookModule([(0, "import torch\ny = torch.log(p)  # noqa: NG001")]).analyze(Settings()) == []
+    assert NotebookModule([(0, "import torch\ny = torch.log(p)  # noqa: NG001")]).analyze(STRICT) == []
 
 
 # ------------------------------------------------------------------------------------------

@@ -67,7 +67,7 @@ def write_notebook(path: Path, document: dict, **dump: object) -> Path:
 
 
 def test_the_bundled_notebook_is_checked_with_the_examples() -> None:
-    result = nanguard("check", "examples/", cwd=EXAMPLES.parent)
+    result = nanguard("check", "--strict", "examples/", cwd=EXAMPLES.parent)
 
     assert result.returncode == 1, result.stderr
     assert notebook_findings(result.stdout) == [("examples/mnist_notebook.ipynb", 6, 1, 37, "NG001")]
@@ -79,7 +79,7 @@ def test_text_output_names_the_cell_counting_markdown_and_raw_cells(tmp_path: Pa
     write_notebook(tmp_path / "train.ipynb", TRAIN)
     write(tmp_path / "model.py", TORCH_MODULE)
 
-    result = nanguard("check", cwd=tmp_path)
+    result = nanguard("check", "--strict", cwd=tmp_path)
 
     assert result.returncode == 1, result.stderr
     assert notebook_findings(result.stdout) == [("train.ipynb", 5, 2, 19, "NG001")]
@@ -92,7 +92,7 @@ def test_json_gains_the_cell_for_notebooks_only(tmp_path: Path) -> None:
     write_notebook(tmp_path / "train.ipynb", TRAIN)
     write(tmp_path / "model.py", TORCH_MODULE)
 
-    result = nanguard("check", "--output-format", "json", cwd=tmp_path)
+    result = nanguard("check", "--strict", "--output-format", "json", cwd=tmp_path)
 
     in_module, in_notebook = json.loads(result.stdout)
     assert "cell" not in in_module
@@ -108,7 +108,7 @@ def test_json_gains_the_cell_for_notebooks_only(tmp_path: Path) -> None:
 def test_sarif_points_into_the_notebook_file_and_names_the_cell(tmp_path: Path) -> None:
     path = write_notebook(tmp_path / "train.ipynb", TRAIN)
 
-    result = nanguard("check", "--output-format", "sarif", cwd=tmp_path)
+    result = nanguard("check", "--strict", "--output-format", "sarif", cwd=tmp_path)
 
     (sarif_result,) = json.loads(result.stdout)["runs"][0]["results"]
     (location,) = sarif_result["locations"]
@@ -128,7 +128,7 @@ def test_sarif_points_into_the_notebook_file_and_names_the_cell(tmp_path: Path) 
 def test_github_annotations_land_on_the_code_line_of_the_file(tmp_path: Path) -> None:
     path = write_notebook(tmp_path / "train.ipynb", TRAIN)
 
-    result = nanguard("check", "--output-format", "github", cwd=tmp_path)
+    result = nanguard("check", "--strict", "--output-format", "github", cwd=tmp_path)
 
     (annotation,) = result.stdout.splitlines()
     match = re.match(r"::warning file=train.ipynb,line=(\d+),col=(\d+),endLine=\d+,endColumn=\d+,title=([^:]+)::(.*)", annotation)
@@ -175,7 +175,7 @@ def test_fix_changes_only_the_edited_sources_and_keeps_everything_else_byte_for_
     path = write(tmp_path / "analysis.ipynb", json.dumps(RICH, **dump))  # no final newline
     original = path.read_text(encoding="utf-8")
 
-    result = nanguard("check", "--fix", cwd=tmp_path)
+    result = nanguard("check", "--strict", "--fix", cwd=tmp_path)
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Fixed 2 findings in 1 file" in result.stdout
@@ -193,7 +193,7 @@ def test_fix_changes_only_the_edited_sources_and_keeps_everything_else_byte_for_
     spans, old_spans = source_spans(fixed)[2], source_spans(original)[2]
     assert fixed[spans.items[0][0] : spans.items[1][1]] == original[old_spans.items[0][0] : old_spans.items[1][1]]
 
-    again = nanguard("check", "--fix", cwd=tmp_path)
+    again = nanguard("check", "--strict", "--fix", cwd=tmp_path)
     assert again.returncode == 0
     assert path.read_text(encoding="utf-8") == fixed
 
@@ -203,7 +203,7 @@ def test_fix_keeps_a_byte_order_mark_and_crlf_and_the_file_mode(tmp_path: Path) 
     path = write(tmp_path / "nb.ipynb", "\ufeff".encode() + text.encode())
     path.chmod(0o640)
 
-    result = nanguard("check", "--fix", cwd=tmp_path)
+    result = nanguard("check", "--strict", "--fix", cwd=tmp_path)
 
     assert result.returncode == 0, result.stderr
     data = path.read_bytes()
@@ -216,7 +216,7 @@ def test_diff_shows_the_change_to_the_file_and_writes_nothing(tmp_path: Path) ->
     path = write_notebook(tmp_path / "train.ipynb", TRAIN)
     original = path.read_bytes()
 
-    result = nanguard("check", "--diff", cwd=tmp_path)
+    result = nanguard("check", "--strict", "--diff", cwd=tmp_path)
 
     assert result.returncode == 1
     assert path.read_bytes() == original
@@ -225,7 +225,7 @@ def test_diff_shows_the_change_to_the_file_and_writes_nothing(tmp_path: Path) ->
     assert '+    "loss = -(target * torch.log(torch.clamp(probs, min=1e-10))).sum()"' in result.stdout
     if shutil.which("patch"):
         subprocess.run(["patch", "-p1", "-s"], input=result.stdout.encode(), cwd=tmp_path, check=True)
-        assert nanguard("check", cwd=tmp_path).returncode == 0
+        assert nanguard("check", "--strict", cwd=tmp_path).returncode == 0
 
 
 # ------------------------------------------------------------------------------------------
@@ -245,7 +245,7 @@ def test_broken_notebooks_are_one_line_on_stderr_and_the_rest_is_checked(tmp_pat
     write(tmp_path / "broken.ipynb", content)
     write_notebook(tmp_path / "good.ipynb", TRAIN)
 
-    result = nanguard("check", cwd=tmp_path)
+    result = nanguard("check", "--strict", cwd=tmp_path)
 
     assert result.returncode == 2
     (error,) = result.stderr.splitlines()
@@ -256,7 +256,7 @@ def test_broken_notebooks_are_one_line_on_stderr_and_the_rest_is_checked(tmp_pat
 def test_notebooks_in_other_languages_are_skipped_with_a_warning(tmp_path: Path) -> None:
     write_notebook(tmp_path / "stats.ipynb", notebook(code("x <- log(0)"), language="R"))
 
-    result = nanguard("check", cwd=tmp_path)
+    result = nanguard("check", "--strict", cwd=tmp_path)
 
     assert result.returncode == 0
     assert result.stderr == "stats.ipynb: warning: not a Python notebook (kernel language 'R'); skipped\n"
@@ -293,7 +293,7 @@ def test_include_decides_what_folder_searches_pick_up(tmp_path: Path, config, op
     tree(tmp_path)
     write(tmp_path / "pyproject.toml", f"[tool.nanguard]\n{config}\n")
 
-    result = nanguard("check", *options, cwd=tmp_path)
+    result = nanguard("check", "--strict", *options, cwd=tmp_path)
 
     assert checked(result) == expected, result.stdout + result.stderr
 
@@ -302,7 +302,7 @@ def test_a_notebook_named_on_the_command_line_is_checked_whatever_include_says(t
     tree(tmp_path)
     write(tmp_path / "pyproject.toml", '[tool.nanguard]\ninclude = ["*.py"]\n')
 
-    result = nanguard("check", "nb/train.ipynb", cwd=tmp_path)
+    result = nanguard("check", "--strict", "nb/train.ipynb", cwd=tmp_path)
 
     assert notebook_findings(result.stdout) == [("nb/train.ipynb", 5, 2, 19, "NG001")]
 
@@ -310,7 +310,7 @@ def test_a_notebook_named_on_the_command_line_is_checked_whatever_include_says(t
 def test_a_bad_include_setting_is_a_usage_error(tmp_path: Path) -> None:
     write(tmp_path / "pyproject.toml", "[tool.nanguard]\ninclude = 3\n")
 
-    result = nanguard("check", cwd=tmp_path)
+    result = nanguard("check", "--strict", cwd=tmp_path)
 
     assert result.returncode == 2
     assert "`include` must be a list of strings" in result.stderr
@@ -321,6 +321,6 @@ def test_logs_re_exported_by_the_users_modules_beside_the_notebook_are_found(tmp
     write(tmp_path / "pkg/ops.py", "from torch import log\n")
     write_notebook(tmp_path / "nb.ipynb", notebook(code("from pkg.ops import *"), code("y = log(p)")))
 
-    result = nanguard("check", "nb.ipynb", cwd=tmp_path)
+    result = nanguard("check", "--strict", "nb.ipynb", cwd=tmp_path)
 
     assert notebook_findings(result.stdout) == [("nb.ipynb", 2, 1, 5, "NG001")]

@@ -89,6 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--epsilon", metavar="NUMBER", help="the constant fixes insert (default 1e-10)")
     check.add_argument("--jedi", action=argparse.BooleanOptionalAction, default=None,
                        help="resolve names re-exported through your own modules with jedi (default: on)")
+    check.add_argument("--strict", action=argparse.BooleanOptionalAction, default=None,
+                       help="also report logs of values nothing is known about, not only those the code "
+                       "shows can reach zero (default: off)")
     modes = check.add_mutually_exclusive_group()
     modes.add_argument("--fix", action="store_true", help="apply the default fix of each finding in place")
     modes.add_argument("--diff", action="store_true", help="print the fixes as a unified diff; write nothing")
@@ -131,6 +134,7 @@ def setting_overrides(args: argparse.Namespace) -> dict[str, Any]:
         "ignore": _flatten(args.ignore),
         "epsilon": args.epsilon,
         "jedi": args.jedi,
+        "strict": args.strict,
     }
     overrides = {key: value for key, value in overrides.items() if value is not None}
     for key, value in overrides.items():

@@ -17,12 +17,13 @@ from tree_sitter import Node, Parser
 
 from nanguard.edits import apply_edits, line_offsets, offset_of, split_lines
 from nanguard.fixes import clip_fix, epsilon_fix, format_epsilon, import_point, noqa_comment, noqa_fix, stable_fix, suppressed
+from nanguard import frameworks as fw
 from nanguard.flow import Candidate, Judgement, ModuleAnalysis
 from nanguard.model import Finding, Fix, Position, Related, Span, TextEdit
 from nanguard.prefilter import MAYBE_LOG, call_sites
 from nanguard.settings import Settings
 from nanguard.source import Source, Trees, encode
-from nanguard.values import CAUSE_DESCRIPTIONS
+from nanguard.values import Value, describe
 
 CODE = "NG001"
 MAX_FIX_PASSES = 8
@@ -122,7 +123,7 @@ def analyze(
     epsilon = format_epsilon(settings.epsilon)
     fresh = []
     for judgement in analysis.judgements.values():
-        if judgement.value.positive:
+        if not reportable(judgement.value, settings.strict):
             continue
         comment = noqa_comment(source, judgement.call.start_point[0])
         if not suppressed(source, comment, CODE):
@@ -130,6 +131,12 @@ def analyze(
     findings = reuse.combine(analysis, fresh) if reuse is not None else [finding for _, finding in fresh]
     findings.sort(key=lambda f: (f.span.start, f.span.end))
     return findings
+
+
+def reportable(value: Value, strict: bool) -> bool:
+    """Whether a log of `value` is a finding: the code shows it can reach zero or go below it;
+    with `strict`, also when nothing keeps it away from zero."""
+    return not value.positive and (value.evidence or strict)
 
 
 class _Reuse:
@@ -239,15 +246,34 @@ def _excerpt(text: str, limit: int = 48) -> str:
 def _message(judgement: Judgement, source: Source) -> tuple[str, tuple[Related, ...]]:
     call = _excerpt(source.node_text(judgement.call, EXCERPT_BYTES))
     argument = _excerpt(source.node_text(judgement.argument, EXCERPT_BYTES))
-    cause = judgement.value.cause
-    if cause is None:
+    value = judgement.value
+    if not value.evidence:
         return f"`{call}`: `{argument}` is not bounded away from zero; log(0) gives -inf and NaN gradients", ()
-    what, why = CAUSE_DESCRIPTIONS[cause.kind]
+    cause = _main_cause(value)
+    what, why = describe(cause, value.dtype or fw.FRAMEWORK_DTYPES.get(judgement.log.framework, fw.DEFAULT_DTYPE))
+    outcome = "giving NaN" if value.lo < 0 else "giving -inf and NaN gradients"
     if cause.span == source.span(judgement.argument):
-        return f"`{call}`: the argument is {what}; {why}, giving -inf and NaN gradients", ()
+        return f"`{call}`: the argument is {what}; {why}, {outcome}", ()
     line = cause.span.start.line + 1
-    related = Related(cause.span, f"`{argument}` is {what} here")
-    return f"`{call}`: `{argument}` is {what} {cause_reference(line)}; {why}, giving -inf and NaN gradients", (related,)
+    text = _excerpt(cause.text)
+    related = Related(cause.span, f"`{text}` is {what} here")
+    if judgement.argument.type in _NAMES and len(value.causes) == 1:
+        return f"`{call}`: `{argument}` is {what} {cause_reference(line)}; {why}, {outcome}", (related,)
+    reach = "can be negative" if value.lo < 0 else "can be 0"
+    return f"`{call}`: `{argument}` {reach}: `{text}` is {what} {cause_reference(line)}; {why}, {outcome}", (related,)
+
+
+_NAMES = frozenset({"identifier", "attribute", "subscript"})
+_PREFERRED_CAUSES = ("rounding", "signed", "complement")
+"""Causes that explain more than the others when a value has several."""
+
+
+def _main_cause(value: Value):
+    for kind in _PREFERRED_CAUSES:
+        for cause in value.causes:
+            if cause.kind == kind:
+                return cause
+    return value.causes[0]
 
 
 def _finding(judgement: Judgement, source: Source, epsilon: str, comment: Node | None) -> Finding:

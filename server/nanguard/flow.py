@@ -20,16 +20,35 @@ from nanguard import frameworks as fw
 from nanguard.frameworks import Effect, LogFunction
 from nanguard.source import Source
 from nanguard.values import (
+    INF,
     UNKNOWN,
     USER_DEFINED,
     Cause,
-    Sign,
     Value,
     binary,
-    constant,
+    cast,
+    clip,
+    exponential,
     join,
+    logarithm,
+    merge_causes,
     negate,
+    number,
+    ranged,
+    with_range,
 )
+
+MAX_LOOP_ROUNDS = 6
+"""Rounds of a loop body before giving up on a fixpoint (widening gets there in three)."""
+
+MAX_LITERAL_ELEMENTS = 64
+"""Longer literal lists are not read element by element (their range is unknown)."""
+
+EPSILON = Value(1e-7, 1.0)
+"""What a name like ``eps`` or ``K.epsilon()`` holds when its value is not known."""
+
+MAX_LOG_NESTING = 12
+"""How deep in an expression a log's range is still worked out (``-log(-log(u))`` is 4 deep)."""
 
 MAX_DEPTH = 120
 """Deeper expressions or blocks are not followed (their value is unknown), so pathological
@@ -190,8 +209,27 @@ def dotted_key(node: Node) -> str | None:
     return None
 
 
-_CAUSES = {Effect.ZERO: "zero", Effect.SOFTMAX: "softmax", Effect.SIGMOID: "sigmoid", Effect.RELU: "relu"}
-"""The cause a result that can be zero is reported with, by the effect that made it."""
+_RANGES: dict[Effect, tuple[float, float, str | None]] = {
+    Effect.ZERO: (0.0, 0.0, "zero"),
+    Effect.SOFTMAX: (0.0, 1.0, "softmax"),
+    Effect.SIGMOID: (0.0, 1.0, "sigmoid"),
+    Effect.RELU: (0.0, INF, "relu"),
+    Effect.UNDERFLOWS: (0.0, INF, "underflows"),
+    Effect.RANDOM: (0.0, 1.0, "random"),
+    Effect.SIGNED: (-1.0, 1.0, "signed"),
+    Effect.NORMAL: (-INF, INF, "signed"),
+    Effect.POSITIVE: (1e-7, INF, None),
+    Effect.NONNEGATIVE: (0.0, INF, None),
+    Effect.COUNT: (1.0, INF, None),
+}
+"""The range of what a function returns, by its effect, and the cause it is reported with."""
+
+_SIGNED_DETAILS = {Effect.SIGNED: "it lies in [-1, 1]", Effect.NORMAL: "it takes any sign"}
+
+POSITIVE_FACT = 5e-324
+"""What ``x > 0`` proves of the low end of `x`: the smallest positive float."""
+
+_ARITHMETIC = {Effect.ADD: "+", Effect.SUBTRACT: "-", Effect.MULTIPLY: "*", Effect.DIVIDE: "/"}
 
 _FLIPPED = {">": "<", ">=": "<=", "<": ">", "<=": ">=", "!=": "!=", "==": "=="}
 """A comparison's operator with its sides swapped."""
@@ -199,8 +237,9 @@ _NEGATED = {">": "<=", ">=": "<", "<": ">=", "<=": ">", "!=": "==", "==": "!="}
 """A comparison's operator when it does not hold."""
 
 
-def _comparison_refinements(node: Node, holds: bool) -> list[tuple[str, Value]]:
-    """Names a comparison proves positive: ``x > 0``, ``0 < x``, ``x >= eps``, ``x != 0``."""
+def _comparison_refinements(node: Node, holds: bool) -> list[tuple[str, float]]:
+    """Names a comparison proves positive, with the low end it proves: ``x > 0``, ``0 < x``,
+    ``x >= 1e-3``, ``x != 0``, ``np.min(x) > 0``, ``x.min() > 0``."""
     children = node.children
     if len(children) != 3:
         return []
@@ -210,13 +249,31 @@ def _comparison_refinements(node: Node, holds: bool) -> list[tuple[str, Value]]:
     if not holds:
         operator = _NEGATED.get(operator, "")
     for subject, bound, op in ((left, right, operator), (right, left, _FLIPPED.get(operator, ""))):
-        key = dotted_key(subject)
-        number = _number(bound.text.decode()) if bound.type in ("integer", "float") else None
-        if key is None or number is None:
+        key = dotted_key(_minimum_of(subject))
+        limit = _number(bound.text.decode()) if bound.type in ("integer", "float") else None
+        if key is None or limit is None:
             continue
-        if (op == ">" and number >= 0) or (op == ">=" and number > 0) or (op == "!=" and number == 0):
-            return [(key, Value(Sign.POSITIVE))]
+        if (op == ">" and limit >= 0) or (op == "!=" and limit == 0):
+            return [(key, max(limit, POSITIVE_FACT))]
+        if op == ">=" and limit > 0:
+            return [(key, limit)]
     return []
+
+
+def _minimum_of(node: Node) -> Node:
+    """`x` for ``np.min(x)``, ``x.min()``, ``torch.min(x)``: a bound on the minimum bounds every element."""
+    if node.type != "call":
+        return node
+    function = node.child_by_field_name("function")
+    positional, _ = _arguments(node)
+    if function is None or function.type != "attribute":
+        return node
+    name = function.child_by_field_name("attribute").text.decode()
+    if name not in ("min", "amin", "reduce_min"):
+        return node
+    if positional and positional[0].type != "integer":
+        return positional[0]  # np.min(x), torch.min(x, dim=1)
+    return function.child_by_field_name("object")  # x.min(), x.min(0)
 
 
 class ModuleAnalysis:
@@ -492,13 +549,22 @@ class ModuleAnalysis:
     def _parameters(self, node: Node, outer: Env) -> Env:
         env = Env(outer)
         parameters = node.child_by_field_name("parameters")
-        for parameter in parameters.named_children if parameters is not None else []:
-            name_node = _parameter_name(parameter)
+        names = [_parameter_name(p) for p in (parameters.named_children if parameters is not None else [])]
+        texts = {name.text.decode() for name in names if name is not None}
+        loss = all(name in texts for name in fw.PREDICTION_PARAMETER)
+        for parameter, name_node in zip(parameters.named_children if parameters is not None else [], names):
             if name_node is None:
                 continue
+            name = name_node.text.decode()
             default = parameter.child_by_field_name("value")
-            value = Value(self.evaluate(default, outer).sign) if default is not None else UNKNOWN
-            env.values[name_node.text.decode()] = value
+            if default is not None:
+                known = self.evaluate(default, outer)
+                value = Value(known.lo, known.hi, known.causes) if not known.ref else UNKNOWN
+            elif fw.PROBABILITY_NAME.match(name) or (loss and name == fw.PREDICTION_PARAMETER[0]):
+                value = ranged(0.0, 1.0, self._cause("probability", name_node), tensor=False)
+            else:
+                value = UNKNOWN
+            env.values[name] = value
         return env
 
     def _if(self, node: Node, env: Env, pending: list, depth: int) -> Env | None:
@@ -534,17 +600,19 @@ class ModuleAnalysis:
         if node.type == "for_statement":
             iterable = node.child_by_field_name("right")
             value = self.evaluate(iterable, env) if iterable is not None else UNKNOWN
-            self._bind(node.child_by_field_name("left"), Value(value.sign, cause=value.cause, tensor=value.tensor), None, entry)
+            element = Value(value.lo, value.hi, value.causes, tensor=value.tensor, dtype=value.dtype)
+            self._bind(node.child_by_field_name("left"), element, None, entry)
         condition = node.child_by_field_name("condition")
         statements = body.children if body is not None else []
-        # Run the body until the entry state is stable (values can only get less precise).
-        for _ in range(3):
+        # Run the body until the entry state is stable; after two rounds a bound that still moves
+        # is widened to infinity, so every loop reaches its fixpoint in a few rounds.
+        for round_ in range(MAX_LOOP_ROUNDS):
             start = self.refine(condition, True, entry) if condition is not None else entry.copy()
             after = self._block(statements, start, pending, depth + 1)
-            widened = join_envs([entry, after])
-            if widened is None or widened.values == entry.values:
+            joined = join_envs([entry, after])
+            if joined is None or joined.values == entry.values:
                 break
-            entry = widened
+            entry = widen(entry, joined) if round_ >= 1 else joined
         exit_env = self.refine(condition, False, entry) if condition is not None else entry
         alternative = node.child_by_field_name("alternative")
         if alternative is not None:
@@ -578,12 +646,13 @@ class ModuleAnalysis:
     def refine(self, condition: Node, holds: bool, env: Env) -> Env:
         """A copy of `env` with what `condition` (being true, or false) proves."""
         refined = env.copy()
-        for key, value in self._facts(condition, holds, 0):
+        for key, low in self._facts(condition, holds, 0):
             current = env.lookup(key) or UNKNOWN
-            refined.values[key] = Value(value.sign, tensor=current.tensor)
+            if current.lo < low:
+                refined.values[key] = with_range(current, low, max(current.hi, low))
         return refined
 
-    def _facts(self, node: Node, holds: bool, depth: int) -> list[tuple[str, Value]]:
+    def _facts(self, node: Node, holds: bool, depth: int) -> list[tuple[str, float]]:
         if depth > 20:
             return []
         kind = node.type
@@ -612,6 +681,16 @@ class ModuleAnalysis:
                     return self._facts(function.child_by_field_name("object"), True, depth + 1)
                 if attribute == "all" and len(positional) == 1:
                     return self._facts(positional[0], True, depth + 1)
+        if kind == "call" and not holds:
+            # not np.any(x <= 0), not (x <= 0).any(): every element is > 0
+            function = node.child_by_field_name("function")
+            positional, _ = _arguments(node)
+            if function is not None and function.type == "attribute":
+                attribute = function.child_by_field_name("attribute").text.decode()
+                if attribute == "any" and not positional:
+                    return self._facts(function.child_by_field_name("object"), False, depth + 1)
+                if attribute == "any" and len(positional) == 1:
+                    return self._facts(positional[0], False, depth + 1)
         return []
 
     # ----------------------------------------------------------------------------- expressions
@@ -633,7 +712,7 @@ class ModuleAnalysis:
             if _known(qualified):
                 return Value(ref=qualified)
         if fw.EPSILON_NAME.match(name):
-            return Value(Sign.POSITIVE)  # a global defined elsewhere, named like an epsilon
+            return EPSILON  # a global defined elsewhere, named like an epsilon
         return Value(ref=f"builtins.{name}")
 
     def _attribute(self, node: Node, env: Env, depth: int) -> Value:
@@ -649,12 +728,16 @@ class ModuleAnalysis:
         if base.library_ref:
             qualified = canonical(f"{base.ref}.{name}")
             if qualified in fw.POSITIVE_CONSTANTS:
-                return Value(Sign.POSITIVE)
+                return EPSILON
             return Value(ref=qualified)
         if obj.type == "call":
             inner = self.evaluate(obj.child_by_field_name("function"), env, depth)
             if inner.ref is not None and name in fw.POSITIVE_ATTRIBUTES.get(inner.ref, ()):
-                return Value(Sign.POSITIVE)
+                return EPSILON
+        if name in fw.COUNT_ATTRIBUTES and base.tensor:
+            return Value(1.0, INF)
+        if name == "T" or name == "data":
+            return base
         if key is not None:
             owner, _, member = key.rpartition(".")
             attribute_value = self._class_attribute(node, owner, member)
@@ -674,17 +757,27 @@ class ModuleAnalysis:
                 method = function.child_by_field_name("attribute").text.decode()
                 rule = fw.TENSOR_METHODS.get(method)
                 if rule is not None and not receiver.user:
-                    return self._apply(rule, node, [obj, *positional], keywords, env, depth, receiver)
-                return Value(tensor=receiver.tensor)
+                    dtype = receiver.dtype or (fw.DEFAULT_DTYPE if receiver.tensor else None)
+                    return self._apply(rule, node, [obj, *positional], keywords, env, depth, receiver, dtype=dtype)
+                return Value(tensor=receiver.tensor, dtype=receiver.dtype)
         callee = self.evaluate(function, env, depth)
         if callee.ref is None:
             return UNKNOWN
+        log = fw.LOG_FUNCTIONS.get(callee.ref)
+        if log is not None and positional:
+            # Every log is also judged on its own: reading a log's argument only near the top of
+            # an expression keeps logs nested thousands deep linear.
+            if depth > MAX_LOG_NESTING:
+                return Value(tensor=True)
+            return logarithm(self.evaluate(positional[0], env, depth))
         rule = fw.VALUE_FUNCTIONS.get(callee.ref)
         # Framework functions return tensors; framework classes (nn.Linear) return other objects.
-        tensor = root_module(callee.ref) in FRAMEWORK_ROOTS and not callee.ref.rsplit(".", 1)[-1][:1].isupper()
+        root = root_module(callee.ref)
+        tensor = root in FRAMEWORK_ROOTS and not callee.ref.rsplit(".", 1)[-1][:1].isupper()
         if rule is None:
             return _by_convention(Value(tensor=tensor), callee.ref.rsplit(".", 1)[-1])
-        return self._apply(rule, node, positional, keywords, env, depth, None, tensor=tensor)
+        dtype = _dtype_named(keywords.get(fw.DTYPE_KEYWORD)) or _framework_dtype(callee.ref)
+        return self._apply(rule, node, positional, keywords, env, depth, None, tensor=tensor or rule.effect is Effect.PRESERVE, dtype=dtype)
 
     def _apply(
         self,
@@ -696,46 +789,89 @@ class ModuleAnalysis:
         depth: int,
         receiver: Value | None,
         tensor: bool = True,
+        dtype: str | None = None,
     ) -> Value:
         effect = rule.effect
         first = positional[0] if positional else None
+
+        def subject() -> Value:
+            return receiver if receiver is not None else self.evaluate(first, env, depth)
+
         if effect is Effect.CLIP:
-            bound_value = self._argument(positional, keywords, rule.bound_position, rule.bound_keywords, env, depth)
+            lower = self._argument(positional, keywords, rule.bound_position, rule.bound_keywords, env, depth)
             upper = self._argument(positional, keywords, rule.bound_position + 1, rule.upper_keywords, env, depth)
-            below_one = upper is not None and upper.below_one
-            if bound_value is not None and bound_value.positive:
-                return Value(Sign.POSITIVE, tensor=tensor, below_one=below_one)
-            if bound_value is not None and bound_value.sign is Sign.NONNEGATIVE:
-                return Value(Sign.NONNEGATIVE, cause=self._cause("clip-zero", call), tensor=tensor, below_one=below_one)
-            clipped = receiver if receiver is not None else self.evaluate(first, env, depth)
-            return Value(clipped.sign, cause=clipped.cause, tensor=tensor, below_one=below_one)
+            value = subject()
+            kind = value.dtype or dtype or fw.DEFAULT_DTYPE
+            rounding = self._cause("rounding", call, f"its upper bound {_excerpt_of(self, call, rule, positional, keywords)} is 1.0 in {kind}, so 1 minus it can be 0")
+            return clip(value, lower, upper, kind, self._cause("clip-zero", call), rounding)
         if effect is Effect.MAXIMUM:
             values = [self.evaluate(argument, env, depth) for argument in positional]
-            if any(v.positive for v in values):
-                return Value(Sign.POSITIVE, tensor=tensor)
-            if any(v.sign >= Sign.NONNEGATIVE for v in values):
-                return Value(Sign.NONNEGATIVE, cause=self._cause("clip-zero", call), tensor=tensor)
-            return Value(tensor=tensor)
+            known = [v for v in values if not v.unknown]
+            if not known:
+                return Value(tensor=tensor, dtype=dtype)
+            lo = max(v.lo for v in known)
+            hi = INF if len(known) < len(values) else max(v.hi for v in known)
+            zero = self._cause("clip-zero", call) if lo == 0 and any(v.constant == 0 for v in known) else None
+            causes = (zero,) if zero is not None else merge_causes(*(v.causes for v in known if v.lo == lo))
+            return Value(lo, hi, causes if lo <= 0 else (), tensor=tensor, dtype=dtype)
         if effect is Effect.MINIMUM:
             values = [self.evaluate(argument, env, depth) for argument in positional]
-            sign = min((v.sign for v in values), default=Sign.UNKNOWN)
-            return Value(sign, cause=next((v.cause for v in values if v.cause), None), tensor=tensor)
+            if not values or any(v.unknown for v in values):
+                return Value(tensor=tensor, dtype=dtype)
+            lo = min(v.lo for v in values)
+            return Value(lo, min(v.hi for v in values), merge_causes(*(v.causes for v in values if v.lo <= 0)), tensor=tensor, dtype=dtype)
         if effect is Effect.WHERE:
             if len(positional) != 3:
-                return Value(tensor=tensor)
+                return Value(tensor=tensor, dtype=dtype)
             condition, chosen, otherwise = positional
             when_true = self.evaluate(chosen, self.refine(condition, True, env), depth)
             when_false = self.evaluate(otherwise, self.refine(condition, False, env), depth)
             joined = join(when_true, when_false) or UNKNOWN
-            return Value(joined.sign, cause=joined.cause, tensor=tensor)
-        if effect is Effect.POSITIVE:
-            return Value(Sign.POSITIVE, tensor=tensor)
-        if effect is Effect.NONNEGATIVE:
-            return Value(Sign.NONNEGATIVE, tensor=tensor)
+            return Value(joined.lo, joined.hi, joined.causes, tensor=tensor, dtype=dtype)
         if effect is Effect.PRESERVE:
-            source = receiver if receiver is not None else self.evaluate(first, env, depth)
-            return Value(source.sign, cause=source.cause, tensor=tensor, constant=source.constant)
-        return Value(Sign.NONNEGATIVE, cause=self._cause(_CAUSES.get(effect, "underflows"), call), tensor=tensor)
+            value = subject()
+            return Value(value.lo, value.hi, value.causes, tensor=tensor, dtype=value.dtype or dtype, shifted=value.shifted, maximum=value.maximum)
+        if effect is Effect.CAST:
+            value = subject()
+            named = positional[1] if len(positional) > 1 else keywords.get(fw.DTYPE_KEYWORD)
+            target = rule.dtype or _dtype_named(named)
+            return cast(value, target) if target is not None else Value(value.lo, value.hi, value.causes, tensor=True, dtype=value.dtype)
+        if effect is Effect.SUM:
+            value = subject()
+            if value.shifted:
+                return Value(1.0, INF, tensor=tensor, dtype=value.dtype or dtype)
+            if value.unknown:
+                return Value(tensor=tensor, dtype=value.dtype or dtype)
+            lo = value.lo if value.lo >= 0 else -INF
+            return Value(lo, INF if value.hi > 0 else value.hi, value.causes if lo <= 0 else (), tensor=tensor, dtype=value.dtype or dtype)
+        if effect is Effect.REDUCE_MAX:
+            value = subject()
+            return Value(value.lo, value.hi, value.causes, tensor=tensor, dtype=value.dtype or dtype, maximum=True)
+        if effect is Effect.LOG:
+            return logarithm(subject())
+        if effect in _ARITHMETIC:
+            operand = self.evaluate(positional[1], env, depth) if len(positional) > 1 else UNKNOWN
+            return binary(_ARITHMETIC[effect], subject(), operand, self._cause("difference", call))
+        if effect is Effect.UNDERFLOWS and _is_exp(rule) and (receiver is not None or first is not None):
+            argument = subject()
+            shifted = first is not None and self._shifted(first, env, depth)
+            result = exponential(argument, self._cause("underflows", call))
+            if shifted:
+                return Value(0.0, 1.0, result.causes, tensor=True, dtype=result.dtype or dtype, shifted=True)
+            return Value(result.lo, result.hi, result.causes, tensor=True, dtype=result.dtype or dtype)
+        lo, hi, kind = _RANGES.get(effect, (0.0, INF, "underflows"))
+        cause = self._cause(kind, call, _SIGNED_DETAILS.get(effect, "")) if kind is not None else None
+        value_dtype = (receiver.dtype if receiver is not None else None) or dtype
+        return Value(lo, hi, (cause,) if cause is not None and lo <= 0 else (), tensor=tensor, dtype=value_dtype)
+
+    def _shifted(self, argument: Node, env: Env, depth: int) -> bool:
+        """Whether `argument` is ``x - max(x)``: exp of it has 1 as its largest element."""
+        if argument.type != "binary_operator":
+            return False
+        operator = argument.child_by_field_name("operator")
+        if operator is None or operator.type != "-":
+            return False
+        return self.evaluate(argument.child_by_field_name("right"), env, depth).maximum
 
     def _argument(
         self, positional: list[Node], keywords: dict[str, Node], position: int, names: tuple[str, ...], env: Env, depth: int
@@ -746,16 +882,15 @@ class ModuleAnalysis:
             node = positional[position]
         return self.evaluate(node, env, depth) if node is not None and node.type != "none" else None
 
-    def _cause(self, kind: str, node: Node) -> Cause:
-        return Cause(kind, self.source.span(node), self.source.node_text(node))
+    def _cause(self, kind: str, node: Node, detail: str = "") -> Cause:
+        return Cause(self.source.span(node), kind, self.source.node_text(node), detail)
 
     def _binary(self, node: Node, env: Env, depth: int) -> Value:
         operator = node.child_by_field_name("operator")
-        right_node = node.child_by_field_name("right")
         left = self.evaluate(node.child_by_field_name("left"), env, depth)
-        right = self.evaluate(right_node, env, depth)
-        even = right.constant is not None and right.constant % 2 == 0
-        return binary(operator.type if operator is not None else "", left, right, even_power=even)
+        right = self.evaluate(node.child_by_field_name("right"), env, depth)
+        kind = operator.type if operator is not None else ""
+        return binary(kind, left, right, self._cause("difference", node))
 
     def _unary(self, node: Node, env: Env, depth: int) -> Value:
         operator = node.child_by_field_name("operator")
@@ -779,11 +914,27 @@ class ModuleAnalysis:
 
     def _subscript(self, node: Node, env: Env, depth: int) -> Value:
         value = self.evaluate(node.child_by_field_name("value"), env, depth)
-        return Value(value.sign, cause=value.cause, tensor=value.tensor)
+        if value.ref is not None:
+            return UNKNOWN
+        return Value(value.lo, value.hi, value.causes, tensor=value.tensor, dtype=value.dtype, maximum=value.maximum)
 
     def _literal(self, node: Node, env: Env, depth: int) -> Value:
-        number = _number(node.text.decode())
-        return constant(number) if number is not None else UNKNOWN
+        parsed = _number(node.text.decode())
+        return number(parsed, self._cause("nonpositive", node)) if parsed is not None else UNKNOWN
+
+    def _sequence(self, node: Node, env: Env, depth: int) -> Value:
+        """A literal list or tuple of numbers: the range of its elements (``[0.8, 0.1]``)."""
+        elements = [child for child in node.named_children if child.type != "comment"]
+        if not elements or len(elements) > MAX_LITERAL_ELEMENTS:
+            return UNKNOWN
+        joined: Value | None = None
+        for element in elements:
+            value = self.evaluate(element, env, depth)
+            if value.unknown or value.ref is not None:
+                return UNKNOWN
+            joined = join(joined, value)
+        assert joined is not None
+        return Value(joined.lo, joined.hi, joined.causes)
 
     def _named(self, node: Node, env: Env, depth: int) -> Value:
         value = self.evaluate(node.child_by_field_name("value"), env, depth)
@@ -897,6 +1048,8 @@ class ModuleAnalysis:
             )
         if argument is None or argument.type in ("list_splat", "dictionary_splat", "generator_expression"):
             return
+        if receiver is None and fw.GUARD_KEYWORD in _arguments(call)[1]:
+            return  # np.log(p, where=p > 0, out=...): the zeros are never logged
         value = known if known is not None else self.evaluate(argument, env)
         inner = self._inner_callee(argument, env) if argument.type == "call" else None
         previous = self.judgements.get(call.id)
@@ -964,9 +1117,50 @@ def _path(ancestor: Node, node: Node) -> list[Node]:
 
 def _by_convention(value: Value, name: str) -> Value:
     """An otherwise unknown value named like an epsilon (``eps``, ``self.epsilon``) is positive."""
-    if value.sign is Sign.UNKNOWN and value.cause is None and value.ref is None and fw.EPSILON_NAME.match(name):
-        return Value(Sign.POSITIVE, tensor=value.tensor)
+    if value.unknown and value.ref is None and fw.EPSILON_NAME.match(name):
+        return Value(EPSILON.lo, EPSILON.hi, tensor=value.tensor, dtype=value.dtype)
     return value
+
+
+def _framework_dtype(function: str) -> str:
+    """The float type `function`'s library computes in by default."""
+    root = root_module(function)
+    framework = next((name for name, roots in fw.FRAMEWORKS.items() if any(root == root_module(r) for r in roots)), None)
+    return fw.FRAMEWORK_DTYPES.get(framework or "", fw.DEFAULT_DTYPE)
+
+
+def _dtype_named(node: Node | None) -> str | None:
+    """The float type a dtype argument names: ``torch.float16``, ``np.float32``, ``"half"``."""
+    if node is None:
+        return None
+    text = node.text.decode().strip("'\"")
+    return fw.DTYPE_NAMES.get(text.rsplit(".", 1)[-1])
+
+
+def _is_exp(rule: fw.ValueFunction) -> bool:
+    return rule.effect is Effect.UNDERFLOWS
+
+
+def _excerpt_of(analysis: "ModuleAnalysis", call: Node, rule: fw.ValueFunction, positional: list[Node], keywords: dict[str, Node]) -> str:
+    """The text of a clip's upper bound argument."""
+    node = next((keywords[k] for k in rule.upper_keywords if k in keywords), None)
+    if node is None and len(positional) > rule.bound_position + 1:
+        node = positional[rule.bound_position + 1]
+    return f"`{analysis.source.node_text(node)}`" if node is not None else ""
+
+
+def widen(before: Env, after: Env) -> Env:
+    """`after` with every bound that moved since `before` pushed to infinity."""
+    values = dict(after.values)
+    for name, value in after.values.items():
+        old = before.values.get(name)
+        if old is None or old == value:
+            continue
+        lo = value.lo if value.lo >= old.lo else -INF
+        hi = value.hi if value.hi <= old.hi else INF
+        if (lo, hi) != (value.lo, value.hi):
+            values[name] = Value(lo, hi, value.causes if lo <= 0 else (), value.ref, value.tensor, value.dtype, value.user)
+    return Env(after.parent, values, after.stars)
 
 
 def _known(name: str) -> bool:
@@ -1043,5 +1237,7 @@ _EVALUATORS: dict[str, Callable[[ModuleAnalysis, Node, Env, int], Value]] = {
     "subscript": ModuleAnalysis._subscript,
     "integer": ModuleAnalysis._literal,
     "float": ModuleAnalysis._literal,
+    "list": ModuleAnalysis._sequence,
+    "tuple": ModuleAnalysis._sequence,
     "named_expression": ModuleAnalysis._named,
 }

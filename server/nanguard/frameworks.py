@@ -90,8 +90,20 @@ class Effect(Enum):
     SIGMOID = "sigmoid"          # in [0, 1]; underflows to 0
     RELU = "relu"                # >= 0, exactly 0 for negative inputs
     UNDERFLOWS = "underflows"    # > 0 mathematically, 0 in floating point (exp, softplus)
-    NONNEGATIVE = "nonnegative"  # >= 0 (abs, square, sqrt, len)
-    PRESERVE = "preserve"        # same sign as the first argument (float(), convert_to_tensor)
+    NONNEGATIVE = "nonnegative"  # >= 0 (abs, square, sqrt)
+    COUNT = "count"              # a count or size (len, numel, shape entries): >= 1 in practice
+    PRESERVE = "preserve"        # same range as the first argument (float(), convert_to_tensor)
+    CAST = "cast"                # the first argument stored in the float type it is given
+    RANDOM = "random"            # a uniform draw in [0, 1): includes 0
+    SIGNED = "signed"            # in [-1, 1] (tanh, cos, a correlation)
+    NORMAL = "normal"            # a normal draw or a linear output: any sign
+    SUM = "sum"                  # a sum of elements: >= 1 for exp(x - max(x))
+    REDUCE_MAX = "reduce_max"    # the largest element
+    LOG = "log"                  # a logarithm of the first argument
+    ADD = "add"                  # receiver + argument (tensor methods)
+    SUBTRACT = "subtract"        # receiver - argument
+    MULTIPLY = "multiply"        # receiver * argument
+    DIVIDE = "divide"            # receiver / argument
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,12 +115,28 @@ class ValueFunction:
     """For CLIP: the keyword names of the lower bound."""
     upper_keywords: tuple[str, ...] = ()
     """For CLIP: the keyword names of the upper bound (positionally, right after the lower)."""
+    dtype: str | None = None
+    """For CAST: the float type it stores (None: read from its dtype argument)."""
 
 
 def _each(
-    effect: Effect, *names: str, position: int = 1, keywords: tuple[str, ...] = (), upper: tuple[str, ...] = ()
+    effect: Effect,
+    *names: str,
+    position: int = 1,
+    keywords: tuple[str, ...] = (),
+    upper: tuple[str, ...] = (),
+    dtype: str | None = None,
 ) -> dict[str, ValueFunction]:
-    return {name: ValueFunction(effect, position, keywords, upper) for name in names}
+    return {name: ValueFunction(effect, position, keywords, upper, dtype) for name in names}
+
+
+def _in(modules: tuple[str, ...], *names: str) -> tuple[str, ...]:
+    """Every `modules` prefix with every one of `names`: the same function in several libraries."""
+    return tuple(f"{module}.{name}" for module in modules for name in names)
+
+
+NUMPY_LIKE = ("numpy", "jax.numpy", "tensorflow.experimental.numpy", "keras.ops")
+TENSOR_LIBRARIES = ("torch", "tensorflow", "tensorflow.math", *NUMPY_LIKE, "keras.backend", "tensorflow.keras.backend")
 
 
 VALUE_FUNCTIONS: dict[str, ValueFunction] = {
@@ -241,9 +269,49 @@ VALUE_FUNCTIONS: dict[str, ValueFunction] = {
         "jax.nn.softplus",
         "keras.ops.softplus",
     ),
+    **_each(Effect.COUNT, "builtins.len", "numpy.size", "numpy.prod", "torch.numel", "math.prod"),
+    **_each(
+        Effect.RANDOM,
+        "torch.rand",
+        "torch.rand_like",
+        "numpy.random.rand",
+        "numpy.random.random",
+        "numpy.random.random_sample",
+        "numpy.random.uniform",
+        "jax.random.uniform",
+        "tensorflow.random.uniform",
+        "random.random",
+        "keras.random.uniform",
+    ),
+    **_each(
+        Effect.NORMAL,
+        "torch.randn",
+        "torch.randn_like",
+        "numpy.random.randn",
+        "numpy.random.normal",
+        "jax.random.normal",
+        "tensorflow.random.normal",
+    ),
+    **_each(
+        Effect.SIGNED,
+        *_in(TENSOR_LIBRARIES, "tanh", "cos", "sin"),
+        "torch.nn.functional.cosine_similarity",
+        "torch.cosine_similarity",
+        "torch.corrcoef",
+        "numpy.corrcoef",
+        "jax.numpy.corrcoef",
+        "torch.nn.functional.tanh",
+        "jax.nn.tanh",
+        "tensorflow.nn.tanh",
+        "keras.activations.tanh",
+    ),
+    **_each(Effect.SUM, *_in(TENSOR_LIBRARIES, "sum", "mean"), "tensorflow.reduce_sum", "tensorflow.math.reduce_sum",
+            "tensorflow.reduce_mean", "tensorflow.math.reduce_mean", "builtins.sum"),
+    **_each(Effect.REDUCE_MAX, *_in(TENSOR_LIBRARIES, "max", "amax"), "tensorflow.reduce_max",
+            "tensorflow.math.reduce_max"),
+    **_each(Effect.CAST, "tensorflow.cast", "tensorflow.dtypes.cast", "keras.ops.cast", "keras.backend.cast"),
     **_each(
         Effect.NONNEGATIVE,
-        "builtins.len",
         "builtins.abs",
         "math.sqrt",
         "math.fabs",
@@ -276,11 +344,18 @@ VALUE_FUNCTIONS: dict[str, ValueFunction] = {
         "builtins.int",
         "tensorflow.convert_to_tensor",
         "tensorflow.constant",
-        "tensorflow.cast",
+        "tensorflow.Variable",
         "torch.tensor",
         "torch.as_tensor",
+        "torch.Tensor",
+        "torch.FloatTensor",
+        "torch.DoubleTensor",
+        "torch.from_numpy",
         "numpy.array",
         "numpy.asarray",
+        "numpy.asanyarray",
+        "numpy.float32",
+        "numpy.float64",
         "jax.numpy.array",
         "jax.numpy.asarray",
         "tensorflow.stop_gradient",
@@ -298,14 +373,43 @@ TENSOR_METHODS: dict[str, ValueFunction] = {
     **_each(Effect.RELU, "relu", "relu_"),
     **_each(Effect.UNDERFLOWS, "exp", "exp_"),
     **_each(Effect.NONNEGATIVE, "abs", "abs_", "square", "sqrt"),
+    **_each(Effect.SIGNED, "tanh", "tanh_", "cos", "sin"),
+    **_each(Effect.SUM, "sum", "mean"),
+    **_each(Effect.REDUCE_MAX, "max", "amax"),
+    **_each(Effect.COUNT, "numel", "nelement", "size", "dim"),
+    **_each(Effect.LOG, "log", "log2", "log10"),
+    **_each(Effect.ADD, "add", "add_"),
+    **_each(Effect.SUBTRACT, "sub", "sub_"),
+    **_each(Effect.MULTIPLY, "mul", "mul_"),
+    **_each(Effect.DIVIDE, "div", "div_"),
+    **_each(Effect.CAST, "half", dtype="float16"),
+    **_each(Effect.CAST, "bfloat16", dtype="bfloat16"),
+    **_each(Effect.CAST, "float", dtype="float32"),
+    **_each(Effect.CAST, "double", dtype="float64"),
+    **_each(Effect.CAST, "to", "type", "astype", "type_as"),
     **_each(
         Effect.PRESERVE,
-        "float", "double", "half", "detach", "clone", "contiguous", "to", "cpu", "cuda", "numpy",
+        "detach", "clone", "contiguous", "cpu", "cuda", "numpy", "item", "tolist",
         "gather", "index_select", "view", "view_as", "reshape", "squeeze", "unsqueeze", "flatten",
         "transpose", "permute", "t", "expand", "expand_as", "repeat", "narrow", "select",
     ),
 }
 """Methods of tensors (receiver first) that nanguard can place relative to zero."""
+
+FRAMEWORK_DTYPES: dict[str, str] = {"numpy": "float64"}
+"""The float type a framework computes in unless told otherwise; every other one uses float32."""
+DEFAULT_DTYPE = "float32"
+
+DTYPE_NAMES: dict[str, str] = {
+    "float16": "float16", "half": "float16", "bfloat16": "bfloat16",
+    "float32": "float32", "single": "float32", "float64": "float64", "double": "float64",
+}
+"""Last components of dtype names (``torch.float16``, ``np.float32``, ``"half"``) -> float type."""
+
+DTYPE_KEYWORD = "dtype"
+
+COUNT_ATTRIBUTES = frozenset({"shape", "size", "ndim", "n_features", "num_classes"})
+"""Attributes of tensors that are sizes: ``x.shape[0]``."""
 
 POSITIVE_ATTRIBUTES: dict[str, frozenset[str]] = {
     "numpy.finfo": frozenset({"eps", "tiny", "smallest_normal", "resolution"}),
@@ -318,6 +422,12 @@ POSITIVE_ATTRIBUTES: dict[str, frozenset[str]] = {
 EPSILON_NAME = re.compile(r"^_*(?:[A-Za-z0-9]+_)*(?:eps|epsilon|EPS|EPSILON|Eps|Epsilon)(?:_[A-Za-z0-9]+)*$")
 """Names that by convention hold a small positive constant (``eps``, ``self.epsilon``,
 ``backend.epsilon()``, ``LOG_EPS``): taken as positive unless their value is known otherwise."""
+
+PROBABILITY_NAME = re.compile(r"^(?:[A-Za-z0-9]+_)*(?:probs|probabilities|proba|y_prob|y_probs)$")
+"""Parameters that by their name hold probabilities (``probs``, ``pred_probs``), which can be 0."""
+
+PREDICTION_PARAMETER = ("y_pred", "y_true")
+"""A Keras-style loss ``(y_true, y_pred)``: its ``y_pred`` is a probability."""
 
 POSITIVE_CONSTANTS = frozenset(
     {"math.e", "math.pi", "math.tau", "numpy.e", "numpy.pi", "sys.float_info.epsilon", "sys.float_info.min"}
@@ -401,6 +511,9 @@ NATURAL_LOGS = frozenset({"log"})
 LOG_ARGUMENT_KEYWORDS = ("x", "input", "a")
 """Keywords a log's argument may be passed by: ``x`` (NumPy, TensorFlow, JAX), ``input`` (PyTorch),
 ``a``."""
+
+GUARD_KEYWORD = "where"
+"""NumPy's ufunc keyword that computes the log only where a condition holds."""
 
 INSTANCE_NAMES = frozenset({b"self", b"cls"})
 """Receivers that are the instance or its class, never a tensor: ``self.log("loss", x)`` logs a

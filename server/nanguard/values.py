@@ -1,66 +1,131 @@
-"""Abstract values: what nanguard knows about an expression's distance from zero.
+"""Abstract values: a numeric range, the evidence for its low end, and what kind of object it is.
 
-The lattice is deliberately small. `Sign.POSITIVE` means "kept away from zero" (a clip with a
-positive bound, an epsilon added, a positive constant); anything weaker is reported when it
-reaches a log. A value can also be a reference to a module or function (`ref`), which is how
-names such as ``tf`` or ``lg = torch.log`` are resolved by the same flow analysis.
+A value's range ``[lo, hi]`` holds every number it may take (``-inf``/``inf`` when unbounded);
+``lo > 0`` means it is kept away from zero. The causes beside the range are the evidence the code
+shows for a low end at or below zero (a softmax output, ``1 - p``, a clip at 0, a random draw that
+includes 0): a range at or below zero without a cause is merely unknown, which a rule may treat
+differently from a value shown to reach zero. Causes are kept as a set ordered by position, so
+what a message names never depends on the order of branches.
+
+Arithmetic rounds to the value's float type: PyTorch, TensorFlow, JAX and Keras compute in
+float32, NumPy in float64, and a Python constant takes the type of the tensor it meets, so
+``1 - 1e-8`` is 1.0 beside a float32 tensor and ``1e-10`` is 0 beside a float16 one.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import IntEnum
+import math
+import struct
+from dataclasses import dataclass, replace
 
 from nanguard.model import Span
 
-
-class Sign(IntEnum):
-    UNKNOWN = 0
-    NONNEGATIVE = 1
-    POSITIVE = 2
+INF = math.inf
+MAX_CAUSES = 3
 
 
 @dataclass(frozen=True, slots=True)
 class Cause:
-    """Where a value that may be zero came from, for the message and the related location."""
+    """Where a value that may reach zero (or go below it) came from, for the message and the
+    related location."""
 
+    span: Span
     kind: str
     """A key of `CAUSE_DESCRIPTIONS`."""
-    span: Span
     text: str
+    detail: str = ""
+    """Words that complete the description (the bound that rounds, the float type)."""
 
 
 CAUSE_DESCRIPTIONS: dict[str, tuple[str, str]] = {
-    "softmax": ("a softmax output", "it underflows to 0 in float32"),
-    "sigmoid": ("a sigmoid output", "it underflows to 0 in float32"),
+    "softmax": ("a softmax output", "it underflows to 0 in {dtype}"),
+    "sigmoid": ("a sigmoid output", "it underflows to 0 in {dtype}"),
     "relu": ("a ReLU output", "it is exactly 0 for every negative input"),
-    "underflows": ("an exp/softplus output", "it underflows to 0 in float32 for inputs below about -100"),
+    "underflows": ("an exp/softplus output", "it underflows to 0 in {dtype} for large negative inputs"),
     "clip-zero": ("clipped at 0", "a bound of 0 does not keep it away from zero"),
     "zero": ("zeros", "it is exactly 0"),
-    "complement": ("1 minus a probability", "it is 0 wherever the probability rounds to 1 in float32"),
+    "nonpositive": ("a constant at or below 0", "its log is -inf or NaN"),
+    "complement": ("1 minus a probability", "it is 0 wherever the probability rounds to 1 in {dtype}"),
+    "rounding": ("clipped below a bound that rounds to 1", "{detail}"),
+    "random": ("a uniform random draw", "the draw includes 0"),
+    "signed": ("a value that can be negative", "{detail}; an epsilon does not keep a value that goes negative away from zero"),
+    "difference": ("a difference that can be 0 or negative", "its operands' ranges overlap"),
+    "probability": ("a probability by its name", "a probability can be exactly 0"),
 }
-"""Cause kind -> (what the value is, why that reaches zero)."""
+"""Cause kind -> (what the value is, why that reaches zero); ``{dtype}``/``{detail}`` are filled in."""
 
-PROBABILITY_CAUSES = frozenset({"softmax", "sigmoid"})
+PROBABILITY_CAUSES = frozenset({"softmax", "sigmoid", "probability"})
+
+
+def describe(cause: Cause, dtype: str | None) -> tuple[str, str]:
+    what, why = CAUSE_DESCRIPTIONS[cause.kind]
+    return what, why.format(dtype=dtype or "float32", detail=cause.detail)
+
+
+# ------------------------------------------------------------------------------ float types
+
+FLOAT_TYPES = ("float16", "bfloat16", "float32", "float64")
+
+
+def rounded(number: float, dtype: str | None) -> float:
+    """`number` as the float type `dtype` stores it (round to nearest; None: a Python float)."""
+    if dtype is None or dtype == "float64" or math.isinf(number) or math.isnan(number):
+        return number
+    try:
+        if dtype == "float32":
+            return struct.unpack("f", struct.pack("f", number))[0]
+        if dtype == "float16":
+            return struct.unpack("e", struct.pack("e", number))[0]
+        if dtype == "bfloat16":
+            bits = struct.unpack("I", struct.pack("f", number))[0]
+            bits = (bits + 0x7FFF + ((bits >> 16) & 1)) & 0xFFFF0000
+            return struct.unpack("f", struct.pack("I", bits))[0]
+    except OverflowError:
+        return math.copysign(INF, number)
+    return number
+
+
+def wider(first: str | None, second: str | None) -> str | None:
+    """The float type of an operation on two tensors (the wider one; NumPy and PyTorch promote)."""
+    if first is None or second is None:
+        return first or second
+    return max(first, second, key=FLOAT_TYPES.index)
+
+
+# ---------------------------------------------------------------------------------- values
 
 
 @dataclass(frozen=True, slots=True)
 class Value:
-    sign: Sign = Sign.UNKNOWN
+    lo: float = -INF
+    hi: float = INF
+    causes: tuple[Cause, ...] = ()
+    """Evidence for a low end at or below zero, ordered by position; empty: none shown."""
     ref: str | None = None
     """Canonical name of the module or function this value is, when it is one."""
-    cause: Cause | None = None
     tensor: bool = False
     """Produced by a tensor library, so ``.log()`` on it is a tensor log."""
-    constant: float | None = None
+    dtype: str | None = None
+    """The float type of a tensor (None: a Python number, or not known)."""
     user: bool = False
     """A function or class defined in the analysed code: never a framework log."""
-    below_one: bool = False
-    """Kept away from 1 from below (clipped to ``1 - eps``), so ``1 - value`` is positive."""
+    shifted: bool = False
+    """``exp(x - max(x))``: its largest element is exactly 1, so its sum is at least 1."""
+    maximum: bool = False
+    """A maximum over elements (``x.max()``, ``np.amax(x)``)."""
 
     @property
     def positive(self) -> bool:
-        return self.sign is Sign.POSITIVE
+        return self.lo > 0
+
+    @property
+    def unknown(self) -> bool:
+        """Nothing at all is known of its range."""
+        return self.lo == -INF and self.hi == INF and not self.causes
+
+    @property
+    def constant(self) -> float | None:
+        return self.lo if self.lo == self.hi and math.isfinite(self.lo) else None
 
     @property
     def library_ref(self) -> bool:
@@ -70,19 +135,41 @@ class Value:
 
     @property
     def probability(self) -> bool:
-        return self.cause is not None and self.cause.kind in PROBABILITY_CAUSES
+        return any(cause.kind in PROBABILITY_CAUSES for cause in self.causes)
+
+    @property
+    def evidence(self) -> bool:
+        """The code shows this value can reach zero or go below it."""
+        return self.lo <= 0 and bool(self.causes)
 
 
 UNKNOWN = Value()
 USER_DEFINED = Value(user=True)
 
 
-def constant(number: float) -> Value:
-    if number > 0:
-        return Value(Sign.POSITIVE, constant=number, below_one=number < 1)
-    if number == 0:
-        return Value(Sign.NONNEGATIVE, constant=0.0, below_one=True)
-    return Value(constant=number, below_one=True)
+def number(value: float, cause: Cause | None = None) -> Value:
+    """A Python constant; one at or below zero carries `cause` as its evidence."""
+    return Value(value, value, (cause,) if cause is not None and value <= 0 else ())
+
+
+def ranged(lo: float, hi: float, cause: Cause | None = None, *, tensor: bool = True, dtype: str | None = None) -> Value:
+    """A tensor in ``[lo, hi]``; `cause` is kept when that range reaches zero."""
+    return Value(lo, hi, (cause,) if cause is not None and lo <= 0 else (), tensor=tensor, dtype=dtype)
+
+
+def _position(cause: Cause) -> tuple:
+    return (cause.span.start, cause.span.end, cause.kind, cause.text)
+
+
+def merge_causes(*groups: tuple[Cause, ...]) -> tuple[Cause, ...]:
+    merged = sorted({cause for group in groups for cause in group}, key=_position)
+    return tuple(merged[:MAX_CAUSES])
+
+
+def with_range(value: Value, lo: float, hi: float, causes: tuple[Cause, ...] | None = None) -> Value:
+    """`value` with a new range; its causes stay only while the range still reaches zero."""
+    kept = value.causes if causes is None else causes
+    return replace(value, lo=lo, hi=hi, causes=kept if lo <= 0 else (), ref=None, shifted=False, maximum=False)
 
 
 def join(first: Value | None, second: Value | None) -> Value | None:
@@ -91,73 +178,177 @@ def join(first: Value | None, second: Value | None) -> Value | None:
         return second
     if second is None:
         return first
+    lo, hi = min(first.lo, second.lo), max(first.hi, second.hi)
     return Value(
-        sign=min(first.sign, second.sign),
+        lo,
+        hi,
+        merge_causes(first.causes, second.causes) if lo <= 0 else (),
         ref=first.ref if first.ref == second.ref else None,
-        cause=first.cause or second.cause,
         tensor=first.tensor or second.tensor,
-        constant=first.constant if first.constant == second.constant else None,
+        dtype=first.dtype if first.dtype == second.dtype else wider(first.dtype, second.dtype),
         user=first.user and second.user,
-        below_one=first.below_one and second.below_one,
+        shifted=first.shifted and second.shifted,
+        maximum=first.maximum and second.maximum,
     )
 
 
-def _fold(operator: str, left: float, right: float) -> float | None:
-    try:
-        match operator:
-            case "+":
-                return left + right
-            case "-":
-                return left - right
-            case "*":
-                return left * right
-            case "/":
-                return left / right
-            case "**":
-                result = left**right
-                return result if isinstance(result, float | int) else None
-    except (ArithmeticError, ValueError):
-        return None
+def _product(a: float, b: float) -> float:
+    return 0.0 if a == 0 or b == 0 else a * b
+
+
+def _quotient(a: float, b: float) -> float:
+    if math.isinf(a) and math.isinf(b):
+        return math.copysign(INF, a) * math.copysign(1, b)
+    return 0.0 if a == 0 else a / b
+
+
+def _dtype_of(left: Value, right: Value) -> str | None:
+    if left.tensor and right.tensor:
+        return wider(left.dtype, right.dtype)
+    return left.dtype if left.tensor else right.dtype if right.tensor else None
+
+
+def binary(operator: str, left: Value, right: Value, cause: Cause | None = None) -> Value:
+    """The value of ``left <operator> right``; `cause` stands for the whole expression when the
+    result reaches zero through the operation itself (``1 - p``, ``a - b``)."""
+    tensor = left.tensor or right.tensor
+    dtype = _dtype_of(left, right)
+    if tensor and dtype is not None:  # a Python constant takes the tensor's type
+        left = _as_type(left, dtype)
+        right = _as_type(right, dtype)
+    result = _arithmetic(operator, left, right, cause)
+    if result is None:
+        return Value(tensor=tensor, dtype=dtype)
+    lo, hi, causes = result
+    lo, hi = rounded(lo, dtype), rounded(hi, dtype)
+    return Value(lo, hi, causes if lo <= 0 else (), tensor=tensor, dtype=dtype)
+
+
+def _as_type(value: Value, dtype: str) -> Value:
+    if value.tensor:
+        return value
+    return replace(value, lo=rounded(value.lo, dtype), hi=rounded(value.hi, dtype))
+
+
+def _arithmetic(
+    operator: str, left: Value, right: Value, cause: Cause | None
+) -> tuple[float, float, tuple[Cause, ...]] | None:
+    """Interval arithmetic, and which evidence survives it; None: nothing known."""
+    match operator:
+        case "+":
+            if left.unknown or right.unknown:
+                other = right if left.unknown else left
+                # An epsilon added to a value nothing is known of: the author's word that it is >= 0.
+                return (other.lo, INF, ()) if other.positive else None
+            return left.lo + right.lo, left.hi + right.hi, merge_causes(left.causes, right.causes)
+        case "-":
+            if left.unknown or right.unknown:
+                return None
+            lo, hi = left.lo - right.hi, left.hi - right.lo
+            evidence = _difference_evidence(left, right, lo, cause)
+            return lo, hi, evidence
+        case "*":
+            zero_causes = tuple(c for v in (left, right) if v.lo <= 0 <= v.hi for c in v.causes)
+            if left.unknown or right.unknown:
+                # Zero times anything is zero: a factor shown to reach 0 is evidence on its own.
+                return (-INF, INF, merge_causes(zero_causes)) if zero_causes else None
+            corners = [_product(a, b) for a in (left.lo, left.hi) for b in (right.lo, right.hi)]
+            return min(corners), max(corners), merge_causes(left.causes, right.causes)
+        case "/":
+            if right.unknown or right.lo <= 0 <= right.hi:
+                return None
+            if left.unknown:
+                return None
+            corners = [_quotient(a, b) for a in (left.lo, left.hi) for b in (right.lo, right.hi)]
+            return min(corners), max(corners), left.causes
+        case "**":
+            exponent = right.constant
+            if exponent is None:
+                return (0.0, INF, ()) if left.positive else None
+            if left.positive:
+                return _power(left.lo, exponent), _power(left.hi, exponent), ()
+            if exponent == int(exponent) and int(exponent) % 2 == 0 and exponent > 0:
+                if left.unknown:
+                    return 0.0, INF, ()
+                top = max(_power(abs(left.lo), exponent), _power(abs(left.hi), exponent))
+                return (0.0 if left.lo <= 0 <= left.hi else min(_power(abs(left.lo), exponent), _power(abs(left.hi), exponent))), top, left.causes
+            if left.lo >= 0 and exponent > 0:
+                return _power(left.lo, exponent), _power(left.hi, exponent), left.causes
     return None
 
 
-def binary(operator: str, left: Value, right: Value, *, even_power: bool = False) -> Value:
-    """The value of ``left <operator> right``."""
-    tensor = left.tensor or right.tensor
-    if left.constant is not None and right.constant is not None:
-        folded = _fold(operator, left.constant, right.constant)
-        if folded is not None:
-            return constant(folded)
-    cause = left.cause or right.cause
-    signs = (left.sign, right.sign)
-    match operator:
-        case "-" if left.constant is not None and left.constant >= 1 and right.below_one:
-            return Value(Sign.POSITIVE, tensor=tensor)
-        case "-" if left.constant is not None and left.constant <= 1 and right.positive:
-            return Value(tensor=tensor, below_one=True)
-        case "-" if left.constant == 1 and right.probability:
-            assert right.cause is not None
-            complement = Cause("complement", right.cause.span, right.cause.text)
-            return Value(Sign.NONNEGATIVE, cause=complement, tensor=tensor)
-        case "+":
-            if Sign.POSITIVE in signs:
-                return Value(Sign.POSITIVE, tensor=tensor)
-            return Value(min(signs), cause=cause, tensor=tensor)
-        case "*":
-            return Value(min(signs), cause=cause, tensor=tensor)
-        case "/":
-            if right.sign is Sign.POSITIVE:
-                return Value(left.sign, cause=left.cause, tensor=tensor)
-            return Value(cause=cause, tensor=tensor)
-        case "**":
-            if left.sign is Sign.POSITIVE:
-                return Value(Sign.POSITIVE, tensor=tensor)
-            if even_power or left.sign is Sign.NONNEGATIVE:
-                return Value(Sign.NONNEGATIVE, cause=left.cause, tensor=tensor)
-    return Value(tensor=tensor)
+def _power(base: float, exponent: float) -> float:
+    try:
+        return float(base**exponent) if base >= 0 else INF
+    except (OverflowError, ZeroDivisionError):
+        return INF
+
+
+def _difference_evidence(left: Value, right: Value, lo: float, cause: Cause | None) -> tuple[Cause, ...]:
+    """Why ``left - right`` reaches zero: 1 minus a probability, a bound that rounds to 1, or two
+    known ranges that overlap."""
+    if lo > 0 or cause is None:
+        return merge_causes(left.causes)
+    rounding = tuple(c for c in right.causes if c.kind == "rounding")
+    if rounding:
+        return rounding
+    if left.constant is not None and left.constant >= 1 and right.probability:
+        return (replace(cause, kind="complement"),)
+    if left.causes or right.causes or (math.isfinite(left.lo) and math.isfinite(right.hi) and right.lo > -INF):
+        return merge_causes(left.causes, (replace(cause, kind="difference"),))
+    return ()
 
 
 def negate(value: Value) -> Value:
-    if value.constant is not None:
-        return constant(-value.constant)
-    return Value(tensor=value.tensor)
+    if value.unknown:
+        return Value(tensor=value.tensor, dtype=value.dtype)
+    return Value(-value.hi, -value.lo, value.causes if -value.hi <= 0 else (), tensor=value.tensor, dtype=value.dtype)
+
+
+def logarithm(value: Value) -> Value:
+    """The range of ``log(value)``, for what is built on a log (``-log(u)`` of a uniform draw)."""
+    if value.unknown or value.hi <= 0:
+        return Value(tensor=value.tensor, dtype=value.dtype)
+    lo = math.log(value.lo) if value.lo > 0 else -INF
+    return Value(lo, math.log(value.hi) if math.isfinite(value.hi) else INF, tensor=value.tensor, dtype=value.dtype)
+
+
+def exponential(value: Value, cause: Cause | None) -> Value:
+    """The range of ``exp(value)``: it underflows to 0 in floating point below about -87 (float32)."""
+    lo = 0.0
+    if value.lo > -INF:
+        try:
+            lo = rounded(math.exp(value.lo), value.dtype or "float32")
+        except OverflowError:
+            lo = INF
+    try:
+        hi = math.exp(value.hi) if value.hi < INF else INF
+    except OverflowError:
+        hi = INF
+    return Value(lo, hi, (cause,) if cause is not None and lo <= 0 else (), tensor=True, dtype=value.dtype)
+
+
+def cast(value: Value, dtype: str) -> Value:
+    """`value` stored as `dtype` (``x.half()``, ``tf.cast(x, tf.float16)``)."""
+    return replace(value, lo=rounded(value.lo, dtype), hi=rounded(value.hi, dtype), dtype=dtype, tensor=True)
+
+
+def clip(
+    value: Value, lower: Value | None, upper: Value | None, dtype: str | None, zero_cause: Cause, rounding: Cause
+) -> Value:
+    """``clip(value, lower, upper)`` in `dtype`: its range is cut at the bounds, rounded to that
+    type. A lower bound of 0 is evidence (`zero_cause`); an upper bound below 1 that rounds to 1
+    is kept as a note (`rounding`), for the ``1 - p`` that may follow."""
+    lo, hi, causes = value.lo, value.hi, value.causes
+    if lower is not None and not lower.unknown:
+        bound = rounded(lower.lo, dtype)
+        if bound >= lo or value.unknown:
+            lo, causes = bound, ((zero_cause,) if bound == 0 else lower.causes)
+    elif value.unknown:
+        causes = ()
+    if upper is not None and not upper.unknown:
+        hi = min(hi, rounded(upper.hi, dtype))
+        if upper.hi < 1 <= rounded(upper.hi, dtype):
+            causes = merge_causes(causes, (rounding,))
+    kept = tuple(c for c in causes if lo <= 0 or c.kind == "rounding")
+    return Value(lo, hi, kept, tensor=True, dtype=dtype)
