@@ -205,7 +205,7 @@ def test_empty_file() -> None:
 
 
 def test_reading_a_folder_is_a_one_line_error(tmp_path: Path) -> None:
-    with pytest.raises(FileError, match="cannot read"):
+    with pytest.raises(FileError, match="a folder, not a regular file"):
         read_source(tmp_path)
 
 

@@ -12,7 +12,6 @@ from nanguard.model import Position, Span
 from nanguard.notebook import NotebookError, NotebookFile, NotebookModule, NotPython
 from nanguard.notebook.jsonscan import source_spans
 from nanguard.notebook.magics import mask_magics
-from nanguard.settings import Settings
 
 # ------------------------------------------------------------------------------------------
 # Magics

@@ -13,7 +13,7 @@ from test_notebook_cli import TRAIN, code, lines, notebook, write_notebook
 
 NESTED = notebook(
     code(lines("import torch\nimport torch.nn.functional as F")),
-    code(lines("%time probs = F.softmax(logits, dim=1)\nscore = torch.log(torch.log(probs) + 1)")),
+    code(lines("%time model.eval()\nprobs = F.softmax(logits, dim=1)\nscore = torch.log(torch.log(probs) + 1)")),
     code(lines("loss = -(target * torch.log(probs)).sum()  # noqa: NG001")),
 )
 

@@ -38,7 +38,7 @@ from nanguard.notebook import NOTEBOOK_SUFFIX
 from nanguard.notebook.check import NotebookResult, check_notebook, check_notebook_text
 from nanguard.notebook.ipynb import NotebookError
 from nanguard.notebook.ipynb import decode as decode_notebook
-from nanguard.report import FORMAT_NAMES, FileNote, FileProblem, PathFinding, Run, render
+from nanguard.report import FORMAT_NAMES, FileNote, FileProblem, PathFinding, Run, printable, render
 from nanguard.report.diff import unified_diff
 from nanguard.report.progress import ProgressBar
 from nanguard.report.text import fixed_listing, plural, statistics, summary
@@ -637,10 +637,10 @@ def report(
 ) -> int:
     """Print `run` as the options ask, on `out` (stderr for messages); the exit status."""
     for problem in run.problems:
-        print(f"{problem.path}: error: {problem.message}", file=sys.stderr)
+        print(f"{printable(problem.path)}: error: {printable(problem.message)}", file=sys.stderr)
     if not args.quiet:
         for note in sorted(skipped, key=lambda note: note.path):
-            print(f"{note.path}: warning: {note.message}", file=sys.stderr)
+            print(f"{printable(note.path)}: warning: {printable(note.message)}", file=sys.stderr)
     status = EXIT_FINDINGS if run.findings and not args.exit_zero else EXIT_CLEAN
     if mode is Mode.DIFF:
         out.write("".join(diff for _, diff in sorted(diffs)))

@@ -7,13 +7,15 @@ interprets only the scopes that hold one.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
 from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 
 from tree_sitter import Node, Parser
 
-from nanguard.edits import apply_edits
+from nanguard.edits import apply_edits, line_offsets, offset_of, split_lines
 from nanguard import frameworks as fw
 from nanguard import suppression
 from nanguard.fixes import bound_fix, clip_fix, epsilon_fix, format_epsilon, import_point, noqa_fix, stable_fix
@@ -21,26 +23,52 @@ from nanguard.flow import Candidate, Judgement, ModuleAnalysis
 from nanguard.model import Finding, Position, Related, Span, TextEdit
 from nanguard.prefilter import MAYBE_LOG, call_sites
 from nanguard.settings import Settings
-from nanguard.source import Source, Trees
+from nanguard.source import Source, Trees, encode
 from nanguard.values import Value, describe
 
 CODE = "NG001"
 MAX_FIX_PASSES = 8
 
 def find_candidates(source: Source, sites: list[tuple[int, int]]) -> list[Candidate]:
-    """The call nodes at the call `sites`, skipping sites inside strings and comments."""
+    """The call nodes at the call `sites`, skipping sites inside strings and comments.
+
+    tree-sitter's ``parent`` walks down from the root on every call, so looking up each site
+    and its parents on its own costs the nesting depth per site: quadratic in ``log(log(...))``
+    nested thousands deep. One cursor moves from site to site instead, keeping the path."""
     candidates = []
-    for start, end in sites:
-        name = source.node_for_bytes(start, end)
-        if name is None or name.type != "identifier":
+    for name, parent, grandparent in _sites_with_parents(source, sites):
+        if name.type != "identifier":
             continue
         callee = name
-        parent = name.parent
         if parent is not None and parent.type == "attribute" and parent.child_by_field_name("attribute") == name:
-            callee, parent = parent, parent.parent
+            callee, parent = parent, grandparent
         if parent is not None and parent.type == "call" and parent.child_by_field_name("function") == callee:
             candidates.append(Candidate(parent, callee))
     return candidates
+
+
+def _sites_with_parents(source: Source, sites: list[tuple[int, int]]) -> Iterator[tuple[Node, Node | None, Node | None]]:
+    """For each of the sorted byte ranges `sites`: the smallest node spanning it, its parent and
+    grandparent (None above the root). The cursor climbs only as far as the next site needs."""
+    roots = [tree.root_node for tree in source.trees]
+    starts = [root.start_byte for root in roots]
+    current = -1
+    cursor, path = None, []
+    for start, end in sites:
+        index = max(bisect_right(starts, start) - 1, 0)
+        if index != current:
+            current, cursor, path = index, roots[index].walk(), [roots[index]]
+        while len(path) > 1 and not (path[-1].start_byte <= start and end <= path[-1].end_byte):
+            cursor.goto_parent()
+            path.pop()
+        while cursor.goto_first_child_for_byte(start) is not None:
+            child = cursor.node
+            if not (child.start_byte <= start and end <= child.end_byte):
+                cursor.goto_parent()
+                break
+            path.append(child)
+        node = path[-1]
+        yield node, path[-2] if len(path) > 1 else None, path[-3] if len(path) > 2 else None
 
 
 class AnalysisCache:
@@ -210,14 +238,18 @@ def cause_reference(line: int) -> str:
     return f"(line {line})"
 
 
+EXCERPT_BYTES = 1024
+"""Of a node's text, what is read for its excerpt in a message: more than 48 characters need."""
+
+
 def _excerpt(text: str, limit: int = 48) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _message(judgement: Judgement, source: Source) -> tuple[str, tuple[Related, ...]]:
-    call = _excerpt(source.node_text(judgement.call))
-    argument = _excerpt(source.node_text(judgement.argument))
+    call = _excerpt(source.node_text(judgement.call, EXCERPT_BYTES))
+    argument = _excerpt(source.node_text(judgement.argument, EXCERPT_BYTES))
     value = judgement.value
     if not value.evidence:
         return f"`{call}`: `{argument}` is not bounded away from zero; log(0) gives -inf and NaN gradients", ()
@@ -279,25 +311,135 @@ def fix_all_with_findings(
     text: str, settings: Settings = Settings(), *, path: Path | None = None, parser: Parser | None = None
 ) -> tuple[str, int, list[Finding]]:
     """`fix_all`, and the findings left in the fixed text: its last pass found them, so a caller
-    that reports them need not analyse the text again."""
-    applied = 0
+    that reports them need not analyse the text again.
+
+    A fix that leaves its finding in place (``np.clip`` reassigned by the user, a call that a
+    syntax error runs on) would be applied again on every run: fixing starts over without it, so
+    that fixing the result again changes nothing."""
+    ineffective: set[int] = set()
     for _ in range(MAX_FIX_PASSES):
-        accepted: list[TextEdit] = []
+        fixed, applied, findings, failed = _fix_passes(text, ineffective, settings, path, parser)
+        if not failed:
+            return fixed, applied, findings
+        ineffective |= failed
+    return text, 0, analyze(text, settings, path=path, parser=parser)
+
+
+def _fix_passes(
+    original: str, skipped: set[int], settings: Settings, path: Path | None, parser: Parser | None
+) -> tuple[str, int, list[Finding], set[int]]:
+    """Fix passes over `original`, leaving the calls at the offsets `skipped` alone. Returns the
+    text, the fixes applied, the findings left, and the offsets (in `original`) of the calls
+    whose fix did not make them go away: the result is only good when there are none."""
+    text, applied, shifts = original, 0, []
+    fixed: set[int] = set()
+    for _ in range(MAX_FIX_PASSES):
+        accepted = _AcceptedEdits()
         count = 0
         findings = analyze(text, settings, path=path, parser=parser)
+        offsets = line_offsets(text)
+        broken = _BrokenCalls(text, parser) if findings else None
+        failed = set()
         for finding in findings:
+            origin = offset_of(finding.span.start, offsets, len(text))
+            for shift in reversed(shifts):
+                origin = shift.back(origin)
+            if origin in fixed:
+                failed.add(origin)
             fix = finding.default_fix
-            if fix is None or not (finding.fixable or fix.kind.value == settings.fix):  # `--add-noqa` prefers noqa
+            if fix is None or not (finding.fixable or fix.kind.value == settings.fix) or origin in skipped or origin in fixed or accepted.collides(fix.edits):  # `--add-noqa` prefers noqa
                 continue
-            if any(_collide(edit, other) for edit in fix.edits for other in accepted):
+            if broken is not None and broken.holds_error(finding.span):
                 continue
-            accepted.extend(fix.edits)
+            accepted.add(fix.edits)
+            fixed.add(origin)
             count += 1
-        if not count:
-            return text, applied, findings
-        text = apply_edits(text, accepted)
+        if failed or not count:
+            return text, applied, findings, failed
+        shifts.append(_Shift(text, offsets, accepted.edits))
+        text = apply_edits(text, accepted.edits)
         applied += count
-    return text, applied, analyze(text, settings, path=path, parser=parser)
+    return text, applied, analyze(text, settings, path=path, parser=parser), set()
+
+
+class _Shift:
+    """How one pass's edits moved offsets: maps an offset of the edited text back to the text
+    before (for calls, which start outside what fixes insert)."""
+
+    def __init__(self, text: str, offsets: list[int], edits: list[TextEdit]):
+        self._ends: list[int] = []
+        """Per edit, in document order: where it ends in the edited text."""
+        self._deltas: list[int] = []
+        """Per edit: how far everything after it moved, it included."""
+        delta = 0
+        for edit in edits:
+            start, end = offset_of(edit.span.start, offsets, len(text)), offset_of(edit.span.end, offsets, len(text))
+            delta += len(edit.new_text) - (end - start)
+            self._ends.append(end + delta)
+            self._deltas.append(delta)
+
+    def back(self, offset: int) -> int:
+        index = bisect_right(self._ends, offset)
+        return offset - self._deltas[index - 1] if index else offset
+
+
+class _BrokenCalls:
+    """Where a text has syntax errors. A call with one inside is left unfixed: tree-sitter's
+    recovery may have given it an argument running into later lines (``np.log('''`` left
+    unterminated), and wrapping that wraps it again on every run, and edits far from the call."""
+
+    def __init__(self, text: str, parser: Parser | None):
+        root = Source(text, parser=parser).trees[0].root_node
+        self._root = root if root.has_error else None
+        self._lines = split_lines(text) if root.has_error else []
+
+    def holds_error(self, span: Span) -> bool:
+        if self._root is None:
+            return False
+        node = self._root.descendant_for_point_range(self._point(span.start), self._point(span.end))
+        return node is None or node.has_error
+
+    def _point(self, position: Position) -> tuple[int, int]:
+        """The tree-sitter point (row, byte column) of a position in code points."""
+        line = self._lines[position.line] if position.line < len(self._lines) else ""
+        return position.line, len(encode(line[: position.column]))
+
+
+class _AcceptedEdits:
+    """The edits of the fixes one pass takes, sorted by position. They never overlap one
+    another (`_collide`), so their ends rise with their starts and a new edit need only be
+    compared with the few it touches: a pass costs n log n, not n² (thousands of logs in one
+    function took minutes)."""
+
+    def __init__(self) -> None:
+        self.edits: list[TextEdit] = []
+        self._keys: list[tuple[Position, Position]] = []
+
+    def collides(self, edits: tuple[TextEdit, ...]) -> bool:
+        return any(self._collides(edit) for edit in edits)
+
+    def _collides(self, edit: TextEdit) -> bool:
+        index = bisect_right(self._keys, (edit.span.end, edit.span.end))
+        while index > 0:  # back from the last edit starting at or before this one's end
+            index -= 1
+            other = self.edits[index]
+            if other.span.end < edit.span.start:
+                return False
+            if _collide(edit, other):
+                return True
+        return False
+
+    def add(self, edits: tuple[TextEdit, ...]) -> None:
+        for edit in edits:
+            key = (edit.span.start, edit.span.end)
+            index = bisect_left(self._keys, key)
+            while index < len(self._keys) and self._keys[index] == key:
+                if self.edits[index] == edit:
+                    break  # the same import, added by two fixes
+                index += 1
+            else:
+                self._keys.insert(index, key)
+                self.edits.insert(index, edit)
 
 
 def _collide(a: TextEdit, b: TextEdit) -> bool:

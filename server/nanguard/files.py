@@ -7,6 +7,7 @@ file is written back in the same encoding. Line endings are left untouched in th
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import stat
@@ -119,15 +120,48 @@ def discover(
     errors: list[tuple[str, str]] = []
     for given in paths:
         path = given.absolute()
-        if not path.exists():
-            errors.append((str(given), "no such file or folder"))
-        elif is_excluded(path, patterns_for):
+        try:
+            status = path.stat()
+        except OSError as error:
+            errors.append((str(given), _unreachable(path, error)))
             continue
-        elif path.is_dir():
-            found.update(dict.fromkeys(_walk(path, patterns_for, includes_for or default_includes)))
-        else:
+        if is_excluded(path, patterns_for):
+            continue
+        if stat.S_ISDIR(status.st_mode):
+            unlisted: list[tuple[str, str]] = []
+            found.update(dict.fromkeys(_walk(path, patterns_for, includes_for or default_includes, unlisted)))
+            errors += [(str(given / Path(folder).relative_to(path)), reason) for folder, reason in unlisted]
+        elif stat.S_ISREG(status.st_mode):
             found[path] = None
-    return sorted(found), errors
+        else:
+            errors.append((str(given), not_regular(status.st_mode)))
+    return sorted(found), list(dict.fromkeys(errors))
+
+
+def _unreachable(path: Path, error: OSError) -> str:
+    """Why `path` cannot be looked at, in words: missing, a dangling link, a loop, no permission."""
+    if error.errno == errno.ELOOP:
+        return "a symlink loop (too many levels of symbolic links)"
+    if error.errno in (errno.ENOENT, errno.ENOTDIR):
+        return "a symlink to a missing file" if os.path.islink(path) else "no such file or folder"
+    if error.errno == errno.EACCES:
+        return "permission denied (a folder on its path cannot be entered)"
+    return f"cannot be read: {error.strerror or error}"
+
+
+_SPECIAL_KINDS = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a folder"),
+)
+
+
+def not_regular(mode: int) -> str:
+    """The message for a path that is not a regular file; such files are never opened."""
+    kind = next((name for test, name in _SPECIAL_KINDS if test(mode)), "a special file")
+    return f"{kind}, not a regular file; not checked"
 
 
 def with_per_file_ignores(settings: Settings, path: Path, base: Path) -> Settings:
@@ -167,12 +201,16 @@ def _included(entry: os.DirEntry[str], includes: Sequence[ExcludePattern]) -> bo
     )
 
 
-def _walk(folder: Path, patterns_for: PatternsFor, includes_for: PatternsFor) -> Iterator[Path]:
+def _walk(
+    folder: Path, patterns_for: PatternsFor, includes_for: PatternsFor, errors: list[tuple[str, str]]
+) -> Iterator[Path]:
+    """The included files below `folder`; folders that cannot be listed go to `errors`."""
     try:
         with os.scandir(folder) as scan:
             entries = sorted(scan, key=lambda entry: entry.name)
-    except OSError:
-        return  # a folder we may not list holds nothing we could read either
+    except OSError as error:
+        errors.append((str(folder), f"cannot list folder: {error.strerror or error}"))
+        return
     patterns = patterns_for(folder)
     includes = includes_for(folder)
     for entry in entries:
@@ -181,9 +219,9 @@ def _walk(folder: Path, patterns_for: PatternsFor, includes_for: PatternsFor) ->
                 if entry.name in SKIPPED_FOLDER_NAMES:
                     continue
                 child = Path(entry.path)
-                if matches_any(child, patterns) or (child / VIRTUALENV_MARKER).exists():
+                if matches_any(child, patterns) or os.path.exists(child / VIRTUALENV_MARKER):
                     continue
-                yield from _walk(child, patterns_for, includes_for)
+                yield from _walk(child, patterns_for, includes_for, errors)
             elif _included(entry, includes) and entry.is_file():
                 child = Path(entry.path)
                 if not matches_any(child, patterns):
@@ -197,12 +235,21 @@ def _walk(folder: Path, patterns_for: PatternsFor, includes_for: PatternsFor) ->
 
 
 def read_file(path: Path) -> tuple[bytes, os.stat_result]:
-    """The bytes of the regular file `path` and its status (for `SourceFile`); raises `FileError`."""
+    """The bytes of the regular file `path` and its status (for `SourceFile`); raises `FileError`.
+
+    Anything else is refused before it is opened: opening a FIFO for reading waits for a
+    writer, and opening a device can do things. The open itself does not block either (the file
+    may have been swapped since), and what was opened is checked again.
+    """
     try:
-        with open(path, "rb") as handle:
-            status = os.fstat(handle.fileno())
+        status = os.stat(path)
+        if not stat.S_ISREG(status.st_mode):
+            raise FileError(not_regular(status.st_mode))
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+        with open(descriptor, "rb") as handle:
+            status = os.fstat(descriptor)
             if not stat.S_ISREG(status.st_mode):
-                raise FileError("not a regular file")
+                raise FileError(not_regular(status.st_mode))
             return handle.read(), status
     except OSError as error:
         raise FileError(f"cannot read: {error.strerror or error}") from None

@@ -18,6 +18,13 @@ where its statements began, so the error stays in the statement being typed and 
 recover from again. Chunks after an edit are reparsed for their new positions, which tree-sitter
 does by reusing them whole; chunks before it are left as they are. Where cutting would change
 the meaning (a cut that an edit left before an indented line or an `else`), neighbours join.
+
+Chunks that all parse cleanly read the text as one parse of it would: each top-level statement
+is whole in its chunk. With a syntax error anywhere they need not: tree-sitter's recovery over
+the whole text can swallow other statements, or read a quote as opening a string that runs to
+the end. What the command line reports is what that whole parse says, so while any chunk is
+broken `parse` returns None, for the engine to analyse the whole text as the command line does
+(the chunks are still kept up to date, for when the error is fixed).
 """
 
 from __future__ import annotations
@@ -98,8 +105,10 @@ class IncrementalParse:
             chunk.moved = chunk.moved or delta != 0
         self._chunks = [*chunks[:first], joined, *chunks[last + 1 :]]
 
-    def parse(self, data: bytes, parser: Parser) -> list[Tree]:
-        """Trees for `data`, the text after every `edit` so far, one per chunk in document order."""
+    def parse(self, data: bytes, parser: Parser) -> list[Tree] | None:
+        """Trees for `data`, the text after every `edit` so far, one per chunk in document order;
+        None when it has a syntax error: then only the engine's own parse of the whole text
+        reads it as the command line does."""
         text = _Text(data)
         chunks = _aligned(self._chunks, data) if self._chunks else [_Chunk(0, len(data))]
         settled: list[_Chunk] = []
@@ -129,6 +138,8 @@ class IncrementalParse:
         for chunk in settled:
             chunk.changed = chunk.moved = False
         self._chunks = settled
+        if any(chunk.broken for chunk in settled):
+            return None
         return [chunk.tree for chunk in settled if chunk.tree is not None]
 
     def _pieces(self, chunk: _Chunk, starts_before: list[int], text: _Text) -> list[_Chunk]:

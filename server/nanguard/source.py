@@ -2,6 +2,10 @@
 
 tree-sitter works on UTF-8 bytes; findings are reported in code points (see `model`). Pure-ASCII
 text, by far the common case, converts without any decoding.
+
+Python ends lines at ``\n``, ``\r\n`` and a lone ``\r``; tree-sitter only at ``\n``. So the
+bytes parsed have every lone ``\r`` replaced by ``\n``: one character for one, so offsets and
+columns stay those of the text, and rows are its lines as Python and editors count them.
 """
 
 from __future__ import annotations
@@ -10,6 +14,8 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from functools import cached_property
 from itertools import accumulate
+
+import re
 
 import tree_sitter
 import tree_sitter_python
@@ -22,6 +28,9 @@ PYTHON = tree_sitter.Language(tree_sitter_python.language())
 def new_parser() -> tree_sitter.Parser:
     """A parser for Python; parsers are not thread-safe, so each worker owns one."""
     return tree_sitter.Parser(PYTHON)
+
+
+_LONE_CR = re.compile(rb"\r(?!\n)")
 
 
 def encode(text: str) -> bytes:
@@ -42,6 +51,9 @@ class Source:
         self.data = encode(text)
         self.ascii = text.isascii()
         self._parser = parser
+        if b"\r" in self.data and _LONE_CR.search(self.data):
+            self.data = _LONE_CR.sub(b"\n", self.data)
+            trees = None  # parsed from the bytes with the lone CRs, whose rows are not the lines
         if trees is not None:
             self.trees = [trees] if isinstance(trees, tree_sitter.Tree) else list(trees)
 
@@ -98,16 +110,32 @@ class Source:
         # All in C: the lengths of the lines plus their newline, summed up.
         return [0, *accumulate(map((1).__add__, map(len, self.data.split(b"\n")[:-1])))]
 
-    def node_text(self, node: tree_sitter.Node) -> str:
-        return self.data[node.start_byte : node.end_byte].decode("utf-8", "surrogatepass")
+    def node_text(self, node: tree_sitter.Node, limit: int | None = None) -> str:
+        """The text of `node`; with `limit`, at most about that many bytes of its start (for
+        messages: a call nested thousands deep would otherwise be copied once per finding)."""
+        end = node.end_byte
+        if limit is not None and end - node.start_byte > limit:
+            end = node.start_byte + limit
+            while end > node.start_byte and self.data[end] & 0xC0 == 0x80:  # not inside a character
+                end -= 1
+        return self.data[node.start_byte : end].decode("utf-8", "surrogatepass")
 
     def line_start(self, row: int) -> int:
         return self._line_starts[row]
 
     def line_bytes(self, row: int) -> bytes:
-        starts = self._line_starts
-        end = starts[row + 1] if row + 1 < len(starts) else len(self.data)
-        return self.data[starts[row] : end]
+        """The bytes of line `row`, copied once: a long line holding thousands of findings is
+        asked for once per finding."""
+        line = self._lines.get(row)
+        if line is None:
+            starts = self._line_starts
+            end = starts[row + 1] if row + 1 < len(starts) else len(self.data)
+            line = self._lines[row] = self.data[starts[row] : end]
+        return line
+
+    @cached_property
+    def _lines(self) -> dict[int, bytes]:
+        return {}
 
     def position(self, point: tree_sitter.Point | tuple[int, int]) -> Position:
         row, byte_column = point
@@ -134,6 +162,6 @@ class Source:
 
     @cached_property
     def newline(self) -> str:
-        """The file's line ending, so inserted lines match the lines around them."""
-        first = self.data.find(b"\n")
-        return "\r\n" if first > 0 and self.data[first - 1 : first] == b"\r" else "\n"
+        """The file's (first) line ending, so inserted lines match the lines around them."""
+        match = re.search(r"\r\n?|\n", self.text)
+        return match.group() if match else "\n"

@@ -139,13 +139,14 @@ class TextSnapshot:
 @dataclass(frozen=True, slots=True)
 class TextModule:
     text: str
-    trees: list[tree_sitter.Tree]
-    """Parsed incrementally as the document was edited."""
+    trees: list[tree_sitter.Tree] | None
+    """Parsed incrementally as the document was edited; None when the engine must parse the
+    whole text (it has a syntax error)."""
     path: Path | None
     parser: tree_sitter.Parser
 
     def findings(self, settings: Settings, cache: engine.AnalysisCache) -> list[CellFinding]:
-        found = engine.analyze(self.text, settings, path=self.path, trees=self.trees, cache=cache)
+        found = engine.analyze(self.text, settings, path=self.path, trees=self.trees, parser=self.parser, cache=cache)
         return [
             CellFinding(0, finding, (0,) * len(finding.related), tuple((0,) * len(fix.edits) for fix in finding.fixes))
             for finding in found
@@ -192,6 +193,29 @@ class NotebookCells:
 
 # ------------------------------------------------------------------------------------------
 # The jobs
+
+
+MAX_ANALYSED_CHARACTERS = 2_000_000
+"""Above this a unit is not analysed while it is edited: a 5 MB document took a minute and
+130 MB. One diagnostic says so instead, and the command line still checks it."""
+
+
+def too_big(snapshot: Snapshot) -> UnitAnalysis | None:
+    """The one diagnostic of a unit too big to analyse at editor speed; None for the others."""
+    size = sum(len(cell.text) for cell in snapshot.cells)
+    if size <= MAX_ANALYSED_CHARACTERS:
+        return None
+    message = (
+        f"nanguard: not analysed while editing: {size / 1e6:.1f} million characters, over the limit of "
+        f"{MAX_ANALYSED_CHARACTERS / 1e6:.0f} million; run `nanguard check` on the file instead"
+    )
+    start = types.Position(line=0, character=0)
+    notice = types.Diagnostic(
+        range=types.Range(start=start, end=start), message=message, severity=types.DiagnosticSeverity.Information, source="nanguard"
+    )
+    first = snapshot.cells[0]
+    documents = {cell.uri: Analysis(cell.version, (), [diagnostic_json(notice)] if cell is first else []) for cell in snapshot.cells}
+    return UnitAnalysis(documents, message)
 
 
 class Analyzer:

@@ -14,7 +14,7 @@ from typing import Any
 
 from lsprotocol import types
 from lsprotocol.converters import get_converter
-from nanguard.edits import apply_edits
+from nanguard.edits import apply_edits, split_lines
 from nanguard.model import Finding, Fix, Position, Span, TextEdit
 from nanguard.notebook import CellFinding
 from nanguard.rules import RULES
@@ -68,7 +68,7 @@ class PositionEncoder:
 
     def __init__(self, text: str, encoding: str):
         self.encoding = encoding
-        self._lines = None if encoding == UTF32 or text.isascii() else text.split("\n")
+        self._lines = None if encoding == UTF32 or text.isascii() else split_lines(text)
 
     def dependencies(self, spans: Iterable[Span]) -> tuple[tuple[int, str], ...]:
         """The non-ASCII lines that the converted positions of `spans` depend on: with these
@@ -284,7 +284,7 @@ def hover_markdown(finding: Finding, text: str) -> str:
 
 def fix_preview(fix: Fix, text: str) -> str:
     """The lines `fix` touches, as they read once it is applied."""
-    lines = text.split("\n")
+    lines = split_lines(text)
     first = min(edit.span.start.line for edit in fix.edits)
     last = min(max(edit.span.end.line for edit in fix.edits), len(lines) - 1)
     excerpt = "\n".join(strip_line_ending(line) for line in lines[first : last + 1])

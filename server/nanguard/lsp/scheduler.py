@@ -35,20 +35,27 @@ class Worker:
         return future
 
     def _run(self) -> None:
-        while True:
-            job, loop, future = self._jobs.get()
-            if future.cancelled():
-                continue
-            try:
-                result = job()
-            except BaseException as error:  # handed to the awaiting coroutine, which reports it
-                outcome: Callable[[], None] = lambda future=future, error=error: _settle(future, error=error)
-            else:
-                outcome = lambda future=future, result=result: _settle(future, result=result)
-            try:
-                loop.call_soon_threadsafe(outcome)
-            except RuntimeError:  # the loop is closed: the server is exiting
-                return
+        while self._run_one(*self._jobs.get()):
+            pass
+
+    @staticmethod
+    def _run_one(job: Callable[[], Any], loop: asyncio.AbstractEventLoop, future: asyncio.Future[Any]) -> bool:
+        """Run one job and hand its outcome to the loop; False once the loop is closed. A function
+        of its own so that nothing of the job (a document's text, its findings) outlives it while
+        the thread waits for the next one: memory is given back when a document closes."""
+        if future.cancelled():
+            return True
+        try:
+            result = job()
+        except BaseException as error:  # handed to the awaiting coroutine, which reports it
+            outcome: Callable[[], None] = lambda future=future, error=error: _settle(future, error=error)
+        else:
+            outcome = lambda future=future, result=result: _settle(future, result=result)
+        try:
+            loop.call_soon_threadsafe(outcome)
+        except RuntimeError:  # the loop is closed: the server is exiting
+            return False
+        return True
 
 
 def _settle(future: asyncio.Future[Any], *, result: Any = None, error: BaseException | None = None) -> None:

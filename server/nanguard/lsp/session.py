@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
-from nanguard.lsp.analysis import Analysis, Analyzer, FixAll, UnitAnalysis
+from nanguard.lsp.analysis import Analysis, Analyzer, FixAll, UnitAnalysis, too_big
 from nanguard.lsp.client import Client
 from nanguard.lsp.config import SECTION, EditorConfiguration, EditorSettings, flatten
-from nanguard.lsp.documents import Document, Documents
+from nanguard.lsp.documents import RELEASE_AFTER_CHARACTERS, Document, Documents, release_memory
 from nanguard.lsp.progress import work_done
 from nanguard.lsp.scheduler import Debouncer, Worker
 from nanguard.lsp.units import NotebookUnit, Unit, Units
@@ -122,6 +122,8 @@ class Session:
         self._forget(uri)
         if closed is not None and closed.python and not self.pull_diagnostics:
             self.client.publish(uri, [], None)
+        if closed is not None and len(closed.text) > RELEASE_AFTER_CHARACTERS:
+            release_memory()
 
     def open_notebook(self, document: types.NotebookDocument, cells: Sequence[types.TextDocumentItem]) -> None:
         previous = self.units.notebook(document.uri)
@@ -220,6 +222,12 @@ class Session:
         editor = self.editor_settings(unit)
         if not editor.enable:
             self._store(UnitAnalysis({cell.uri: Analysis(cell.version, ()) for cell in snapshot.cells}))
+            return
+        oversized = too_big(snapshot)
+        if oversized is not None:
+            if self._diagnostics(snapshot.cells[0].uri) != oversized.documents[snapshot.cells[0].uri].diagnostics:
+                self.client.log(f"{oversized.problem} ({unit.describe(revision)})", types.MessageType.Warning)
+            self._store(oversized)
             return
         _, folder = self.folder_of(unit.path)
         first = all(cell.uri not in self.results for cell in snapshot.cells)

@@ -209,9 +209,11 @@ def _cell(index: int, value: Any) -> Cell:
     number = index + 1
     if not isinstance(value, dict):
         raise NotebookError(f"cell {number} is not a JSON object")
-    kind = value.get("cell_type")
-    if not isinstance(kind, str):
+    if "cell_type" not in value:
         raise NotebookError(f"cell {number} has no `cell_type`")
+    kind = value["cell_type"]
+    if not isinstance(kind, str):
+        raise NotebookError(f"cell {number}: `cell_type` must be a string such as \"code\", not {_json_kind(kind)}")
     source = value.get("source", "")
     if isinstance(source, list) and all(isinstance(line, str) for line in source):
         text = "".join(source)
@@ -220,6 +222,15 @@ def _cell(index: int, value: Any) -> Cell:
     else:
         raise NotebookError(f"cell {number}: `source` must be a string or a list of strings")
     return Cell(index, kind, text)
+
+
+def _json_kind(value: Any) -> str:
+    """What a JSON value is, as the notebook format's documentation would call it."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    return {dict: "an object", list: "an array", str: "a string"}.get(type(value), "a number")
 
 
 def _raw_index(token: str, decoded: int) -> int:

@@ -76,6 +76,25 @@ class Run:
         self.notes.sort(key=lambda note: (note.path, note.cell or 0, note.position))
 
 
+def printable(name: str) -> str:
+    """`name` (a path) safe to print on a line of its own: control and other invisible characters
+    (a newline, an ANSI escape, a byte that was not UTF-8) are shown escaped, as Python would
+    write them in a string, so one finding stays one line and a terminal shows what is there."""
+    if name.isprintable():
+        return name
+    return "".join(char if char.isprintable() else _escaped(char) for char in name)
+
+
+_SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escaped(char: str) -> str:
+    code = ord(char)
+    if char in _SHORT_ESCAPES:
+        return _SHORT_ESCAPES[char]
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
 def one_based(position: Position) -> tuple[int, int]:
     return position.line + 1, position.column + 1
 

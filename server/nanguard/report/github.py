@@ -6,11 +6,12 @@ property values ``:`` and ``,`` are too, since they separate the properties.
 
 from __future__ import annotations
 
-from nanguard.report import Run, one_based
+from nanguard.report import Run, one_based, printable
 
 
 def escape_data(value: str) -> str:
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """The runner's escapes, then the other control characters shown escaped (`printable`)."""
+    return printable(value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def escape_property(value: str) -> str:

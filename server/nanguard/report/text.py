@@ -7,7 +7,7 @@ the characters, only wraps them in ANSI codes.
 
 from __future__ import annotations
 
-from nanguard.report import Run, one_based
+from nanguard.report import Run, one_based, printable
 from nanguard.rules import RULES
 
 BOLD = "\033[1m"
@@ -30,8 +30,8 @@ def render(run: Run, *, color: bool = False, quiet: bool = False, show_fixes: bo
         line, column = one_based(item.finding.span.start)
         cell = f":cell {item.cell.cell}" if item.cell else ""
         lines.append(
-            f"{paint(BOLD, item.path)}{paint(DIM, f'{cell}:{line}:{column}:')} "
-            f"{paint(BOLD + RED, item.finding.code)} {item.finding.message}"
+            f"{paint(BOLD, printable(item.path))}{paint(DIM, f'{cell}:{line}:{column}:')} "
+            f"{paint(BOLD + RED, item.finding.code)} {printable(item.finding.message)}"
         )
         if show_fixes and item.finding.default_fix is not None:
             lines.append(f"    {paint(CYAN, 'fix:')} {item.finding.default_fix.title}")
