@@ -16,8 +16,8 @@ import torch
 
 
 def loss(p, q, r):
-    a = torch.log(p)
-    b = torch.log(q)  # noqa: NG001
+    a = torch.log(p.sigmoid())
+    b = torch.log(q.sigmoid())  # noqa: NG001
     c = torch.log(torch.clamp(r, min=1e-6))
     return a + b + c
 """
@@ -34,7 +34,7 @@ def test_flake8_reports_what_nanguard_check_reports(tmp_path: Path) -> None:
     result = flake8("--select", "NG001", "train.py", cwd=tmp_path)
     assert result.returncode == 1, result.stderr
     (line,) = result.stdout.splitlines()
-    assert line.startswith("train.py:5:9: NG001 `torch.log(p)`")
+    assert line.startswith("train.py:5:9: NG001 `torch.log(p.sigmoid())`")
     checked = subprocess.run(
         [sys.executable, "-m", "nanguard", "check", "--output-format", "concise", "-q", "train.py"],
         cwd=tmp_path, capture_output=True, text=True, timeout=120,

@@ -82,12 +82,12 @@ def test_lone_cr_file_on_the_command_line(tmp_path: Path) -> None:
     write(tmp_path / "lf.py", lf)
     write(tmp_path / "cr.py", with_endings(lf, "\r").encode())
     write(tmp_path / "mixed.py", mixed_endings(lf).encode())
-    result = nanguard("check", "--no-jedi", ".", cwd=tmp_path)
+    result = nanguard("check", "--strict", "--no-jedi", ".", cwd=tmp_path)
     found = finding_lines(result.stdout)
     by_file = {name: [line[1:] for line in found if line[0] == name] for name in ("lf.py", "cr.py", "mixed.py")}
     assert by_file["lf.py"] and by_file["cr.py"] == by_file["lf.py"] == by_file["mixed.py"]
 
-    fixed = nanguard("check", "--no-jedi", "--fix", "cr.py", cwd=tmp_path)
+    fixed = nanguard("check", "--strict", "--no-jedi", "--fix", "cr.py", cwd=tmp_path)
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr
     data = (tmp_path / "cr.py").read_bytes()
     assert b"\n" not in data and data.count(b"\r") >= lf.count("\n")
@@ -95,7 +95,7 @@ def test_lone_cr_file_on_the_command_line(tmp_path: Path) -> None:
 
 def test_diff_keeps_form_feeds_inside_lines(tmp_path: Path) -> None:
     write(tmp_path / "ff.py", "import numpy as np\n\x0c\ndef f(x):  # \x0c page\n    return np.log(x)\n")
-    result = nanguard("check", "--no-jedi", "--diff", "ff.py", cwd=tmp_path)
+    result = nanguard("check", "--strict", "--no-jedi", "--diff", "ff.py", cwd=tmp_path)
     assert "No newline" not in result.stdout
     patched = subprocess.run(["patch", "-p1", "--dry-run"], input=result.stdout.encode(), cwd=tmp_path, capture_output=True) if shutil.which("patch") else None
     assert patched is None or patched.returncode == 0, patched.stdout
@@ -108,7 +108,7 @@ def test_diff_keeps_form_feeds_inside_lines(tmp_path: Path) -> None:
 def test_fifo_named_on_the_command_line_is_refused_without_hanging(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "pipe.py")
     write(tmp_path / "ok.py", "import numpy as np\nnp.log(0)\n")
-    result = nanguard("check", "--no-jedi", "pipe.py", "ok.py", cwd=tmp_path)  # times out if it opens the pipe
+    result = nanguard("check", "--strict", "--no-jedi", "pipe.py", "ok.py", cwd=tmp_path)  # times out if it opens the pipe
     assert result.returncode == 2
     assert "pipe.py: error: a named pipe (FIFO), not a regular file; not checked" in result.stderr
     assert [line[0] for line in finding_lines(result.stdout)] == ["ok.py"]
@@ -118,7 +118,7 @@ def test_devices_and_sockets_are_refused(tmp_path: Path) -> None:
     server = socket.socket(socket.AF_UNIX)
     server.bind(str(tmp_path / "sock.py"))
     try:
-        result = nanguard("check", "/dev/null", "sock.py", cwd=tmp_path)
+        result = nanguard("check", "--strict", "/dev/null", "sock.py", cwd=tmp_path)
     finally:
         server.close()
     assert result.returncode == 2
@@ -129,7 +129,7 @@ def test_devices_and_sockets_are_refused(tmp_path: Path) -> None:
 def test_symlink_loop_and_dangling_link_are_named(tmp_path: Path) -> None:
     (tmp_path / "loop.py").symlink_to("loop.py")
     (tmp_path / "gone.py").symlink_to("missing.py")
-    result = nanguard("check", "loop.py", "gone.py", "absent.py", cwd=tmp_path)
+    result = nanguard("check", "--strict", "loop.py", "gone.py", "absent.py", cwd=tmp_path)
     assert result.returncode == 2
     assert "loop.py: error: a symlink loop" in result.stderr
     assert "gone.py: error: a symlink to a missing file" in result.stderr
@@ -187,7 +187,7 @@ def test_unreadable_files_and_folders_are_reported_by_name(shared_folder: Path, 
     (shared_folder / "closed").chmod(0)
     (shared_folder / "unlisted").chmod(0o311)
     (shared_folder / "secret.py").chmod(0)
-    result = run_as(user, shared_folder, "check", "--no-jedi", ".", "closed/inside.py", "secret.py")
+    result = run_as(user, shared_folder, "check", "--strict", "--no-jedi", ".", "closed/inside.py", "secret.py")
     denied = user == "nobody" or os.geteuid() != 0
     assert "Traceback" not in result.stderr
     assert [line[0] for line in finding_lines(result.stdout)] == ["ok.py"]
@@ -213,7 +213,7 @@ def test_control_characters_in_names_are_escaped(tmp_path: Path, output_format: 
     name = "new\nline\x1b[31m.py"
     write(tmp_path / name, "import numpy as np\nnp.log(0)\n")
     write(tmp_path / "bad\tname.py", b"x = '\xff'\n")
-    result = nanguard("check", "--no-jedi", "--output-format", output_format, ".", cwd=tmp_path)
+    result = nanguard("check", "--strict", "--no-jedi", "--output-format", output_format, ".", cwd=tmp_path)
     assert result.returncode == 2
     assert "\x1b" not in result.stdout + result.stderr
     assert "bad\\tname.py: error: " in result.stderr
@@ -229,13 +229,13 @@ def test_control_characters_in_names_are_escaped(tmp_path: Path, output_format: 
 
 def test_diff_header_names_are_escaped(tmp_path: Path) -> None:
     write(tmp_path / "a\nb.py", "import numpy as np\nnp.log(0)\n")
-    result = nanguard("check", "--no-jedi", "--diff", ".", cwd=tmp_path)
+    result = nanguard("check", "--strict", "--no-jedi", "--diff", ".", cwd=tmp_path)
     assert result.stdout.startswith("--- a/a\\nb.py\n+++ b/a\\nb.py\n")
 
 
 def test_cell_type_of_the_wrong_type_says_so(tmp_path: Path) -> None:
     notebook = {"cells": [{"cell_type": ["code"], "source": "x = 1", "metadata": {}}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
     write(tmp_path / "nb.ipynb", json.dumps(notebook))
-    result = nanguard("check", "nb.ipynb", cwd=tmp_path)
+    result = nanguard("check", "--strict", "nb.ipynb", cwd=tmp_path)
     assert result.returncode == 2
     assert 'nb.ipynb: error: cell 1: `cell_type` must be a string such as "code", not an array' in result.stderr

@@ -19,7 +19,7 @@ import yaml
 from readme_blocks import ROOT, commit, copy_checkout, recipe
 
 NOTEBOOK = ROOT / "examples" / "mnist_notebook.ipynb"
-UNSAFE = "import torch\n\n\ndef loss(p):\n    return -torch.log(p).mean()\n"
+UNSAFE = "import torch\n\n\ndef loss(probs):\n    return -torch.log(probs).mean()\n"
 
 
 def environment(**extra: str) -> dict[str, str]:

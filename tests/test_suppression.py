@@ -7,10 +7,12 @@ from nanguard.edits import apply_edits
 from nanguard.engine import analyze, fix_all
 from nanguard.settings import Settings
 
-WITH_UNUSED = Settings(select=frozenset({"NG001", "NG100"}))
+WITH_UNUSED = Settings(strict=True, select=frozenset({"NG001", "NG100"}))
+STRICT = Settings(strict=True)
+"""Suppression is about which findings are silenced: every log of an unknown argument is one."""
 
 
-def codes(text: str, settings: Settings = Settings()) -> list[tuple[int, str]]:
+def codes(text: str, settings: Settings = STRICT) -> list[tuple[int, str]]:
     """(1-based line, code) of each finding."""
     return [(f.span.start.line + 1, f.code) for f in analyze(text, settings)]
 
@@ -79,13 +81,13 @@ def test_ng100_fix_removes_only_the_unused_codes_and_stays_fixed() -> None:
 def test_a_disabled_rule_makes_its_noqa_unused() -> None:
     """As ruff reports a noqa for a rule that is not enabled."""
     text = "import torch\na = torch.log(x)  # noqa: NG001\n"
-    (finding,) = analyze(text, Settings(select=frozenset({"NG100"})))
+    (finding,) = analyze(text, Settings(strict=True, select=frozenset({"NG100"})))
     assert finding.span.start.line == 1 and finding.message == "Unused `noqa` directive (non-enabled: `NG001`)"
 
 
 def test_a_noqa_fix_then_suppresses_its_finding() -> None:
     text = "import torch\na = torch.log(x)  # why\n"
-    (finding,) = analyze(text)
+    (finding,) = analyze(text, STRICT)
     noqa = next(fix for fix in finding.fixes if fix.kind.value == "noqa")
     silenced = apply_edits(text, list(noqa.edits))
     assert silenced == "import torch\na = torch.log(x)  # why  # noqa: NG001\n"

@@ -224,6 +224,9 @@ _RANGES: dict[Effect, tuple[float, float, str | None]] = {
 }
 """The range of what a function returns, by its effect, and the cause it is reported with."""
 
+_FILLED = frozenset({"zero", "nonpositive"})
+"""Causes that a write into some elements makes stale: zeros are what a buffer starts as."""
+
 _SIGNED_DETAILS = {Effect.SIGNED: "it lies in [-1, 1]", Effect.NORMAL: "it takes any sign"}
 
 POSITIVE_FACT = 5e-324
@@ -381,6 +384,10 @@ class ModuleAnalysis:
         if kind in ("import_statement", "import_from_statement", "future_import_statement"):
             self._import(node, env)
             return env
+        if kind == "assert_statement":
+            self._judge_region(node.start_byte, node.end_byte, env, node)
+            condition = node.named_children[0] if node.named_children else None
+            return self.refine(condition, True, env) if condition is not None else env
         if kind in ("return_statement", "raise_statement", "break_statement", "continue_statement"):
             self._judge_region(node.start_byte, node.end_byte, env, node)
             return None
@@ -453,6 +460,9 @@ class ModuleAnalysis:
             operator = node.child_by_field_name("operator")
             right = node.child_by_field_name("right")
             key = dotted_key(target) if target is not None else None
+            if target is not None and target.type == "subscript" and right is not None:
+                self._overwrite_elements(target, self.evaluate(right, env), env)  # buffer[i] += term
+                return
             if key is None or operator is None or right is None:
                 return
             current = self.evaluate(target, env)
@@ -481,9 +491,20 @@ class ModuleAnalysis:
             for child in target.named_children:
                 self._bind(child, Value(tensor=value.tensor), None, env)
         elif kind == "subscript":
-            key = dotted_key(target.child_by_field_name("value"))
-            if key is not None and (current := env.lookup(key)) is not None:
-                env.values[key] = join(current, value)  # type: ignore[assignment]
+            self._overwrite_elements(target, value, env)
+
+    def _overwrite_elements(self, target: Node, value: Value, env: Env) -> None:
+        """``buffer[i] = value``, ``r[0] = 1``: some elements change. A buffer of zeros being
+        filled, or a zero element overwritten, no longer shows zeros; otherwise the elements
+        may be either value."""
+        key = dotted_key(target.child_by_field_name("value"))
+        current = env.lookup(key) if key is not None else None
+        if key is None or current is None:
+            return
+        if any(cause.kind in _FILLED for cause in current.causes):
+            env.values[key] = Value(tensor=current.tensor, dtype=current.dtype)
+        else:
+            env.values[key] = join(current, value)  # type: ignore[assignment]
 
     def _import(self, node: Node, env: Env) -> None:
         if node.type == "import_statement":
@@ -843,7 +864,9 @@ class ModuleAnalysis:
             if value.unknown:
                 return Value(tensor=tensor, dtype=value.dtype or dtype)
             lo = value.lo if value.lo >= 0 else -INF
-            return Value(lo, INF if value.hi > 0 else value.hi, value.causes if lo <= 0 else (), tensor=tensor, dtype=value.dtype or dtype)
+            # A sum of exps underflows only where every term does: not what the code shows.
+            causes = tuple(c for c in value.causes if c.kind != "underflows") if lo <= 0 else ()
+            return Value(lo, INF if value.hi > 0 else value.hi, causes, tensor=tensor, dtype=value.dtype or dtype)
         if effect is Effect.REDUCE_MAX:
             value = subject()
             return Value(value.lo, value.hi, value.causes, tensor=tensor, dtype=value.dtype or dtype, maximum=True)

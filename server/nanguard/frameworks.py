@@ -294,7 +294,7 @@ VALUE_FUNCTIONS: dict[str, ValueFunction] = {
     ),
     **_each(
         Effect.SIGNED,
-        *_in(TENSOR_LIBRARIES, "tanh", "cos", "sin"),
+        *_in(TENSOR_LIBRARIES, "tanh"),
         "torch.nn.functional.cosine_similarity",
         "torch.cosine_similarity",
         "torch.corrcoef",
@@ -373,7 +373,7 @@ TENSOR_METHODS: dict[str, ValueFunction] = {
     **_each(Effect.RELU, "relu", "relu_"),
     **_each(Effect.UNDERFLOWS, "exp", "exp_"),
     **_each(Effect.NONNEGATIVE, "abs", "abs_", "square", "sqrt"),
-    **_each(Effect.SIGNED, "tanh", "tanh_", "cos", "sin"),
+    **_each(Effect.SIGNED, "tanh", "tanh_"),
     **_each(Effect.SUM, "sum", "mean"),
     **_each(Effect.REDUCE_MAX, "max", "amax"),
     **_each(Effect.COUNT, "numel", "nelement", "size", "dim"),

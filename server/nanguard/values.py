@@ -244,7 +244,10 @@ def _arithmetic(
                 other = right if left.unknown else left
                 # An epsilon added to a value nothing is known of: the author's word that it is >= 0.
                 return (other.lo, INF, ()) if other.positive else None
-            return left.lo + right.lo, left.hi + right.hi, merge_causes(left.causes, right.causes)
+            causes = merge_causes(left.causes, right.causes)
+            if left.causes and right.causes and all(c.kind == "underflows" for c in causes):
+                causes = ()  # a sum of exps underflows only where every term does: exp(d) + exp(-d) >= 2
+            return left.lo + right.lo, left.hi + right.hi, causes
         case "-":
             if left.unknown or right.unknown:
                 return None
@@ -298,8 +301,10 @@ def _difference_evidence(left: Value, right: Value, lo: float, cause: Cause | No
     rounding = tuple(c for c in right.causes if c.kind == "rounding")
     if rounding:
         return rounding
-    if left.constant is not None and left.constant >= 1 and right.probability:
-        return (replace(cause, kind="complement"),)
+    if left.constant is not None and left.constant >= 1 and (
+        right.probability or (math.isfinite(right.lo) and left.constant <= right.hi < INF)
+    ):
+        return (replace(cause, kind="complement"),)  # 1 - p of a probability, or of a value clipped to [eps, 1]
     if math.isfinite(left.lo) and math.isfinite(right.hi) and (left.causes or right.causes or left.constant is None):
         return merge_causes(left.causes, (replace(cause, kind="difference"),))
     return ()

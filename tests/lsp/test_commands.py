@@ -72,7 +72,7 @@ async def test_bad_commands_get_an_error_and_the_server_lives_on(command: str, a
 
 
 async def test_a_big_first_analysis_reports_progress_and_later_ones_do_not() -> None:
-    big = "import torch\n" + "".join(f"def loss_{i}(p):\n    return torch.log(p)\n\n" for i in range(7000))
+    big = "import torch\n" + "".join(f"def loss_{i}(probs):\n    return torch.log(probs)\n\n" for i in range(7000))
     async with session(client_capabilities=with_progress()) as client:
         client.open(URI, big)
         assert len(await client.wait_diagnostics(URI, 1)) == 7000

@@ -27,7 +27,7 @@ async def test_the_fix_setting_chooses_the_preferred_quick_fix() -> None:
 
 async def test_a_syntax_error_is_logged_with_the_lines_not_checked() -> None:
     async with session(client_capabilities=capabilities()) as client:
-        text = "import torch\n\ndef f(:\n    return 1\n\nloss = torch.log(p)\n"
+        text = "import torch\n\ndef f(:\n    return 1\n\nloss = torch.log(torch.rand(3))\n"
         client.open(URI, text)
         shown = await client.wait_diagnostics(URI, 1)
         assert [d.range.start.line for d in shown] == [5]  # no diagnostic for the syntax error itself
@@ -49,7 +49,7 @@ async def test_per_file_ignores_and_extend_exclude_apply_in_the_editor_too(tmp_p
     (project / "pyproject.toml").write_text(
         '[tool.nanguard]\nextend-exclude = ["generated"]\n[tool.nanguard.per-file-ignores]\n"tests/*" = ["NG001"]\n'
     )
-    text = "import torch\nloss = torch.log(p)\n"
+    text = "import torch\nloss = torch.log(torch.rand(3))\n"
     uris = {name: (project / name).as_uri() for name in ("src/train.py", "tests/test_train.py", "generated/x.py")}
     async with session(folders=[project]) as client:
         for uri in uris.values():
