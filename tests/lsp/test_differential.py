@@ -147,7 +147,8 @@ def command_line(folder: Path, text: str) -> list[tuple[int, int, str, str]]:
         capture_output=True, text=True, timeout=120, cwd=folder,
     )
     assert result.returncode in (0, 1), result.stderr
-    return sorted((item["line"] - 1, item["column"] - 1, item["code"], item["message"]) for item in json.loads(result.stdout))
+    findings = [item for item in json.loads(result.stdout) if item["code"] is not None]  # not the syntax notes
+    return sorted((item["line"] - 1, item["column"] - 1, item["code"], item["message"]) for item in findings)
 
 
 NON_ASCII = "# Verlust für ε → 0, 𝔼[log p]\n"

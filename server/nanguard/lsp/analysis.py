@@ -34,7 +34,7 @@ from nanguard.lsp.textdiff import minimal_edits
 from nanguard.model import Finding, Fix
 from nanguard.notebook import CellFinding, NotebookModule
 from nanguard.settings import Settings
-from nanguard.source import new_parser
+from nanguard.source import encode, new_parser
 from nanguard.syntax import unreadable_lines
 
 
@@ -152,6 +152,12 @@ class TextModule:
             for finding in found
         ]
 
+    def unreadable(self) -> tuple[tuple[int, int], ...]:
+        """Lines a syntax error kept from being read; a text with one has no incremental trees,
+        so it is parsed whole here, as the engine parses it."""
+        trees = self.trees if self.trees is not None else [self.parser.parse(encode(self.text))]
+        return unreadable_lines(trees)
+
     def fixed(self, settings: Settings) -> tuple[dict[int, str], int]:
         text, count = engine.fix_all(self.text, settings, path=self.path, parser=self.parser)
         return ({0: text} if text != self.text else {}), count
@@ -249,7 +255,7 @@ class Analyzer:
             memory.diagnostics[key] = shown
             diagnostics.setdefault(own.uri, []).append(shown)
             findings.setdefault(own.uri, []).append(_within_cell(item))
-        unreadable = unreadable_lines(module.trees) if isinstance(module, TextModule) else ()
+        unreadable = module.unreadable() if isinstance(module, TextModule) else ()
         documents = {
             cell.uri: Analysis(
                 cell.version, tuple(findings.get(cell.uri, ())), diagnostics.get(cell.uri, []), resolved.problem, unreadable
