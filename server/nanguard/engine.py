@@ -24,7 +24,7 @@ from nanguard.model import Finding, Position, Related, Span, TextEdit
 from nanguard.prefilter import MAYBE_LOG, call_sites
 from nanguard.settings import Settings
 from nanguard.source import Source, Trees, encode
-from nanguard.values import Value, describe
+from nanguard.values import Cause, Value, describe
 
 CODE = "NG001"
 MAX_FIX_PASSES = 8
@@ -272,7 +272,7 @@ _PREFERRED_CAUSES = ("rounding", "signed", "complement")
 """Causes that explain more than the others when a value has several."""
 
 
-def _main_cause(value: Value):
+def _main_cause(value: Value) -> Cause:
     for kind in _PREFERRED_CAUSES:
         for cause in value.causes:
             if cause.kind == kind:

@@ -692,26 +692,17 @@ class ModuleAnalysis:
             if (operator.type == "and") == holds:
                 return self._facts(left, holds, depth + 1) + self._facts(right, holds, depth + 1)
             return []
-        if kind == "call" and holds:
-            # torch.all(x > 0), np.all(x > 0), (x > 0).all()
+        if kind == "call":
+            # torch.all(x > 0), (x > 0).all(); and when false, np.any(x <= 0), (x <= 0).any()
+            quantifier = "all" if holds else "any"
             function = node.child_by_field_name("function")
             positional, _ = _arguments(node)
             if function is not None and function.type == "attribute":
                 attribute = function.child_by_field_name("attribute").text.decode()
-                if attribute == "all" and not positional:
-                    return self._facts(function.child_by_field_name("object"), True, depth + 1)
-                if attribute == "all" and len(positional) == 1:
-                    return self._facts(positional[0], True, depth + 1)
-        if kind == "call" and not holds:
-            # not np.any(x <= 0), not (x <= 0).any(): every element is > 0
-            function = node.child_by_field_name("function")
-            positional, _ = _arguments(node)
-            if function is not None and function.type == "attribute":
-                attribute = function.child_by_field_name("attribute").text.decode()
-                if attribute == "any" and not positional:
-                    return self._facts(function.child_by_field_name("object"), False, depth + 1)
-                if attribute == "any" and len(positional) == 1:
-                    return self._facts(positional[0], False, depth + 1)
+                if attribute == quantifier and not positional:
+                    return self._facts(function.child_by_field_name("object"), holds, depth + 1)
+                if attribute == quantifier and len(positional) == 1:
+                    return self._facts(positional[0], holds, depth + 1)
         return []
 
     # ----------------------------------------------------------------------------- expressions
@@ -875,7 +866,7 @@ class ModuleAnalysis:
         if effect in _ARITHMETIC:
             operand = self.evaluate(positional[1], env, depth) if len(positional) > 1 else UNKNOWN
             return binary(_ARITHMETIC[effect], subject(), operand, self._cause("difference", call))
-        if effect is Effect.UNDERFLOWS and _is_exp(rule) and (receiver is not None or first is not None):
+        if effect is Effect.UNDERFLOWS and (receiver is not None or first is not None):
             argument = subject()
             shifted = first is not None and self._shifted(first, env, depth)
             result = exponential(argument, self._cause("underflows", call))
@@ -1145,11 +1136,17 @@ def _by_convention(value: Value, name: str) -> Value:
     return value
 
 
+_ROOT_DTYPES = {
+    root_module(module): fw.FRAMEWORK_DTYPES.get(framework, fw.DEFAULT_DTYPE)
+    for framework, modules in fw.FRAMEWORKS.items()
+    for module in modules
+}
+"""The float type each framework's root module computes in by default."""
+
+
 def _framework_dtype(function: str) -> str:
     """The float type `function`'s library computes in by default."""
-    root = root_module(function)
-    framework = next((name for name, roots in fw.FRAMEWORKS.items() if any(root == root_module(r) for r in roots)), None)
-    return fw.FRAMEWORK_DTYPES.get(framework or "", fw.DEFAULT_DTYPE)
+    return _ROOT_DTYPES.get(root_module(function), fw.DEFAULT_DTYPE)
 
 
 def _dtype_named(node: Node | None) -> str | None:
@@ -1158,10 +1155,6 @@ def _dtype_named(node: Node | None) -> str | None:
         return None
     text = node.text.decode().strip("'\"")
     return fw.DTYPE_NAMES.get(text.rsplit(".", 1)[-1])
-
-
-def _is_exp(rule: fw.ValueFunction) -> bool:
-    return rule.effect is Effect.UNDERFLOWS
 
 
 def _excerpt_of(analysis: "ModuleAnalysis", call: Node, rule: fw.ValueFunction, positional: list[Node], keywords: dict[str, Node]) -> str:
