@@ -3,7 +3,7 @@
 import pytest
 
 from engine_helpers import STRICT, flagged
-from nanguard.prefilter import call_sites
+from nanguard.rules.ng001.prefilter import call_sites
 
 LOGGING_ONLY = b"""
 import logging

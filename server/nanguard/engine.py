@@ -1,74 +1,31 @@
 """The engine's entry points: text in, findings (with their fixes) out.
 
-``analyze`` is what the command line and the language server call. It costs nothing for files
-that never mention a log, runs tree-sitter queries (in C) to find candidate calls, and
-interprets only the scopes that hold one.
+``analyze`` is what the command line and the language server call. Each enabled rule's check
+screens the text first (a file that never mentions a log costs NG001 a regular expression) and
+names the nodes it wants to see; the interpreter runs only the scopes that hold one, calling the
+rules back there; each rule then makes its findings.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator
 from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 
 from tree_sitter import Node, Parser
 
-from nanguard.edits import apply_edits, line_offsets, offset_of, split_lines
-from nanguard import frameworks as fw
 from nanguard import suppression
-from nanguard.fixes import bound_fix, clip_fix, epsilon_fix, format_epsilon, import_point, noqa_fix, stable_fix
-from nanguard.flow import Candidate, Judgement, ModuleAnalysis
-from nanguard.model import Finding, Position, Related, Span, TextEdit
-from nanguard.prefilter import MAYBE_LOG, call_sites
+from nanguard.edits import apply_edits, line_offsets, offset_of, split_lines
+from nanguard.fixes import import_point
+from nanguard.flow import ModuleAnalysis, Watch
+from nanguard.model import Finding, Position, Span, TextEdit
+from nanguard.rules import RULES
+from nanguard.rules.rule import FileCheck
 from nanguard.settings import Settings
 from nanguard.source import Source, Trees, encode
-from nanguard.values import Cause, Value, describe
 
-CODE = "NG001"
 MAX_FIX_PASSES = 8
-
-def find_candidates(source: Source, sites: list[tuple[int, int]]) -> list[Candidate]:
-    """The call nodes at the call `sites`, skipping sites inside strings and comments.
-
-    tree-sitter's ``parent`` walks down from the root on every call, so looking up each site
-    and its parents on its own costs the nesting depth per site: quadratic in ``log(log(...))``
-    nested thousands deep. One cursor moves from site to site instead, keeping the path."""
-    candidates = []
-    for name, parent, grandparent in _sites_with_parents(source, sites):
-        if name.type != "identifier":
-            continue
-        callee = name
-        if parent is not None and parent.type == "attribute" and parent.child_by_field_name("attribute") == name:
-            callee, parent = parent, grandparent
-        if parent is not None and parent.type == "call" and parent.child_by_field_name("function") == callee:
-            candidates.append(Candidate(parent, callee))
-    return candidates
-
-
-def _sites_with_parents(source: Source, sites: list[tuple[int, int]]) -> Iterator[tuple[Node, Node | None, Node | None]]:
-    """For each of the sorted byte ranges `sites`: the smallest node spanning it, its parent and
-    grandparent (None above the root). The cursor climbs only as far as the next site needs."""
-    roots = [tree.root_node for tree in source.trees]
-    starts = [root.start_byte for root in roots]
-    current = -1
-    cursor, path = None, []
-    for start, end in sites:
-        index = max(bisect_right(starts, start) - 1, 0)
-        if index != current:
-            current, cursor, path = index, roots[index].walk(), [roots[index]]
-        while len(path) > 1 and not (path[-1].start_byte <= start and end <= path[-1].end_byte):
-            cursor.goto_parent()
-            path.pop()
-        while cursor.goto_first_child_for_byte(start) is not None:
-            child = cursor.node
-            if not (child.start_byte <= start and end <= child.end_byte):
-                cursor.goto_parent()
-                break
-            path.append(child)
-        node = path[-1]
-        yield node, path[-2] if len(path) > 1 else None, path[-3] if len(path) > 2 else None
 
 
 class AnalysisCache:
@@ -109,38 +66,30 @@ def analyze(
 
 def _judged(source: Source, settings: Settings, path: Path | None, trees: Trees | None, cache: AnalysisCache | None) -> list[Finding]:
     """`analyze` before suppression comments are applied."""
-    if not settings.enabled(CODE) or not MAYBE_LOG.search(source.text):
-        return []
-    sites = call_sites(source.data, screen=trees is None)
-    if not sites:
-        return []  # mentions a log but calls none: no parse needed
-    candidates = find_candidates(source, sites)
-    if not candidates:
+    checks: list[FileCheck] = []
+    for rule in RULES.values():
+        if rule.checked and settings.enabled(rule.code):
+            check = rule.check()(source, settings, trees is None)
+            if check is not None:
+                checks.append(check)
+    if not checks:
         return []
     reuse = _Reuse(source, cache, settings) if cache is not None else None
-    analysis = ModuleAnalysis(source, candidates, settings.frameworks, reuse.known if reuse else lambda top: False)
+    watches = [Watch(node, check.observer) for check in checks for node in check.watched]
+    analysis = ModuleAnalysis(source, watches, reuse.known if reuse else lambda top: False)
     if reuse is not None:
         reuse.analysis = analysis
     analysis.run()
-    if settings.jedi and analysis.unresolved:
-        from nanguard.jedi_resolver import resolve_unresolved
-
-        resolve_unresolved(analysis, path, settings)
-    epsilon = format_epsilon(settings.epsilon)
-    fresh = []
-    for judgement in analysis.judgements.values():
-        if not reportable(judgement.value, settings.strict):
-            continue
-        fresh.append((judgement.call.start_byte, _finding(judgement, source, epsilon, settings.fix)))
-    findings = reuse.combine(analysis, fresh) if reuse is not None else [finding for _, finding in fresh]
+    fresh: list[tuple[int, Finding]] = []
+    for check in checks:
+        check.finish(analysis, path)
+        fresh.extend(check.findings())
+    if reuse is not None:
+        findings = reuse.combine(analysis, fresh, [node for check in checks for node in check.unsettled()])
+    else:
+        findings = [finding for _, finding in fresh]
     findings.sort(key=lambda f: (f.span.start, f.span.end))
     return findings
-
-
-def reportable(value: Value, strict: bool) -> bool:
-    """Whether a log of `value` is a finding: the code shows it can reach zero or go below it;
-    with `strict`, also when nothing keeps it away from zero."""
-    return not value.positive and (value.evidence or strict)
 
 
 class _Reuse:
@@ -177,18 +126,19 @@ class _Reuse:
             key = self._keys[top.start_byte] = (self.source.data[top.start_byte : top.end_byte], self.context)
         return key
 
-    def combine(self, analysis: ModuleAnalysis, fresh: list[tuple[int, Finding]]) -> list[Finding]:
+    def combine(self, analysis: ModuleAnalysis, fresh: list[tuple[int, Finding]], unsettled: list[Node]) -> list[Finding]:
         """This version's findings: fresh ones outside reused statements, and the reused ones
-        moved to where their statements are now; the cache keeps exactly these entries."""
+        moved to where their statements are now; the cache keeps exactly these entries, except
+        statements holding an `unsettled` node (their findings depend on other files)."""
         tops = self.source.statements
         top_of = self.source.statement_at
         by_top: dict[int, list[Finding]] = {}
         for byte, finding in fresh:
             by_top.setdefault(top_of(byte), []).append(finding)
-        unresolved = {top_of(u.call.start_byte) for u in analysis.unresolved.values()}
+        unresolved = {top_of(node.start_byte) for node in unsettled}
         entries: dict[tuple, tuple[int, list[Finding]]] = {}
         findings: list[Finding] = []
-        for index in analysis.statements_with_candidates:  # elsewhere there is nothing to find
+        for index in analysis.statements_with_watches:  # elsewhere there is nothing to find
             top = tops[index]
             line = top.start_point[0]
             if top.start_byte in self.reused:
@@ -236,62 +186,6 @@ def cause_reference(line: int) -> str:
     """How a message points at the 1-based `line` of its cause; shells that show the code
     elsewhere (notebook cells) replace exactly this text."""
     return f"(line {line})"
-
-
-EXCERPT_BYTES = 1024
-"""Of a node's text, what is read for its excerpt in a message: more than 48 characters need."""
-
-
-def _excerpt(text: str, limit: int = 48) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _message(judgement: Judgement, source: Source) -> tuple[str, tuple[Related, ...]]:
-    call = _excerpt(source.node_text(judgement.call, EXCERPT_BYTES))
-    argument = _excerpt(source.node_text(judgement.argument, EXCERPT_BYTES))
-    value = judgement.value
-    if not value.evidence:
-        return f"`{call}`: `{argument}` is not bounded away from zero; log(0) gives -inf and NaN gradients", ()
-    cause = _main_cause(value)
-    what, why = describe(cause, value.dtype or fw.FRAMEWORK_DTYPES.get(judgement.log.framework, fw.DEFAULT_DTYPE))
-    outcome = "giving NaN" if value.lo < 0 else "giving -inf and NaN gradients"
-    if cause.span == source.span(judgement.argument):
-        return f"`{call}`: the argument is {what}; {why}, {outcome}", ()
-    line = cause.span.start.line + 1
-    text = _excerpt(cause.text)
-    related = Related(cause.span, f"`{text}` is {what} here")
-    if judgement.argument.type in _NAMES and len(value.causes) == 1:
-        return f"`{call}`: `{argument}` is {what} {cause_reference(line)}; {why}, {outcome}", (related,)
-    reach = "can be negative" if value.lo < 0 else "can be 0"
-    return f"`{call}`: `{argument}` {reach}: `{text}` is {what} {cause_reference(line)}; {why}, {outcome}", (related,)
-
-
-_NAMES = frozenset({"identifier", "attribute", "subscript"})
-_PREFERRED_CAUSES = ("rounding", "signed", "complement")
-"""Causes that explain more than the others when a value has several."""
-
-
-def _main_cause(value: Value) -> Cause:
-    for kind in _PREFERRED_CAUSES:
-        for cause in value.causes:
-            if cause.kind == kind:
-                return cause
-    return value.causes[0]
-
-
-def _finding(judgement: Judgement, source: Source, epsilon: str, preferred: str) -> Finding:
-    """The finding of an unsafe log call; its fixes of the `preferred` kind come first."""
-    message, related = _message(judgement, source)
-    row = judgement.call.start_point[0]
-    candidates = (
-        bound_fix(judgement, source, epsilon) or clip_fix(judgement, source, epsilon),
-        epsilon_fix(judgement, source, epsilon),
-        stable_fix(judgement, source),
-        noqa_fix(source, row, CODE),
-    )
-    fixes = sorted((fix for fix in candidates if fix is not None), key=lambda fix: fix.kind.value != preferred)
-    return Finding(CODE, source.span(judgement.call), message, judgement.function, related, tuple(fixes))
 
 
 def fix_all(

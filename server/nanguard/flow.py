@@ -1,10 +1,13 @@
-"""Flow analysis: runs the statements of a module in order over abstract values.
+"""The interpreter: runs the statements of a module in order over abstract values.
 
 One pass resolves names (``tf`` is the module ``tensorflow``; ``lg = torch.log`` makes ``lg`` a
-log) and judges the arguments of log calls (``y_conv`` is a softmax output), because both are
-the same question: what value does this name have at this point? Branches are joined (unsafe on
-any path is unsafe), loops run until nothing changes, ``if x > 0:`` guards refine, and returns
-end a path. Only functions that contain a candidate log call are interpreted.
+log) and works out what values hold (``y_conv`` is a softmax output), because both are the same
+question: what value does this name have at this point? Branches are joined, loops run to a
+fixpoint, ``if x > 0:`` guards refine, and returns end a path.
+
+It knows no rule. A rule hands it the nodes it wants to see (`Watch`) and is called back with
+the environment at the point where each one runs (`Observer.observe`); only the functions that
+hold a watched node are interpreted.
 """
 
 from __future__ import annotations
@@ -12,12 +15,12 @@ from __future__ import annotations
 from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Protocol
 
 from tree_sitter import Node
 
 from nanguard import frameworks as fw
-from nanguard.frameworks import Effect, LogFunction
+from nanguard.frameworks import Effect
 from nanguard.source import Source
 from nanguard.values import (
     INF,
@@ -54,7 +57,6 @@ MAX_DEPTH = 120
 """Deeper expressions or blocks are not followed (their value is unknown), so pathological
 input such as ``((((...))))`` thousands deep costs little and never exhausts Python's stack."""
 
-_LITERALS = frozenset({"string", "concatenated_string", "integer", "float", "dictionary", "list", "set", "tuple"})
 SCOPE_TYPES = frozenset({"function_definition", "class_definition"})
 COMPREHENSIONS = frozenset({"list_comprehension", "set_comprehension", "dictionary_comprehension", "generator_expression"})
 LOW_PRECEDENCE = frozenset(
@@ -138,38 +140,20 @@ def join_envs(envs: list[Env | None]) -> Env | None:
     return Env(first.parent, values, stars)
 
 
-@dataclass(slots=True)
-class Judgement:
-    """A log call and what is known of its argument, at the point where it runs."""
+class Observer(Protocol):
+    """A rule's view of one module's interpretation."""
 
-    call: Node
-    function: str
-    log: LogFunction
-    argument: Node
-    """The argument of the log (for tensor methods: the receiver)."""
-    method: bool
-    value: Value
-    env: Env
-    inner: Value | None = None
-    """The callee of the argument when the argument is itself a call (for log(softmax(z)))."""
+    def observe(self, node: Node, env: Env, analysis: ModuleAnalysis) -> None:
+        """`node` is about to run with the values in `env` (refined by the guards on the way to
+        it); `analysis` evaluates expressions there. Called once per path to the node."""
 
 
-@dataclass(slots=True)
-class Candidate:
-    call: Node
-    callee: Node
+@dataclass(frozen=True, slots=True)
+class Watch:
+    """A node a rule wants to observe, and the observer to call."""
 
-
-@dataclass(slots=True)
-class Unresolved:
-    """A call named like a log whose callee comes from a module nanguard has no table for:
-    perhaps the user's own module re-exporting a framework log, which is jedi's job."""
-
-    call: Node
-    name: Node
-    env: Env
-    sources: tuple[tuple[str, str], ...]
-    """(module, name) pairs the callee may come from: its import, or the star imports in scope."""
+    node: Node
+    observer: Observer
 
 
 def _number(text: str) -> float | None:
@@ -180,7 +164,7 @@ def _number(text: str) -> float | None:
         return None
 
 
-def _arguments(call: Node) -> tuple[list[Node], dict[str, Node]]:
+def call_arguments(call: Node) -> tuple[list[Node], dict[str, Node]]:
     """Positional and keyword argument nodes of a call."""
     positional: list[Node] = []
     keywords: dict[str, Node] = {}
@@ -268,7 +252,7 @@ def _minimum_of(node: Node) -> Node:
     if node.type != "call":
         return node
     function = node.child_by_field_name("function")
-    positional, _ = _arguments(node)
+    positional, _ = call_arguments(node)
     if function is None or function.type != "attribute":
         return node
     name = function.child_by_field_name("attribute").text.decode()
@@ -280,27 +264,18 @@ def _minimum_of(node: Node) -> Node:
 
 
 class ModuleAnalysis:
-    """Interprets one module and collects a `Judgement` for each candidate log call."""
+    """Interprets one module, calling the observer of each watched node where the node runs."""
 
-    def __init__(
-        self,
-        source: Source,
-        candidates: list[Candidate],
-        frameworks: frozenset[str],
-        reused: Callable[[Node], bool] = lambda top: False,
-    ):
+    def __init__(self, source: Source, watches: list[Watch], reused: Callable[[Node], bool] = lambda top: False):
         self.source = source
         self.reused = reused
         """Whether the findings of a top-level statement are already known (then its functions
         are not interpreted again); asked once the module's own statements have run."""
-        self.frameworks = frameworks
-        self.candidates = sorted(candidates, key=lambda c: c.call.start_byte)
-        self._starts = [c.call.start_byte for c in self.candidates]
-        self.judgements: dict[int, Judgement] = {}
-        self.unresolved: dict[int, Unresolved] = {}
-        self._judged: set[int] = set()
+        self.watches = sorted(watches, key=lambda w: w.node.start_byte)
+        self._starts = [w.node.start_byte for w in self.watches]
+        self._observed: set[int] = set()
         self._class_attributes: dict[int, dict[str, Value]] = {}
-        self._judging = True
+        self._observing = True
 
     # ---------------------------------------------------------------------------------- driver
 
@@ -310,20 +285,20 @@ class ModuleAnalysis:
         # Functions run after the module has been executed: free names see its final values.
         statement_at = self.source.statement_at
         statements = self.source.statements
-        skipped = {i for i in self.statements_with_candidates if self.reused(statements[i])}
+        skipped = {i for i in self.statements_with_watches if self.reused(statements[i])}
         while pending:
             definition, env = pending.pop()
             if statement_at(definition.start_byte) not in skipped:
                 self._function(definition, env, pending)
-        for candidate in self.candidates:
-            if candidate.call.id not in self._judged and statement_at(candidate.call.start_byte) not in skipped:
-                self._judge(candidate, self.module_env, [])
+        for watch in self.watches:
+            if watch.node.id not in self._observed and statement_at(watch.node.start_byte) not in skipped:
+                self._observe(watch, self.module_env, [])
 
     @cached_property
-    def statements_with_candidates(self) -> list[int]:
-        """Indices in `source.statements` of the statements holding a candidate log call, in order."""
+    def statements_with_watches(self) -> list[int]:
+        """Indices in `source.statements` of the statements holding a watched node, in order."""
         at = self.source.statement_at
-        return sorted({index for candidate in self.candidates if (index := at(candidate.call.start_byte)) >= 0})
+        return sorted({index for watch in self.watches if (index := at(watch.node.start_byte)) >= 0})
 
     def fingerprint(self) -> int:
         """What a function's findings may depend on outside its own text: the module's final
@@ -333,14 +308,14 @@ class ModuleAnalysis:
         others = frozenset((name, value) for name, value in values.items() if value is not USER_DEFINED)
         return hash((defined, others, self.module_env.stars))
 
-    def _candidates_in(self, start: int, end: int) -> Iterator[Candidate]:
+    def _watches_in(self, start: int, end: int) -> Iterator[Watch]:
         index = bisect_left(self._starts, start)
         while index < len(self._starts) and self._starts[index] < end:
-            yield self.candidates[index]
+            yield self.watches[index]
             index += 1
 
-    def has_candidates(self, node: Node) -> bool:
-        """Whether a candidate log call lies inside `node`."""
+    def has_watches(self, node: Node) -> bool:
+        """Whether a watched node lies inside `node`."""
         index = bisect_left(self._starts, node.start_byte)
         return index < len(self._starts) and self._starts[index] < node.end_byte
 
@@ -361,21 +336,27 @@ class ModuleAnalysis:
             env = self._statement(statement, env, pending, depth) or env
         return env
 
-    def _judge_region(self, start: int, end: int, env: Env, stop: Node) -> None:
-        if not self._judging:
+    def _observe_region(self, start: int, end: int, env: Env, stop: Node) -> None:
+        """Observe the watched nodes between `start` and `end` that run with `env` (those in
+        nested functions and classes run later, in their own scope)."""
+        if not self._observing:
             return
-        for candidate in self._candidates_in(start, end):
-            path = _path(stop, candidate.call)
+        for watch in self._watches_in(start, end):
+            path = _path(stop, watch.node)
             if not any(node.type in SCOPE_TYPES for node in path):
-                self._judge(candidate, env, path)
+                self._observe(watch, env, path)
+
+    def _observe(self, watch: Watch, env: Env, path: list[Node]) -> None:
+        self._observed.add(watch.node.id)
+        watch.observer.observe(watch.node, self._path_env(path, watch.node, env), self)
 
     def _statement(self, node: Node, env: Env, pending: list, depth: int) -> Env | None:
         kind = node.type
         if depth > MAX_DEPTH:
-            self._judge_region(node.start_byte, node.end_byte, env, node)
+            self._observe_region(node.start_byte, node.end_byte, env, node)
             return env
         if kind == "expression_statement":
-            self._judge_region(node.start_byte, node.end_byte, env, node)
+            self._observe_region(node.start_byte, node.end_byte, env, node)
             for child in node.named_children:
                 self._effect(child, env)
                 self._in_place(child, env)
@@ -385,15 +366,15 @@ class ModuleAnalysis:
             self._import(node, env)
             return env
         if kind == "assert_statement":
-            self._judge_region(node.start_byte, node.end_byte, env, node)
+            self._observe_region(node.start_byte, node.end_byte, env, node)
             condition = node.named_children[0] if node.named_children else None
             return self.refine(condition, True, env) if condition is not None else env
         if kind in ("return_statement", "raise_statement", "break_statement", "continue_statement"):
-            self._judge_region(node.start_byte, node.end_byte, env, node)
+            self._observe_region(node.start_byte, node.end_byte, env, node)
             return None
         if kind == "decorated_definition":
             definition = node.child_by_field_name("definition")
-            self._judge_region(node.start_byte, definition.start_byte if definition else node.end_byte, env, node)
+            self._observe_region(node.start_byte, definition.start_byte if definition else node.end_byte, env, node)
             return self._statement(definition, env, pending, depth) if definition else env
         if kind == "function_definition":
             return self._define_function(node, env, pending)
@@ -407,13 +388,13 @@ class ModuleAnalysis:
             return self._try(node, env, pending, depth)
         if kind == "with_statement":
             body = node.child_by_field_name("body")
-            self._judge_region(node.start_byte, body.start_byte if body else node.end_byte, env, node)
+            self._observe_region(node.start_byte, body.start_byte if body else node.end_byte, env, node)
             for item in _descendants_of_type(node, "as_pattern_target", stop=body):
                 self._bind(item.named_children[0] if item.named_children else item, UNKNOWN, None, env)
             return self._block(body.children, env, pending, depth + 1) if body else env
         if kind == "match_statement":
             body = node.child_by_field_name("body")
-            self._judge_region(node.start_byte, body.start_byte if body else node.end_byte, env, node)
+            self._observe_region(node.start_byte, body.start_byte if body else node.end_byte, env, node)
             cases = [c for c in (body.named_children if body else []) if c.type == "case_clause"]
             outcomes = [self._block(_body(case), env.copy(), pending, depth + 1) for case in cases]
             return join_envs([*outcomes, env])
@@ -421,7 +402,7 @@ class ModuleAnalysis:
             return self._read_through(node.children, env, pending, depth + 1)
         if kind in ("block", "module"):
             return self._block(node.children, env, pending, depth + 1)
-        self._judge_region(node.start_byte, node.end_byte, env, node)
+        self._observe_region(node.start_byte, node.end_byte, env, node)
         return env
 
     def _in_place(self, node: Node, env: Env) -> None:
@@ -539,18 +520,18 @@ class ModuleAnalysis:
 
     def _define_function(self, node: Node, env: Env, pending: list) -> Env:
         body = node.child_by_field_name("body")
-        self._judge_region(node.start_byte, body.start_byte if body else node.end_byte, env, node)
+        self._observe_region(node.start_byte, body.start_byte if body else node.end_byte, env, node)
         name = node.child_by_field_name("name")
         if name is not None:
             env.values[name.text.decode()] = USER_DEFINED
-        if body is not None and self.has_candidates(body):
+        if body is not None and self.has_watches(body):
             pending.append((node, env))
         return env
 
     def _define_class(self, node: Node, env: Env, pending: list, depth: int) -> Env:
         body = node.child_by_field_name("body")
-        self._judge_region(node.start_byte, body.start_byte if body else node.end_byte, env, node)
-        if body is not None and self.has_candidates(body):
+        self._observe_region(node.start_byte, body.start_byte if body else node.end_byte, env, node)
+        if body is not None and self.has_watches(body):
             # Methods do not see the class namespace: their free names resolve in `env`.
             class_env = Env(env)
             method_defs: list[tuple[Node, Env]] = []
@@ -591,7 +572,7 @@ class ModuleAnalysis:
     def _if(self, node: Node, env: Env, pending: list, depth: int) -> Env | None:
         condition = node.child_by_field_name("condition")
         consequence = node.child_by_field_name("consequence")
-        self._judge_region(node.start_byte, consequence.start_byte if consequence else node.end_byte, env, node)
+        self._observe_region(node.start_byte, consequence.start_byte if consequence else node.end_byte, env, node)
         outcomes: list[Env | None] = []
         remaining = env
         self._walrus(condition, env)
@@ -603,7 +584,7 @@ class ModuleAnalysis:
             clause_body = clause.child_by_field_name("consequence") or clause.child_by_field_name("body")
             clause_condition = clause.child_by_field_name("condition")
             if clause_condition is not None:
-                self._judge_region(clause.start_byte, clause_body.start_byte if clause_body else clause.end_byte, remaining, clause)
+                self._observe_region(clause.start_byte, clause_body.start_byte if clause_body else clause.end_byte, remaining, clause)
                 branch = self.refine(clause_condition, True, remaining)
                 remaining = self.refine(clause_condition, False, remaining)
             else:
@@ -616,7 +597,7 @@ class ModuleAnalysis:
 
     def _loop(self, node: Node, env: Env, pending: list, depth: int) -> Env | None:
         body = node.child_by_field_name("body")
-        self._judge_region(node.start_byte, body.start_byte if body else node.end_byte, env, node)
+        self._observe_region(node.start_byte, body.start_byte if body else node.end_byte, env, node)
         entry = env.copy()
         if node.type == "for_statement":
             iterable = node.child_by_field_name("right")
@@ -696,7 +677,7 @@ class ModuleAnalysis:
             # torch.all(x > 0), (x > 0).all(); and when false, np.any(x <= 0), (x <= 0).any()
             quantifier = "all" if holds else "any"
             function = node.child_by_field_name("function")
-            positional, _ = _arguments(node)
+            positional, _ = call_arguments(node)
             if function is not None and function.type == "attribute":
                 attribute = function.child_by_field_name("attribute").text.decode()
                 if attribute == quantifier and not positional:
@@ -761,7 +742,7 @@ class ModuleAnalysis:
         function = node.child_by_field_name("function")
         if function is None:
             return UNKNOWN
-        positional, keywords = _arguments(node)
+        positional, keywords = call_arguments(node)
         if function.type == "attribute":
             obj = function.child_by_field_name("object")
             receiver = self.evaluate(obj, env, depth)
@@ -777,7 +758,7 @@ class ModuleAnalysis:
             return UNKNOWN
         log = fw.LOG_FUNCTIONS.get(callee.ref)
         if log is not None and positional:
-            # Every log is also judged on its own: reading a log's argument only near the top of
+            # A rule that watches logs sees each one on its own: reading a log's argument only near the top of
             # an expression keeps logs nested thousands deep linear.
             if depth > MAX_LOG_NESTING:
                 return Value(tensor=True)
@@ -977,7 +958,7 @@ class ModuleAnalysis:
         return attributes.get(member)
 
     def _collect_class_attributes(self, class_body: Node) -> dict[str, Value]:
-        judging, self._judging = self._judging, False
+        observing, self._observing = self._observing, False
         try:
             class_env = Env(self.module_env if hasattr(self, "module_env") else None)
             self._block(class_body.children, class_env, [], 1)
@@ -1003,83 +984,7 @@ class ModuleAnalysis:
                     attributes[member] = join(attributes.get(member), value) if member in attributes else value  # type: ignore[assignment]
             return attributes
         finally:
-            self._judging = judging
-
-    # -------------------------------------------------------------------------------- judging
-
-    def _judge(self, candidate: Candidate, env: Env, path: list[Node]) -> None:
-        call = candidate.call
-        self._judged.add(call.id)
-        env = self._path_env(path, call, env)
-        callee = candidate.callee
-        if callee.type == "attribute":
-            obj = callee.child_by_field_name("object")
-            name_node = callee.child_by_field_name("attribute")
-            name = name_node.text.decode()
-            receiver = self.evaluate(obj, env)
-            if receiver.library_ref:
-                self._judge_function(call, name_node, canonical(f"{receiver.ref}.{name}"), env)
-            elif name in fw.TENSOR_LOG_METHODS and self._tensor_receiver(call, obj, receiver):
-                self.record(call, f"torch.Tensor.{name}", fw.TENSOR_LOG_METHODS[name], env, (obj, receiver))
-        else:
-            value = self.evaluate(callee, env)
-            if value.ref is not None:
-                self._judge_function(call, callee, value.ref, env)
-
-    def _judge_function(self, call: Node, name: Node, function: str, env: Env) -> None:
-        log = fw.LOG_FUNCTIONS.get(function)
-        if log is not None:
-            self.record(call, function, log, env)
-        elif function.rsplit(".", 1)[-1] in fw.LOG_NAMES:
-            module, _, last = function.rpartition(".")
-            modules = env.star_modules() if module == "builtins" else (module,)
-            sources = tuple(
-                (m, last) for m in modules if root_module(m) not in FRAMEWORK_ROOTS and root_module(m) not in fw.LOGGING_MODULES
-            )
-            if sources:
-                self.unresolved[call.id] = Unresolved(call, name, env, sources)
-
-    @staticmethod
-    def _tensor_receiver(call: Node, obj: Node, receiver: Value) -> bool:
-        """Whether ``obj.log(...)`` is a tensor's log: never on self, literals or user objects;
-        with arguments only on a value known to be a tensor (``self.log("loss", x)`` is logging)."""
-        if receiver.user or obj.type in _LITERALS or (obj.type == "identifier" and obj.text in fw.INSTANCE_NAMES):
-            return False
-        arguments = call.child_by_field_name("arguments")
-        return receiver.tensor or arguments is None or not arguments.named_children
-
-    def record(
-        self, call: Node, function: str, log: LogFunction, env: Env, receiver: tuple[Node, Value] | None = None
-    ) -> None:
-        """Judge the argument (or the tensor-method `receiver`, with its value) of a call known to be `log`."""
-        if log.framework not in self.frameworks:
-            return
-        argument, known = receiver if receiver is not None else (None, None)
-        if argument is None:
-            positional, keywords = _arguments(call)
-            argument = positional[0] if positional else next(
-                (keywords[k] for k in fw.LOG_ARGUMENT_KEYWORDS if k in keywords), None
-            )
-        if argument is None or argument.type in ("list_splat", "dictionary_splat", "generator_expression"):
-            return
-        if receiver is None and fw.GUARD_KEYWORD in _arguments(call)[1]:
-            return  # np.log(p, where=p > 0, out=...): the zeros are never logged
-        value = known if known is not None else self.evaluate(argument, env)
-        inner = self._inner_callee(argument, env) if argument.type == "call" else None
-        previous = self.judgements.get(call.id)
-        if previous is not None:
-            value = join(previous.value, value) or value
-        self.judgements[call.id] = Judgement(call, function, log, argument, receiver is not None, value, env, inner)
-
-    def _inner_callee(self, call: Node, env: Env) -> Value | None:
-        function = call.child_by_field_name("function")
-        if function is None:
-            return None
-        if function.type == "attribute":
-            receiver = self.evaluate(function.child_by_field_name("object"), env)
-            if not receiver.library_ref:
-                return Value(ref="." + function.child_by_field_name("attribute").text.decode())
-        return self.evaluate(function, env)
+            self._observing = observing
 
     def _path_env(self, path: list[Node], node: Node, env: Env) -> Env:
         """`env` refined by the guards on the `path` down to `node`: ``x if x > 0 else 1``,

@@ -19,12 +19,14 @@ from typing import TYPE_CHECKING
 from tree_sitter import Node, Query, QueryCursor
 
 from nanguard import frameworks as fw
-from nanguard.flow import FRAMEWORK_ROOTS, Env, ModuleAnalysis, Unresolved, canonical, root_module
+from nanguard.flow import FRAMEWORK_ROOTS, Env, ModuleAnalysis, canonical, root_module
 from nanguard.settings import Settings
 from nanguard.source import PYTHON, Source
 
 if TYPE_CHECKING:
     import jedi
+
+    from nanguard.rules.ng001.judge import LogObserver, Unresolved
 
 MAX_HOPS = 4
 _IMPORT_FROM = Query(PYTHON, "(import_from_statement) @import")
@@ -52,7 +54,7 @@ def _load(path: Path, mtime: float) -> _Module | None:
     except (OSError, UnicodeDecodeError):
         return None
     source = Source(text)
-    analysis = ModuleAnalysis(source, [], frozenset())
+    analysis = ModuleAnalysis(source, [])
     analysis.run()
     imports: dict[str, tuple[Node, str]] = {}
     stars: list[Node] = []
@@ -196,16 +198,16 @@ def _project(root: str, environment_path: str | None) -> jedi.Project:
     return jedi.Project(root, environment_path=environment_path, smart_sys_path=True)
 
 
-def resolve_unresolved(analysis: ModuleAnalysis, path: Path | None, settings: Settings) -> None:
-    """Record judgements in `analysis` for the unresolved calls that turn out to be framework logs."""
-    if path is None:
+def resolve_unresolved(observer: LogObserver, path: Path | None, settings: Settings) -> None:
+    """Record judgements in `observer` for its unresolved calls that turn out to be framework logs."""
+    if path is None or observer.analysis is None:
         return
     resolver = _Resolver(settings)
-    for unresolved in analysis.unresolved.values():
+    for unresolved in observer.unresolved.values():
         try:
-            function = resolver.resolve(unresolved, analysis.source, path)
+            function = resolver.resolve(unresolved, observer.analysis.source, path)
         except Exception:  # jedi can fail on odd code; the fast path's findings stand regardless
             _log.debug("could not resolve %s", unresolved.name.text, exc_info=True)
             continue
         if function is not None:
-            analysis.record(unresolved.call, function, fw.LOG_FUNCTIONS[function], unresolved.env)
+            observer.record(unresolved.call, function, fw.LOG_FUNCTIONS[function], unresolved.env)

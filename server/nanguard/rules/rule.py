@@ -1,0 +1,69 @@
+"""What a rule is: its code, name and page, and the check that finds its findings in a file.
+
+A check never runs code of its own over the module: it names the nodes it wants to see, the
+interpreter (`nanguard.flow`) calls it back with the values there, and it turns what it saw
+into findings. The engine and the shells only ever talk to this interface.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import import_module, resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+    from nanguard.flow import ModuleAnalysis, Observer
+    from nanguard.model import Finding
+    from nanguard.settings import Settings
+    from nanguard.source import Source
+
+
+class FileCheck(Protocol):
+    """One rule's work on one file: an observer of the interpretation with findings to give."""
+
+    watched: list[Node]
+    """The nodes to observe, as the rule's screen found them."""
+    observer: Observer
+
+    def finish(self, analysis: ModuleAnalysis, path: Path | None) -> None:
+        """After the interpretation: settle what it could not (jedi, for names the module's
+        imports do not explain)."""
+
+    def findings(self) -> list[tuple[int, Finding]]:
+        """The findings, each with the start byte of the node it is about."""
+
+    def unsettled(self) -> list[Node]:
+        """Nodes whose findings depend on other files (then they are not reused across edits)."""
+
+
+class Check(Protocol):
+    def __call__(self, source: Source, settings: Settings, screen: bool) -> FileCheck | None:
+        """The rule's check of `source`, or None when a look at the text rules out findings.
+        `screen` asks for the cheap text screens that spare a parse."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    code: str
+    name: str
+    summary: str
+    package: str
+    """The rule's package: its page lives there, and its check in ``check.py`` unless `checked` is off."""
+    default: bool = True
+    """Whether the rule is checked when `select` is not set (NG100, like ruff's RUF100, is not)."""
+    checked: bool = True
+    """Whether a check of its own finds the findings (NG100's come from the suppression pass)."""
+
+    @property
+    def url(self) -> str:
+        return f"https://github.com/nanguard/nanguard/blob/main/docs/rules/{self.code}.md"
+
+    def explanation(self) -> str:
+        return resources.files(self.package).joinpath(f"{self.code}.md").read_text(encoding="utf-8")
+
+    def check(self) -> Check:
+        """The rule's check, imported on first use: listing rules costs no analysis code."""
+        return import_module(f"{self.package}.check").check
