@@ -123,6 +123,15 @@ def noqa_fix(source: Source, row: int, code: str) -> Fix | None:
         if match is not None:
             return None  # a bare noqa already suppresses everything
         return Fix(FixKind.NOQA, title, (source.insert(comment.end_byte, f"  # noqa: {code}"),))
+    offset = source.per_row(_noqa_point, row)
+    if offset is None:
+        return None
+    return Fix(FixKind.NOQA, title, (source.insert(offset, f"  # noqa: {code}"),))
+
+
+def _noqa_point(source: Source, row: int) -> int | None:
+    """Byte offset where a new noqa comment ends line `row`; None where a comment cannot go.
+    Asked once per finding: the caller keeps the answer per row (`Source.per_row`)."""
     stripped = source.line_bytes(row).rstrip(b"\r\n").rstrip()
     if stripped.endswith(b"\\"):
         return None  # a comment would break the line continuation
@@ -131,4 +140,4 @@ def noqa_fix(source: Source, row: int, code: str) -> Fix | None:
         if end.type in _STRING_TYPES and end.end_point[0] > row:
             return None  # the line ends inside a multi-line string
         end = end.parent
-    return Fix(FixKind.NOQA, title, (source.insert(source.line_start(row) + len(stripped), f"  # noqa: {code}"),))
+    return source.line_start(row) + len(stripped)

@@ -11,9 +11,10 @@ columns stay those of the text, and rows are its lines as Python and editors cou
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cached_property
 from itertools import accumulate
+from typing import Any, TypeVar
 
 import re
 
@@ -42,6 +43,8 @@ Trees = tree_sitter.Tree | Sequence[tree_sitter.Tree]
 """One tree of the whole text, or trees of consecutive stretches of it in document order, each
 parsed on its own (see `nanguard.incremental`)."""
 
+
+_T = TypeVar("_T")
 
 class Source:
     """Text plus its parse trees. `trees` may come from an incremental reparse by the caller."""
@@ -124,17 +127,24 @@ class Source:
         return self._line_starts[row]
 
     def line_bytes(self, row: int) -> bytes:
-        """The bytes of line `row`, copied once: a long line holding thousands of findings is
-        asked for once per finding."""
-        line = self._lines.get(row)
-        if line is None:
-            starts = self._line_starts
-            end = starts[row + 1] if row + 1 < len(starts) else len(self.data)
-            line = self._lines[row] = self.data[starts[row] : end]
-        return line
+        """The bytes of line `row`, copied once (`per_row`)."""
+        return self.per_row(Source._copy_line, row)
+
+    def _copy_line(self, row: int) -> bytes:
+        starts = self._line_starts
+        end = starts[row + 1] if row + 1 < len(starts) else len(self.data)
+        return self.data[starts[row] : end]
+
+    def per_row(self, compute: Callable[[Source, int], _T], row: int) -> _T:
+        """`compute(self, row)`, worked out once per row and kept: a long line holding thousands
+        of findings is asked about once per finding, and each answer costs the line's length."""
+        answers = self._per_row.setdefault(compute, {})
+        if row not in answers:
+            answers[row] = compute(self, row)
+        return answers[row]
 
     @cached_property
-    def _lines(self) -> dict[int, bytes]:
+    def _per_row(self) -> dict[Callable[[Source, int], Any], dict[int, Any]]:
         return {}
 
     def position(self, point: tree_sitter.Point | tuple[int, int]) -> Position:
