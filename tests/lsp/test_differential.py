@@ -7,6 +7,8 @@ same again when opened fresh.
 
 ``NANGUARD_FUZZ_SCALE`` (default 1) multiplies the sessions and edits: the CI run takes
 about a minute; ``bench/fuzz.py`` runs a longer one and prints the figures.
+``NANGUARD_FUZZ_FILES`` (paths separated by ``os.pathsep``) adds sessions on those real files,
+as LF and as lone CR (skipped when unset: CI has no downloaded releases).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from nanguard.lsp.convert import PositionEncoder
 SCALE = float(os.environ.get("NANGUARD_FUZZ_SCALE", "1"))
 SESSIONS = max(1, round(4 * SCALE))
 EDITS = max(10, round(200 * SCALE))
+REAL_FILES = [Path(name) for name in os.environ.get("NANGUARD_FUZZ_FILES", "").split(os.pathsep) if name]
 CHECKPOINT_SHARE = 0.2
 """Of the edits, those after which the diagnostics are awaited and compared."""
 
@@ -44,6 +47,8 @@ class Figures:
     compared: int = 0
     broken: int = 0
     """Comparisons made while the text had a syntax error."""
+    files: int = 0
+    """Distinct starting texts."""
 
 
 FIGURES = Figures()
@@ -159,16 +164,24 @@ SHAPES = {
     "module-crlf-non-ascii": (False, "\r\n"),
     "module-cr": (False, "\r"),
     "long-module": (True, "\n"),
+    "real-files-lf": (False, "\n"),
+    "real-files-cr": (False, "\r"),
 }
 
 
 @pytest.mark.parametrize("shape", SHAPES)
 async def test_random_editing_sessions_agree_with_the_command_line(tmp_path: Path, shape: str) -> None:
     long, newline = SHAPES[shape]
-    bases = [long_module()] if long else list(modules())
+    if shape.startswith("real-files"):
+        if not REAL_FILES:
+            pytest.skip("NANGUARD_FUZZ_FILES names no real files")
+        bases = [path.read_text(encoding="utf-8").replace("\r\n", "\n") for path in REAL_FILES]
+    else:
+        bases = [long_module()] if long else list(modules())
     if newline == "\r\n":
         bases = [NON_ASCII + base for base in bases]
     bases = [base.replace("\n", newline) for base in bases]
+    FIGURES.files += min(len(bases), SESSIONS)
     async with session(initialization_options={"nanguard": {"debounceMs": 0}}) as client:
         for index in range(SESSIONS if not long else max(1, SESSIONS // 2)):
             seed = index + 100 * list(SHAPES).index(shape)
