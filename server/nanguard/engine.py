@@ -82,7 +82,7 @@ def _judged(
                 checks.append(check)
     if not checks:
         return []
-    reuse = _Reuse(source, cache, settings) if cache is not None else None
+    reuse = _Reuse(source, cache, settings, Stamps(resolution.open_texts)) if cache is not None else None
     watches = [Watch(node, check.observer) for check in checks for node in check.watched]
     analysis = ModuleAnalysis(source, watches, reuse.known if reuse else lambda top: False)
     if reuse is not None:
@@ -105,7 +105,7 @@ def _judged(
 class _Reuse:
     """One analysis' use of an `AnalysisCache`."""
 
-    def __init__(self, source: Source, cache: AnalysisCache, settings: Settings):
+    def __init__(self, source: Source, cache: AnalysisCache, settings: Settings, stamps: Stamps):
         self.source = source
         self.cache = cache
         self.settings = settings
@@ -113,7 +113,7 @@ class _Reuse:
         self.reused: dict[int, tuple[int, list[Finding], frozenset[Stamp]]] = {}
         """By statement start byte: its entry."""
         self._keys: dict[int, tuple] = {}
-        self._stamps = Stamps()
+        self._stamps = stamps
 
     @cached_property
     def context(self) -> tuple:

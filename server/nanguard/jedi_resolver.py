@@ -130,9 +130,9 @@ class _Resolver:
         self._frames.append(set())
         try:
             value = work()
-        finally:
+        finally:  # what a failed answer looked at still matters to whoever asked
             stamps = frozenset(self._frames.pop())
-        self._frames[-1].update(stamps)
+            self._frames[-1].update(stamps)
         _answers[key] = _Answer(value, stamps)
         _answers.move_to_end(key)
         while len(_answers) > MAX_ANSWERS:
@@ -303,7 +303,7 @@ def resolve_unresolved(
             function = resolver.answer(key, lambda unresolved=unresolved: resolver.resolve(unresolved, source, path))
         except Exception:  # jedi can fail on odd code; the fast path's findings stand regardless
             _log.debug("could not resolve %s", unresolved.name.text, exc_info=True)
-            resolver.take_stamps()
+            resolution.stamps.update(resolver.take_stamps())
             resolution.complete = False
             continue
         stamps = settled[unresolved.call.id] = resolver.take_stamps()
