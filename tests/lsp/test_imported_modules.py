@@ -38,10 +38,7 @@ async def test_editing_the_imported_module_in_the_editor_changes_the_importers_f
         client.change(ops, 2, ((0, 0, 1, 0), NOT_A_LOG))  # unsaved: the editor's text counts
         await eventually(lambda: lines(client, train) == [])
         client.change(ops, 3, ((0, 0, 2, 0), REEXPORTING))
-        try:
-            await eventually(lambda: lines(client, train) == [5])
-        finally:
-            print("DBG", client.published[-6:])
+        await eventually(lambda: lines(client, train) == [5])
 
 
 async def test_a_change_on_disk_reported_by_the_editor_changes_the_importers_findings(tmp_path):

@@ -54,8 +54,9 @@ class Session:
         self._worker: Worker | None = None
         self._debouncer = Debouncer()
         self._waiters: dict[str, list[asyncio.Future[None]]] = {}
-        self._depends: dict[str, frozenset[str]] = {}
-        """Per unit URI, the paths of the other files its latest results depend on."""
+        self._depends: dict[str, frozenset[str] | None] = {}
+        """Per unit URI, the paths of the other files its latest results depend on; None while
+        they are pending (not known yet: any change may matter)."""
         self._result_counter = 0
 
     # -- settings -------------------------------------------------------------------------------
@@ -221,7 +222,8 @@ class Session:
         edited in the editor or changed on disk)."""
         changed = {str(path) for path in paths if path is not None}
         for unit in self.units:
-            if changed & self._depends.get(unit.uri, frozenset()):
+            depends = self._depends.get(unit.uri, frozenset())
+            if depends is None or changed & depends:  # an analysis under way for the old text is superseded
                 self.schedule(unit)
 
     def open_texts(self) -> dict[str, str]:
@@ -268,7 +270,7 @@ class Session:
         if result.problem is not None:
             self.client.show(f"{result.problem}; ignoring that file's settings")
         self._store(result)
-        self._depends[unit.uri] = result.depends
+        self._depends[unit.uri] = None if result.pending else result.depends
         if result.pending:  # jedi's answers follow, unless a newer edit comes first
             resolution = Resolution(stop=partial(self._superseded, unit, revision), open_texts=self.open_texts())
             final = await self._run(unit, revision, snapshot, editor, folder, resolution)
