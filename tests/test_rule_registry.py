@@ -38,7 +38,7 @@ class SqrtCheck:
         self.watched = calls
         self.observer = SqrtObserver()
 
-    def finish(self, analysis, path):
+    def finish(self, analysis, path, resolution):
         pass
 
     def findings(self):

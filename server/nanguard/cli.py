@@ -16,11 +16,15 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from enum import Enum
 from importlib import metadata
+from itertools import chain
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence, TextIO
 
 import tree_sitter
 
+from nanguard.cache import DEFAULT_FOLDER as DEFAULT_CACHE_FOLDER
+from nanguard.cache import ResultCache, file_key
+from nanguard.dependencies import Resolution, Stamp, Stamps, stamp
 from nanguard.engine import analyze, fix_all_with_findings
 from nanguard.files import (
     ExcludePattern,
@@ -150,6 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="check again whenever a checked file (or a configuration file) changes")
     check.add_argument("--exit-zero", action="store_true",
                        help="exit 0 even when there are findings (files that could not be analysed still exit 2)")
+    check.add_argument("--no-cache", action="store_true",
+                       help="analyse every file, without reading or writing the cache of earlier runs")
     check.add_argument("--jobs", "-j", type=_positive_int, default=None, metavar="N",
                        help="files analysed in parallel (default: the number of CPUs)")
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto",
@@ -293,6 +299,11 @@ class Configuration:
             includes = tuple(include_pattern(base, glob) for glob in configured.included)
         return FolderConfiguration(settings, config_excludes + self.option_excludes, includes, base)
 
+    def cache_folder(self) -> Path:
+        """Where results are kept between runs: the working folder's configuration says."""
+        found = self._lookup(self.working_folder)
+        return found.base / (found.settings.cache_dir or DEFAULT_CACHE_FOLDER)
+
     def settings(self, path: Path) -> Settings:
         """The settings of the file `path`, its `per-file-ignores` applied."""
         found = self._lookup(path.parent)
@@ -363,6 +374,9 @@ class FileOutcome:
     """For a notebook: the cell `syntax` is in (its position counts within the cell)."""
     fixed_codes: tuple[tuple[str, int], ...] = ()
     """(rule code, how many of its findings were fixed), for --show-fixes."""
+    depends: frozenset[Stamp] | None = None
+    """The other files the findings depend on (names settled from them), for the cache; None
+    when the outcome is not to be kept."""
 
 
 _parser: tuple[int, tree_sitter.Parser] | None = None
@@ -413,8 +427,10 @@ def check_python_text(job: FileJob, text: str) -> tuple[FileOutcome, str]:
     path = Path(job.path)
     parser = FirstTree(process_parser())
     if not job.mode.fixes:
-        findings = tuple(analyze(text, job.settings, path=path, parser=parser))  # type: ignore[arg-type]
-        return FileOutcome(job.display, findings, syntax=parser.syntax_error(text)), text
+        resolution = Resolution()
+        findings = tuple(analyze(text, job.settings, path=path, parser=parser, resolution=resolution))  # type: ignore[arg-type]
+        depends = frozenset(resolution.stamps) if resolution.complete else None
+        return FileOutcome(job.display, findings, syntax=parser.syntax_error(text), depends=depends), text
     before = analyze(text, job.settings, path=path, parser=parser) if job.show_fixes else []  # type: ignore[arg-type]
     fixed, count, remaining = fix_all_with_findings(text, job.settings, path=path, parser=parser)  # type: ignore[arg-type]
     syntax = parser.syntax_error(text)
@@ -521,6 +537,41 @@ def run_jobs(jobs: Sequence[FileJob], workers: int, progress: ProgressBar) -> It
                 future.cancel()
 
 
+def kept_outcomes(cache: ResultCache | None, jobs: list[FileJob]) -> tuple[list[FileOutcome], list[FileJob], dict[str, tuple[str, Stamp]]]:
+    """The outcomes the cache holds for `jobs` (Python files, checked without fixing), the jobs
+    left to run, and the cache keys of those it may keep. A file fixing would not change (it
+    has no findings) is taken from the cache with any mode."""
+    if cache is None:
+        return [], jobs, {}
+    kept, left, keys = [], [], {}
+    stamps = Stamps()
+    for job in jobs:
+        if Path(job.path).suffix.lower() == NOTEBOOK_SUFFIX or job.show_fixes and job.mode.fixes:
+            left.append(job)
+            continue
+        found = file_key(cache, Path(job.path), job.settings, Mode.CHECK.value)
+        outcome = cache.get(found[0], stamps) if found is not None else None
+        if isinstance(outcome, FileOutcome) and (not job.mode.fixes or not outcome.findings):
+            kept.append(replace(outcome, display=job.display))
+            continue
+        left.append(job)
+        if found is not None and not job.mode.fixes:
+            keys[job.display] = found
+    return kept, left, keys
+
+
+def stored_outcomes(cache: ResultCache | None, keys: dict[str, tuple[str, Stamp]], outcomes: Iterable[FileOutcome]) -> Iterator[FileOutcome]:
+    """`outcomes`, each kept in the cache on the way when its file did not change meanwhile."""
+    for outcome in outcomes:
+        found = keys.get(outcome.display)
+        if cache is not None and found is not None and outcome.problem is None:
+            key, before = found
+            path = before[0]
+            if stamp(path) == before:
+                cache.put(key, outcome, outcome.depends)
+        yield outcome
+
+
 def display_path(path: Path, working_folder: Path) -> str:
     """`path` relative to the working folder when it is below it, else absolute."""
     try:
@@ -600,8 +651,10 @@ def run_check(args: argparse.Namespace) -> int:
         run.problems.extend(FileProblem(given, reason) for given, reason in missing)
         if not jobs and not missing and not args.quiet:
             print("nanguard: warning: no Python files to check (all excluded, or none there)", file=sys.stderr)
+        cache = None if args.no_cache else ResultCache(config.cache_folder())
+        kept, jobs, keys = kept_outcomes(cache, jobs)
         progress = ProgressBar(len(jobs), sys.stderr, enabled=len(jobs) >= PROGRESS_MIN_FILES and sys.stderr.isatty())
-        outcomes = run_jobs(jobs, args.jobs or default_jobs(), progress)
+        outcomes = chain(kept, stored_outcomes(cache, keys, run_jobs(jobs, args.jobs or default_jobs(), progress)))
     try:
         for outcome in outcomes:
             run.findings.extend(PathFinding(outcome.display, finding) for finding in outcome.findings)

@@ -16,6 +16,7 @@ from pathlib import Path
 from tree_sitter import Node, Parser
 
 from nanguard import suppression
+from nanguard.dependencies import Resolution, Stamp, Stamps
 from nanguard.edits import apply_edits, line_offsets, offset_of, split_lines
 from nanguard.fixes import import_point
 from nanguard.flow import ModuleAnalysis, Watch
@@ -33,13 +34,15 @@ class AnalysisCache:
 
     The language server keeps one per open document: after an edit inside one function, the
     others are not interpreted again. An entry is reused when the top-level statement's text,
-    the module's values (imports, constants) and the settings are all unchanged; its findings
-    move with the statement when lines are added or removed above it.
+    the module's values (imports, constants) and the settings are all unchanged, and the files
+    its calls were settled from (jedi, the user's modules) are too; its findings move with the
+    statement when lines are added or removed above it.
     """
 
     def __init__(self) -> None:
-        self.entries: dict[tuple, tuple[int, list[Finding]]] = {}
-        """(statement text, context) -> (the line it started on, its findings there)."""
+        self.entries: dict[tuple, tuple[int, list[Finding], frozenset[Stamp]]] = {}
+        """(statement text, context) -> (the line it started on, its findings there, the
+        stamps of the other files they depend on)."""
 
 
 _REUSABLE = frozenset({"function_definition", "class_definition", "decorated_definition"})
@@ -53,18 +56,23 @@ def analyze(
     trees: Trees | None = None,
     parser: Parser | None = None,
     cache: AnalysisCache | None = None,
+    resolution: Resolution | None = None,
 ) -> list[Finding]:
     """Findings for `text`, sorted by position. Never raises for any input text.
 
     `trees` may be a tree-sitter parse of ``source.encode(text)`` kept up to date by the caller
     (the language server reparses incrementally, see `nanguard.incremental`); `path` lets jedi resolve the user's modules;
-    `cache` carries unchanged functions' findings over from the previous version of the text.
+    `cache` carries unchanged functions' findings over from the previous version of the text;
+    `resolution` says how far names are settled from other files, and gathers what that read.
     """
     source = Source(text, trees, parser)
-    return suppression.apply(source, _judged(source, settings, path, trees, cache), settings)
+    found = _judged(source, settings, path, trees, cache, resolution if resolution is not None else Resolution())
+    return suppression.apply(source, found, settings)
 
 
-def _judged(source: Source, settings: Settings, path: Path | None, trees: Trees | None, cache: AnalysisCache | None) -> list[Finding]:
+def _judged(
+    source: Source, settings: Settings, path: Path | None, trees: Trees | None, cache: AnalysisCache | None, resolution: Resolution
+) -> list[Finding]:
     """`analyze` before suppression comments are applied."""
     checks: list[FileCheck] = []
     for rule in RULES.values():
@@ -74,7 +82,7 @@ def _judged(source: Source, settings: Settings, path: Path | None, trees: Trees 
                 checks.append(check)
     if not checks:
         return []
-    reuse = _Reuse(source, cache, settings) if cache is not None else None
+    reuse = _Reuse(source, cache, settings, Stamps(resolution.open_texts)) if cache is not None else None
     watches = [Watch(node, check.observer) for check in checks for node in check.watched]
     analysis = ModuleAnalysis(source, watches, reuse.known if reuse else lambda top: False)
     if reuse is not None:
@@ -82,10 +90,12 @@ def _judged(source: Source, settings: Settings, path: Path | None, trees: Trees 
     analysis.run()
     fresh: list[tuple[int, Finding]] = []
     for check in checks:
-        check.finish(analysis, path)
+        check.finish(analysis, path, resolution)
         fresh.extend(check.findings())
     if reuse is not None:
-        findings = reuse.combine(analysis, fresh, [node for check in checks for node in check.unsettled()])
+        findings = reuse.combine(analysis, fresh, [item for check in checks for item in check.unsettled()])
+        for _, _, stamps in reuse.reused.values():
+            resolution.stamps.update(stamps)
     else:
         findings = [finding for _, finding in fresh]
     findings.sort(key=lambda f: (f.span.start, f.span.end))
@@ -95,14 +105,15 @@ def _judged(source: Source, settings: Settings, path: Path | None, trees: Trees 
 class _Reuse:
     """One analysis' use of an `AnalysisCache`."""
 
-    def __init__(self, source: Source, cache: AnalysisCache, settings: Settings):
+    def __init__(self, source: Source, cache: AnalysisCache, settings: Settings, stamps: Stamps):
         self.source = source
         self.cache = cache
         self.settings = settings
         self.analysis: ModuleAnalysis | None = None
-        self.reused: dict[int, tuple[int, list[Finding]]] = {}
-        """By statement start byte: the line it started on and its findings there."""
+        self.reused: dict[int, tuple[int, list[Finding], frozenset[Stamp]]] = {}
+        """By statement start byte: its entry."""
         self._keys: dict[int, tuple] = {}
+        self._stamps = stamps
 
     @cached_property
     def context(self) -> tuple:
@@ -114,7 +125,7 @@ class _Reuse:
         if top.type not in _REUSABLE:
             return False
         entry = self.cache.entries.get(self._key(top))
-        if entry is None:
+        if entry is None or not self._stamps.current(entry[2]):
             return False
         self.reused[top.start_byte] = entry
         return True
@@ -126,29 +137,40 @@ class _Reuse:
             key = self._keys[top.start_byte] = (self.source.data[top.start_byte : top.end_byte], self.context)
         return key
 
-    def combine(self, analysis: ModuleAnalysis, fresh: list[tuple[int, Finding]], unsettled: list[Node]) -> list[Finding]:
+    def combine(
+        self, analysis: ModuleAnalysis, fresh: list[tuple[int, Finding]], unsettled: list[tuple[Node, frozenset[Stamp] | None]]
+    ) -> list[Finding]:
         """This version's findings: fresh ones outside reused statements, and the reused ones
-        moved to where their statements are now; the cache keeps exactly these entries, except
-        statements holding an `unsettled` node (their findings depend on other files)."""
+        moved to where their statements are now; the cache keeps exactly these entries, each
+        with the stamps of the other files its `unsettled` nodes were settled from, except
+        statements holding a node not settled yet."""
         tops = self.source.statements
         top_of = self.source.statement_at
         by_top: dict[int, list[Finding]] = {}
         for byte, finding in fresh:
             by_top.setdefault(top_of(byte), []).append(finding)
-        unresolved = {top_of(node.start_byte) for node in unsettled}
-        entries: dict[tuple, tuple[int, list[Finding]]] = {}
+        depends: dict[int, set[Stamp] | None] = {}
+        for node, stamps in unsettled:
+            index = top_of(node.start_byte)
+            known = depends.setdefault(index, set())
+            if stamps is None or known is None:
+                depends[index] = None
+            else:
+                known.update(stamps)
+        entries: dict[tuple, tuple[int, list[Finding], frozenset[Stamp]]] = {}
         findings: list[Finding] = []
         for index in analysis.statements_with_watches:  # elsewhere there is nothing to find
             top = tops[index]
             line = top.start_point[0]
+            stamps: frozenset[Stamp] | set[Stamp] | None
             if top.start_byte in self.reused:
-                old_line, old = self.reused[top.start_byte]
+                old_line, old, stamps = self.reused[top.start_byte]
                 own = [_moved(f, old_line, line, top.end_point[0] - line) for f in old]
             else:
-                own = by_top.get(index, [])
+                own, stamps = by_top.get(index, []), depends.get(index, set())
             findings.extend(own)
-            if top.type in _REUSABLE and index not in unresolved:  # jedi's answers depend on other files
-                entries[self._key(top)] = (line, own)
+            if top.type in _REUSABLE and stamps is not None:  # None: an answer from another file is still to come
+                entries[self._key(top)] = (line, own, frozenset(stamps))
         findings.extend(by_top.get(-1, []))
         self.cache.entries = entries
         return findings

@@ -198,6 +198,9 @@ class Settings:
     fix: str = setting("clip", check=fix_kind)
     """The kind of fix preferred where several apply: the one --fix applies and editors mark
     preferred (one of `FIX_KINDS`)."""
+    cache_dir: str | None = setting(None, check=optional_path)
+    """Where the command line keeps results between runs (relative to the configuration
+    file's folder; default ``.nanguard_cache`` there). The editor keeps none."""
 
     def enabled(self, code: str) -> bool:
         return (code in self.select or code in self.extend_select) and code not in self.ignore

@@ -38,13 +38,16 @@ class Client(LanguageClient):
                 return params
         return None
 
-    async def wait_diagnostics(self, uri: str, version: int | None, timeout: float = TIMEOUT) -> list[types.Diagnostic]:
-        """The diagnostics published for `version` of `uri`, waiting for them if needed."""
+    async def wait_diagnostics(
+        self, uri: str, version: int | None, timeout: float = TIMEOUT, count: int | None = None
+    ) -> list[types.Diagnostic]:
+        """The diagnostics published for `version` of `uri`, waiting for them if needed; with
+        `count`, for a publication of that many (findings that need jedi follow the others)."""
 
         async def wait() -> list[types.Diagnostic]:
             while True:
                 latest = self.latest(uri)
-                if latest is not None and latest.version == version:
+                if latest is not None and latest.version == version and count in (None, len(latest.diagnostics)):
                     return list(latest.diagnostics)
                 self._published_event.clear()
                 await self._published_event.wait()

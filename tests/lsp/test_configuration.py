@@ -202,7 +202,7 @@ async def test_jedi_settings_reach_the_engine(tmp_path):
 
     async with session(configuration={"": {"nanguard": {"jedi": {"environmentPath": str(environment)}}}}) as client:
         client.open(uri, USES_REEXPORT)
-        [diagnostic] = await client.wait_diagnostics(uri, 1)
+        [diagnostic] = await client.wait_diagnostics(uri, 1, count=1)
         assert diagnostic.range.start.line == 3
         assert client.messages == []
 
@@ -213,7 +213,7 @@ async def test_jedi_settings_reach_the_engine(tmp_path):
     missing = str(tmp_path / "no-such-venv")
     async with session(configuration={"": {"nanguard": {"jedi": {"environmentPath": missing}}}}) as client:
         client.open(uri, USES_REEXPORT)
-        assert len(await client.wait_diagnostics(uri, 1)) == 1, "defaults used"
+        assert len(await client.wait_diagnostics(uri, 1, count=1)) == 1, "defaults used"
         [message] = client.messages
         assert "nanguard.jedi.environmentPath" in message.message and missing in message.message
 

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 import tree_sitter
 from lsprotocol import types
 from nanguard import engine
+from nanguard.dependencies import Resolution
 from nanguard.lsp.config import EditorSettings, resolve
 from nanguard.lsp.convert import (
     DocumentEdit,
@@ -71,6 +72,11 @@ class UnitAnalysis:
     documents: dict[str, Analysis]
     """By document URI, for every cell of the unit."""
     problem: str | None = None
+    pending: bool = False
+    """Names from other files are still to be settled (by jedi, off the keystroke path): a
+    pass without `Resolution.defer` follows."""
+    depends: frozenset[str] = frozenset()
+    """The paths of the other files the findings depend on: a change to one analyses the unit again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +101,7 @@ class Memory:
 class Module(Protocol):
     """A unit's texts read as one Python module."""
 
-    def findings(self, settings: Settings, cache: engine.AnalysisCache) -> list[CellFinding]: ...
+    def findings(self, settings: Settings, cache: engine.AnalysisCache, resolution: Resolution) -> list[CellFinding]: ...
 
     def fixed(self, settings: Settings) -> tuple[dict[int, str], int]:
         """The new text of every cell the default fixes change, and how many fixes were applied;
@@ -145,8 +151,10 @@ class TextModule:
     path: Path | None
     parser: tree_sitter.Parser
 
-    def findings(self, settings: Settings, cache: engine.AnalysisCache) -> list[CellFinding]:
-        found = engine.analyze(self.text, settings, path=self.path, trees=self.trees, parser=self.parser, cache=cache)
+    def findings(self, settings: Settings, cache: engine.AnalysisCache, resolution: Resolution) -> list[CellFinding]:
+        found = engine.analyze(
+            self.text, settings, path=self.path, trees=self.trees, parser=self.parser, cache=cache, resolution=resolution
+        )
         return [
             CellFinding(0, finding, (0,) * len(finding.related), tuple((0,) * len(fix.edits) for fix in finding.fixes))
             for finding in found
@@ -190,8 +198,10 @@ class NotebookCells:
     path: Path | None
     parser: tree_sitter.Parser
 
-    def findings(self, settings: Settings, cache: engine.AnalysisCache) -> list[CellFinding]:
-        return self.module.analyze(settings, path=self.path, parser=self.parser, name_cell=name_relatively, cache=cache)
+    def findings(self, settings: Settings, cache: engine.AnalysisCache, resolution: Resolution) -> list[CellFinding]:
+        return self.module.analyze(
+            settings, path=self.path, parser=self.parser, name_cell=name_relatively, cache=cache, resolution=resolution
+        )
 
     def fixed(self, settings: Settings) -> tuple[dict[int, str], int]:
         return self.module.fix_all(settings, path=self.path)
@@ -230,15 +240,20 @@ class Analyzer:
     def __init__(self) -> None:
         self._parser = new_parser()
 
-    def analyse(self, snapshot: Snapshot, editor: EditorSettings, folder: Path | None, encoding: str) -> UnitAnalysis | None:
-        """Findings and diagnostics for every cell of the snapshot; None when the unit has moved past it."""
+    def analyse(
+        self, snapshot: Snapshot, editor: EditorSettings, folder: Path | None, encoding: str, resolution: Resolution
+    ) -> UnitAnalysis | None:
+        """Findings and diagnostics for every cell of the snapshot; None when the unit has moved
+        past it (or `resolution` was stopped: a newer version is on its way)."""
         module = snapshot.module(self._parser)
         if module is None:
             return None
         resolved = resolve(editor, snapshot.path, folder)
         if resolved.excluded:
             return UnitAnalysis({cell.uri: Analysis(cell.version, (), [], resolved.problem) for cell in snapshot.cells}, resolved.problem)
-        found = module.findings(resolved.settings, snapshot.memory.findings)
+        found = module.findings(resolved.settings, snapshot.memory.findings, resolution)
+        if resolution.pending and not resolution.defer:
+            return None
         targets = [Target(cell.uri, cell.version, PositionEncoder(cell.text, encoding)) for cell in snapshot.cells]
         memory = snapshot.memory
         known, memory.diagnostics = memory.diagnostics, {}
@@ -262,7 +277,7 @@ class Analyzer:
             )
             for cell in snapshot.cells
         }
-        return UnitAnalysis(documents, resolved.problem)
+        return UnitAnalysis(documents, resolved.problem, resolution.pending, frozenset(path for path, _, _ in resolution.stamps))
 
     def fix_all(self, snapshot: Snapshot, editor: EditorSettings, folder: Path | None, encoding: str) -> FixAll:
         """Minimal edits to the cells applying every default fix across the unit, and how many."""

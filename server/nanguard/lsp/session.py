@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
-from nanguard.lsp.analysis import Analysis, Analyzer, FixAll, UnitAnalysis, too_big
+from nanguard.dependencies import Resolution
+from nanguard.lsp.analysis import Analysis, Analyzer, FixAll, Snapshot, UnitAnalysis, too_big
 from nanguard.lsp.client import Client
 from nanguard.lsp.config import SECTION, EditorConfiguration, EditorSettings, flatten
 from nanguard.lsp.documents import RELEASE_AFTER_CHARACTERS, Document, Documents, release_memory
 from nanguard.lsp.progress import work_done
 from nanguard.lsp.scheduler import Debouncer, Worker
-from nanguard.lsp.units import NotebookUnit, Unit, Units
+from nanguard.lsp.units import NotebookUnit, TextUnit, Unit, Units
 from nanguard.syntax import describe_lines
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
@@ -53,6 +54,9 @@ class Session:
         self._worker: Worker | None = None
         self._debouncer = Debouncer()
         self._waiters: dict[str, list[asyncio.Future[None]]] = {}
+        self._depends: dict[str, frozenset[str] | None] = {}
+        """Per unit URI, the paths of the other files its latest results depend on; None while
+        they are pending (not known yet: any change may matter)."""
         self._result_counter = 0
 
     # -- settings -------------------------------------------------------------------------------
@@ -103,6 +107,7 @@ class Session:
         if document.python and self.units.of(item.uri) is None:  # a notebook's cell is analysed with it
             self.units.open_text(document)
         self.schedule(self.units.of(item.uri), delay=0)
+        self.files_changed([document.path])
 
     def change_text(self, uri: str, version: int, changes: Sequence[types.TextDocumentContentChangeEvent]) -> None:
         document = self.documents.get(uri)
@@ -114,6 +119,8 @@ class Session:
         if isinstance(unit, NotebookUnit):
             unit.revision += 1
         self.schedule(unit)
+        if isinstance(unit, TextUnit):
+            self.files_changed([document.path])
 
     def close_text(self, uri: str) -> None:
         """Stop keeping `uri`, and clear the diagnostics pushed for it."""
@@ -122,6 +129,9 @@ class Session:
         self._forget(uri)
         if closed is not None and closed.python and not self.pull_diagnostics:
             self.client.publish(uri, [], None)
+        if closed is not None:
+            self._depends.pop(uri, None)
+            self.files_changed([closed.path])  # the disk's text counts again
         if closed is not None and len(closed.text) > RELEASE_AFTER_CHARACTERS:
             release_memory()
 
@@ -207,6 +217,23 @@ class Session:
             delay = self.editor_settings(unit).debounce_ms / 1000
         self._debouncer.call(unit.uri, delay, partial(self._analyse, unit, unit.revision))
 
+    def files_changed(self, paths: Sequence[Path | None]) -> None:
+        """Analyse again the units whose results depend on one of `paths` (an imported module
+        edited in the editor or changed on disk)."""
+        changed = {str(path) for path in paths if path is not None}
+        for unit in self.units:
+            depends = self._depends.get(unit.uri, frozenset())
+            if depends is None or changed & depends:  # an analysis under way for the old text is superseded
+                self.schedule(unit)
+
+    def open_texts(self) -> dict[str, str]:
+        """The editor's texts of the open Python files, by path: what imports from them see."""
+        return {
+            str(document.path): document.text
+            for document in self.documents
+            if document.python and document.path is not None and isinstance(self.units.of(document.uri), TextUnit)
+        }
+
     def reanalyse_all(self) -> None:
         for unit in self.units:
             self.schedule(unit, delay=0)
@@ -234,7 +261,30 @@ class Session:
         big = sum(len(cell.text) for cell in snapshot.cells) >= BIG_FIRST_ANALYSIS_CHARACTERS
         progress = await work_done(self.client, f"nanguard: checking {unit.describe(revision)}") if first and big else None
         try:
-            result = await self.worker.submit(partial(self._analyzer.analyse, snapshot, editor, folder, self.encoding))
+            result = await self._run(unit, revision, snapshot, editor, folder, Resolution(defer=True, open_texts=self.open_texts()))
+        finally:
+            if progress is not None:
+                progress.end()
+        if result is None:
+            return
+        if result.problem is not None:
+            self.client.show(f"{result.problem}; ignoring that file's settings")
+        self._store(result)
+        self._depends[unit.uri] = None if result.pending else result.depends
+        if result.pending:  # jedi's answers follow, unless a newer edit comes first
+            resolution = Resolution(stop=partial(self._superseded, unit, revision), open_texts=self.open_texts())
+            final = await self._run(unit, revision, snapshot, editor, folder, resolution)
+            if final is not None:
+                self._store(final)
+                self._depends[unit.uri] = final.depends
+
+    async def _run(
+        self, unit: Unit, revision: int, snapshot: Snapshot, editor: EditorSettings, folder: Path | None, resolution: Resolution
+    ) -> UnitAnalysis | None:
+        """The analysis of `snapshot` on the worker; None when it failed (said in the log, the
+        last diagnostics kept) or was superseded by a newer revision."""
+        try:
+            result = await self.worker.submit(partial(self._analyzer.analyse, snapshot, editor, folder, self.encoding, resolution))
         except Exception:
             self.client.log(
                 f"nanguard: analysing {unit.describe(revision)} failed; keeping its last diagnostics.\n{traceback.format_exc()}",
@@ -242,15 +292,14 @@ class Session:
             )
             kept = {cell.uri: Analysis(cell.version, (), self._diagnostics(cell.uri)) for cell in snapshot.cells}
             self._store(UnitAnalysis(kept), publish=False)
-            return
-        finally:
-            if progress is not None:
-                progress.end()
+            return None
         if result is None or not self._current(unit, revision):
-            return  # superseded: a newer revision is on its way
-        if result.problem is not None:
-            self.client.show(f"{result.problem}; ignoring that file's settings")
-        self._store(result)
+            return None  # superseded: a newer revision is on its way
+        return result
+
+    def _superseded(self, unit: Unit, revision: int) -> bool:
+        """Asked from the worker thread while jedi works: the unit has moved on."""
+        return not self._current(unit, revision)
 
     def _diagnostics(self, uri: str) -> list[dict[str, Any]]:
         previous = self.results.get(uri)

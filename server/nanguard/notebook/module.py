@@ -18,6 +18,7 @@ from difflib import SequenceMatcher
 from pathlib import Path
 
 from nanguard import engine
+from nanguard.dependencies import Resolution
 from nanguard.model import Finding, Fix, Position, Related, Span, TextEdit
 from nanguard.notebook.magics import mask_magics
 from nanguard.settings import Settings
@@ -95,10 +96,12 @@ class NotebookModule:
         parser: Parser | None = None,
         name_cell: CellNamer | None = None,
         cache: engine.AnalysisCache | None = None,
+        resolution: Resolution | None = None,
     ) -> list[CellFinding]:
         """The engine's findings for the notebook, in cell coordinates, ordered by cell and position;
-        `cache` carries the findings of unchanged functions over from the previous analysis."""
-        findings = engine.analyze(self.text, settings, path=path, parser=parser, cache=cache)
+        `cache` carries the findings of unchanged functions over from the previous analysis,
+        `resolution` is as for `engine.analyze`."""
+        findings = engine.analyze(self.text, settings, path=path, parser=parser, cache=cache, resolution=resolution)
         return self._in_cells(findings, name_cell)
 
     def _in_cells(self, findings: list[Finding], name_cell: CellNamer | None) -> list[CellFinding]:

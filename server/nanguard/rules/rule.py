@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from tree_sitter import Node
 
+    from nanguard.dependencies import Resolution, Stamp
     from nanguard.flow import ModuleAnalysis, Observer
     from nanguard.model import Finding
     from nanguard.settings import Settings
@@ -28,15 +29,16 @@ class FileCheck(Protocol):
     """The nodes to observe, as the rule's screen found them."""
     observer: Observer
 
-    def finish(self, analysis: ModuleAnalysis, path: Path | None) -> None:
+    def finish(self, analysis: ModuleAnalysis, path: Path | None, resolution: Resolution) -> None:
         """After the interpretation: settle what it could not (jedi, for names the module's
-        imports do not explain)."""
+        imports do not explain), as far as `resolution` allows."""
 
     def findings(self) -> list[tuple[int, Finding]]:
         """The findings, each with the start byte of the node it is about."""
 
-    def unsettled(self) -> list[Node]:
-        """Nodes whose findings depend on other files (then they are not reused across edits)."""
+    def unsettled(self) -> list[tuple[Node, frozenset[Stamp] | None]]:
+        """Nodes whose findings depend on other files, with the stamps of those files (None:
+        not settled yet). Their statements are reused across edits only while the stamps hold."""
 
 
 class Check(Protocol):

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from lsprotocol import types
 from nanguard.lsp.config import SECTION, flatten, is_pyproject
+from nanguard.lsp.documents import uri_path
 from nanguard.lsp.features import Feature
 from nanguard.lsp.session import Session
 
@@ -24,6 +25,8 @@ async def did_change_workspace_folders(session: Session, params: types.DidChange
 def did_change_watched_files(session: Session, params: types.DidChangeWatchedFilesParams) -> None:
     if any(is_pyproject(change.uri) for change in params.changes):
         session.reanalyse_all()
+    else:  # a module that open files import from
+        session.files_changed([uri_path(change.uri) for change in params.changes])
 
 
 FEATURES = (

@@ -37,7 +37,7 @@ async def initialized(session: Session, params: types.InitializedParams) -> None
     if session.client.capability("workspace", "did_change_configuration", "dynamic_registration"):
         registrations.append(types.Registration(id="nanguard-configuration", method=types.WORKSPACE_DID_CHANGE_CONFIGURATION))
     if session.client.capability("workspace", "did_change_watched_files", "dynamic_registration"):
-        watchers = [types.FileSystemWatcher(glob_pattern=f"**/{PYPROJECT}")]
+        watchers = [types.FileSystemWatcher(glob_pattern=f"**/{PYPROJECT}"), types.FileSystemWatcher(glob_pattern="**/*.py")]
         registrations.append(
             types.Registration(
                 id="nanguard-pyproject",

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from tree_sitter import Node
 
+from nanguard.dependencies import Resolution, Stamp
 from nanguard.fixes import format_epsilon, noqa_fix
 from nanguard.flow import ModuleAnalysis
 from nanguard.model import Finding
@@ -30,12 +31,13 @@ class LogCheck:
         self.settings = settings
         self.watched = calls
         self.observer = LogObserver(settings.frameworks)
+        self._settled: dict[int, frozenset[Stamp]] = {}
 
-    def finish(self, analysis: ModuleAnalysis, path: Path | None) -> None:
+    def finish(self, analysis: ModuleAnalysis, path: Path | None, resolution: Resolution) -> None:
         if self.settings.jedi and self.observer.unresolved:
             from nanguard.jedi_resolver import resolve_unresolved
 
-            resolve_unresolved(self.observer, path, self.settings)
+            self._settled = resolve_unresolved(self.observer, path, self.settings, resolution)
 
     def findings(self) -> list[tuple[int, Finding]]:
         epsilon = format_epsilon(self.settings.epsilon)
@@ -45,8 +47,10 @@ class LogCheck:
             if reportable(judgement.value, self.settings.strict)
         ]
 
-    def unsettled(self) -> list[Node]:
-        return [unresolved.call for unresolved in self.observer.unresolved.values()]
+    def unsettled(self) -> list[tuple[Node, frozenset[Stamp] | None]]:
+        if not self.settings.jedi:
+            return []  # nothing outside the file was asked
+        return [(unresolved.call, self._settled.get(call)) for call, unresolved in self.observer.unresolved.items()]
 
     def _finding(self, judgement: Judgement, epsilon: str) -> Finding:
         """The finding of an unsafe log call; its fixes of the preferred kind come first."""

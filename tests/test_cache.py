@@ -1,0 +1,89 @@
+"""The command line's cache (`nanguard.cache`), through real runs of `nanguard check`: a warm
+run says what a run without the cache says, follows edits to the modules a file imports from,
+and shrugs off damaged entries."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REEXPORTING = "from torch import log\n"
+IMPORTER = "import torch\nfrom .ops import log\n\n\ndef loss(z):\n    return log(torch.softmax(z, dim=1))\n"
+DIRECT = "import torch\n\ny = torch.log(torch.softmax(x, 1))\n"
+
+
+def check(folder: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "nanguard", "check", "--no-respect-gitignore", *options, "."],
+        cwd=folder, capture_output=True, text=True, timeout=120,
+    )
+
+
+def project(folder: Path) -> Path:
+    package = folder / "pkg"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "ops.py").write_text(REEXPORTING)
+    (package / "train.py").write_text(IMPORTER)
+    (folder / "direct.py").write_text(DIRECT)
+    return folder
+
+
+def entries(folder: Path) -> list[Path]:
+    return [path for path in (folder / ".nanguard_cache").rglob("*") if path.is_file() and len(path.name) == 64]
+
+
+def test_a_warm_run_says_what_a_run_without_the_cache_says(tmp_path):
+    folder = project(tmp_path)
+    cold = check(folder)
+    assert (folder / ".nanguard_cache" / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
+    assert (folder / ".nanguard_cache" / ".gitignore").read_text().splitlines()[-1] == "*"
+    kept = {path: path.stat().st_mtime_ns for path in entries(folder)}
+    assert kept, "the run kept its results"
+    warm = check(folder)
+    uncached = check(folder, "--no-cache")
+    assert (warm.stdout, warm.returncode) == (cold.stdout, cold.returncode) == (uncached.stdout, uncached.returncode)
+    assert "pkg/train.py:6:12: NG001" in warm.stdout and "direct.py:3:5: NG001" in warm.stdout
+    assert {path: path.stat().st_mtime_ns for path in entries(folder)} == kept, "the warm run wrote nothing: it analysed nothing"
+
+
+def test_editing_an_imported_module_changes_the_importers_findings(tmp_path):
+    folder = project(tmp_path)
+    assert "pkg/train.py:6:12: NG001" in check(folder).stdout
+    (folder / "pkg" / "ops.py").write_text("def log(x):\n    return x\n")
+    after = check(folder)
+    assert "pkg/train.py" not in after.stdout
+    assert after.stdout == check(folder, "--no-cache").stdout
+    (folder / "pkg" / "ops.py").write_text(REEXPORTING)
+    assert "pkg/train.py:6:12: NG001" in check(folder).stdout
+
+
+def test_a_damaged_entry_is_ignored(tmp_path):
+    folder = project(tmp_path)
+    cold = check(folder)
+    for number, entry in enumerate(entries(folder)):
+        entry.write_bytes(b"\x80\x05not a pickle" if number % 2 else b"")
+    again = check(folder)
+    assert (again.stdout, again.stderr, again.returncode) == (cold.stdout, cold.stderr, cold.returncode)
+
+
+def test_the_cache_dir_setting_and_no_cache(tmp_path):
+    folder = project(tmp_path / "project")
+    (folder / "pyproject.toml").write_text('[tool.nanguard]\ncache-dir = "build/ng"\n')
+    check(folder)
+    assert (folder / "build" / "ng" / "CACHEDIR.TAG").is_file() and not (folder / ".nanguard_cache").exists()
+    other = project(tmp_path / "other")
+    check(other, "--no-cache")
+    assert not (other / ".nanguard_cache").exists()
+
+
+def test_fix_is_right_with_a_warm_cache(tmp_path):
+    folder = project(tmp_path)
+    check(folder)
+    fixed = check(folder, "--fix")
+    assert fixed.returncode == 0, fixed.stdout
+    assert "clip" in (folder / "direct.py").read_text() or "clamp" in (folder / "direct.py").read_text()
+    assert check(folder).stdout == check(folder, "--no-cache").stdout
+    assert check(folder).returncode == 0
