@@ -28,6 +28,7 @@ from nanguard.values import (
     USER_DEFINED,
     Cause,
     Value,
+    absolute,
     binary,
     cast,
     clip,
@@ -200,6 +201,10 @@ _RANGES: dict[Effect, tuple[float, float, str | None]] = {
     Effect.RELU: (0.0, INF, "relu"),
     Effect.UNDERFLOWS: (0.0, INF, "underflows"),
     Effect.RANDOM: (0.0, 1.0 - 2.0**-24, "random"),
+    Effect.ERF: (-1.0, 1.0, "erf"),
+    Effect.ERFC: (0.0, 2.0, "erfc"),
+    Effect.CDF: (0.0, 1.0, "cdf"),
+    Effect.EXPM1: (-1.0, INF, None),
     Effect.SIGNED: (-1.0, 1.0, "signed"),
     Effect.NORMAL: (-INF, INF, "signed"),
     Effect.POSITIVE: (1e-7, INF, None),
@@ -207,6 +212,13 @@ _RANGES: dict[Effect, tuple[float, float, str | None]] = {
     Effect.COUNT: (1.0, INF, None),
 }
 """The range of what a function returns, by its effect, and the cause it is reported with."""
+
+_NAMED_RANGES = (
+    (fw.PROBABILITY_NAME, 0.0, 1.0, "probability"),
+    (fw.CORRELATION_NAME, -1.0, 1.0, "correlation"),
+    (fw.MASK_NAME, 0.0, 1.0, "mask"),
+)
+"""Names whose values reach zero by what they hold, their range, and the cause reported."""
 
 _FILLED = frozenset({"zero", "nonpositive"})
 """Causes that a write into some elements makes stale: zeros are what a buffer starts as."""
@@ -225,7 +237,7 @@ _NEGATED = {">": "<=", ">=": "<", "<": ">=", "<=": ">", "!=": "==", "==": "!="}
 
 
 def _comparison_refinements(node: Node, holds: bool) -> list[tuple[str, float]]:
-    """Names a comparison proves positive, with the low end it proves: ``x > 0``, ``0 < x``,
+    """Names a comparison proves positive (or not negative), with the low end it proves: ``x > 0``, ``0 < x``,
     ``x >= 1e-3``, ``x != 0``, ``np.min(x) > 0``, ``x.min() > 0``."""
     children = node.children
     if len(children) != 3:
@@ -242,7 +254,7 @@ def _comparison_refinements(node: Node, holds: bool) -> list[tuple[str, float]]:
             continue
         if (op == ">" and limit >= 0) or (op == "!=" and limit == 0):
             return [(key, max(limit, POSITIVE_FACT))]
-        if op == ">=" and limit > 0:
+        if op == ">=" and limit >= 0:
             return [(key, limit)]
     return []
 
@@ -699,7 +711,7 @@ class ModuleAnalysis:
         name = node.text.decode()
         value = env.lookup(name)
         if value is not None:
-            return _by_convention(value, name)
+            return self._by_name(_by_convention(value, name), name, node)
         for module in reversed(env.star_modules()):
             qualified = canonical(f"{module}.{name}")
             if _known(qualified):
@@ -735,8 +747,8 @@ class ModuleAnalysis:
             owner, _, member = key.rpartition(".")
             attribute_value = self._class_attribute(node, owner, member)
             if attribute_value is not None:
-                return _by_convention(attribute_value, member)
-        return _by_convention(Value(tensor=base.tensor), name)
+                return self._by_name(_by_convention(attribute_value, member), member, node)
+        return self._by_name(_by_convention(Value(tensor=base.tensor), name), name, node)
 
     def _call(self, node: Node, env: Env, depth: int) -> Value:
         function = node.child_by_field_name("function")
@@ -844,6 +856,27 @@ class ModuleAnalysis:
             return Value(value.lo, value.hi, value.causes, tensor=tensor, dtype=value.dtype or dtype, maximum=True)
         if effect is Effect.LOG:
             return logarithm(subject())
+        if effect is Effect.ABS:
+            value = subject()
+            result = absolute(value, self._cause("abs", call))
+            return Value(result.lo, result.hi, result.causes, tensor=tensor or result.tensor, dtype=value.dtype or dtype)
+        if effect is Effect.MATMUL:
+            operands = [receiver] if receiver is not None else []
+            operands += [self.evaluate(n, env, depth) for n in positional[receiver is not None :] if n.type != "string"]
+            if not operands:
+                return Value(tensor=tensor, dtype=dtype)
+            product = operands[0] if len(operands) > 1 else binary("@", operands[0], operands[0])
+            for operand in operands[1:]:
+                product = binary("@", product, operand)
+            return Value(product.lo, product.hi, product.causes, tensor=True, dtype=product.dtype or dtype)
+        if effect is Effect.RANDOM and (rule.bound_keywords or rule.upper_keywords):
+            low = self._argument(positional, keywords, rule.bound_position, rule.bound_keywords, env, depth)
+            high = self._argument(positional, keywords, rule.bound_position + 1, rule.upper_keywords, env, depth)
+            if (low is not None and low.unknown) or (high is not None and high.unknown):
+                return Value(tensor=tensor, dtype=dtype)
+            lo = low.lo if low is not None else 0.0
+            hi = high.hi if high is not None else 1.0
+            return ranged(lo, hi, self._cause("random", call), tensor=tensor, dtype=dtype)
         if effect in _ARITHMETIC:
             operand = self.evaluate(positional[1], env, depth) if len(positional) > 1 else UNKNOWN
             return binary(_ARITHMETIC[effect], subject(), operand, self._cause("difference", call))
@@ -876,6 +909,16 @@ class ModuleAnalysis:
         if node is None and names and len(positional) > position:
             node = positional[position]
         return self.evaluate(node, env, depth) if node is not None and node.type != "none" else None
+
+    def _by_name(self, value: Value, name: str, node: Node) -> Value:
+        """A value nothing is known of, named like what holds values that reach zero: a
+        probability (``self.probs``), a correlation (``self.correlation``), a 0/1 mask."""
+        if not value.unknown or value.ref is not None:
+            return value
+        for pattern, lo, hi, kind in _NAMED_RANGES:
+            if pattern.match(name):
+                return ranged(lo, hi, self._cause(kind, node), tensor=value.tensor, dtype=value.dtype)
+        return value
 
     def _cause(self, kind: str, node: Node, detail: str = "") -> Cause:
         return Cause(self.source.span(node), kind, self.source.node_text(node), detail)

@@ -51,6 +51,22 @@ CAUSE_DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "signed": ("a value that can be negative", "{detail}; an epsilon does not keep a value that goes negative away from zero"),
     "difference": ("a difference that can be 0 or negative", "its operands' ranges overlap"),
     "probability": ("a probability by its name", "a probability can be exactly 0"),
+    "correlation": (
+        "a correlation by its name",
+        "a correlation lies in [-1, 1]; an epsilon does not keep a value that goes negative away from zero",
+    ),
+    "mask": ("a 0/1 mask by its name", "its log is -inf at every masked entry, and NaN once a fully masked row is normalised"),
+    "erf": ("an erf output", "it lies in [-1, 1] and rounds to -1 or 1 in {dtype} beyond about 4 in size, so 1 + erf or 1 - erf is 0 there"),
+    "erfc": ("an erfc output", "it underflows to 0 in {dtype} for large inputs"),
+    "cdf": ("a CDF", "it is 0 below the support and underflows to 0 in {dtype} far in the lower tail"),
+    "abs": ("an absolute value", "it is 0 wherever its argument is 0"),
+    "zero-added": ("0 added as an epsilon", "it keeps nothing away from zero"),
+    "xlogy": ("it is multiplied by", "where both are 0 the term is 0 * -inf = NaN, not the 0 the formula means (xlogy gives 0)"),
+    "where": (
+        "it is guarded only by the where on",
+        "a where picks values, not gradients: where `{detail}` is 0 the log still runs, and its -inf gives NaN "
+        "gradients; make the argument safe inside the where too",
+    ),
 }
 """Cause kind -> (what the value is, why that reaches zero); ``{dtype}``/``{detail}`` are filled in."""
 
@@ -243,7 +259,11 @@ def _arithmetic(
             if left.unknown or right.unknown:
                 other = right if left.unknown else left
                 # An epsilon added to a value nothing is known of: the author's word that it is >= 0.
-                return (other.lo, INF, ()) if other.positive else None
+                if other.positive:
+                    return other.lo, INF, ()
+                if other.constant == 0 and other.causes:  # and an epsilon of 0 keeps it from nothing
+                    return 0.0, INF, tuple(replace(c, kind="zero-added") for c in other.causes)
+                return None
             causes = merge_causes(left.causes, right.causes)
             if left.causes and right.causes and all(c.kind == "underflows" for c in causes):
                 causes = ()  # a sum of exps underflows only where every term does: exp(d) + exp(-d) >= 2
@@ -263,6 +283,12 @@ def _arithmetic(
                 return ((0.0 if known.lo >= 0 else -INF), INF, merge_causes(zero_causes)) if zero_causes else None
             corners = [_product(a, b) for a in (left.lo, left.hi) for b in (right.lo, right.hi)]
             return min(corners), max(corners), merge_causes(left.causes, right.causes)
+        case "@":
+            if left.unknown or right.unknown or left.lo < 0 or right.lo < 0:
+                return None
+            # Sums of products: each product can underflow even where every factor's largest
+            # element is 1 (exp(x - max(x)) @ exp(y - max(y)) with the maxima at different k).
+            return _product(left.lo, right.lo), INF, merge_causes(left.causes, right.causes)
         case "/":
             if right.unknown or right.lo <= 0 <= right.hi:
                 return None
@@ -305,9 +331,23 @@ def _difference_evidence(left: Value, right: Value, lo: float, cause: Cause | No
         right.probability or (math.isfinite(right.lo) and left.constant <= right.hi < INF)
     ):
         return (replace(cause, kind="complement"),)  # 1 - p of a probability, or of a value clipped to [eps, 1]
-    if math.isfinite(left.lo) and math.isfinite(right.hi) and (left.causes or right.causes or left.constant is None):
+    known_right = math.isfinite(right.hi) or math.isfinite(right.lo)
+    if math.isfinite(left.lo) and known_right and (left.causes or right.causes or left.constant is None):
         return merge_causes(left.causes, (replace(cause, kind="difference"),))
     return ()
+
+
+def absolute(value: Value, cause: Cause) -> Value:
+    """``abs(value)``: 0 wherever the value is, which `cause` shows for a value that reaches 0
+    or takes both signs (a value nothing is known of may never be 0)."""
+    if value.unknown:
+        return Value(0.0, INF, tensor=value.tensor, dtype=value.dtype)
+    if value.lo > 0:
+        return replace(value, ref=None, shifted=False, maximum=False)
+    if value.hi < 0:
+        return Value(-value.hi, -value.lo, tensor=value.tensor, dtype=value.dtype)
+    # What made it negative no longer explains it: the absolute value is 0 where it is.
+    return Value(0.0, max(-value.lo, value.hi), (cause,), tensor=value.tensor, dtype=value.dtype)
 
 
 def negate(value: Value) -> Value:

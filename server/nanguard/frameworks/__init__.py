@@ -8,8 +8,9 @@ its own module with `numpy.mirrored`.
 
 from __future__ import annotations
 
-from nanguard.frameworks import jax, keras, numpy, python, scipy, tensorflow, torch
+from nanguard.frameworks import distributions, jax, keras, numpy, python, scipy, tensorflow, torch
 from nanguard.frameworks.conventions import (
+    CORRELATION_NAME,
     COUNT_ATTRIBUTES,
     DTYPE_KEYWORD,
     DTYPE_NAMES,
@@ -18,6 +19,7 @@ from nanguard.frameworks.conventions import (
     INSTANCE_NAMES,
     LOG_ARGUMENT_KEYWORDS,
     LOGGING_MODULES,
+    MASK_NAME,
     NATURAL_LOGS,
     PREDICTION_PARAMETER,
     PROBABILITY_NAME,
@@ -40,6 +42,7 @@ LIBRARIES: tuple[Library, ...] = (
     jax.LIBRARY,
     scipy.LIBRARY,
     python.LIBRARY,
+    distributions.LIBRARY,
 )
 """Every library nanguard knows; those with a `framework` name in the order the setting lists them."""
 
@@ -99,6 +102,7 @@ DEFAULT_IMPORTS: dict[str, DefaultImport] = _merged("default_imports")
 """The import a fix adds when the file binds no name for the module it needs."""
 
 __all__ = [
+    "CORRELATION_NAME",
     "COUNT_ATTRIBUTES",
     "DEFAULT_DTYPE",
     "DEFAULT_IMPORTS",
@@ -115,6 +119,7 @@ __all__ = [
     "LOG_ARGUMENT_KEYWORDS",
     "LOG_FUNCTIONS",
     "LOG_NAMES",
+    "MASK_NAME",
     "MODULE_EQUIVALENTS",
     "NATURAL_LOGS",
     "POSITIVE_ATTRIBUTES",

@@ -23,6 +23,12 @@ EPSILON_NAME = re.compile(r"^_*(?:[A-Za-z0-9]+_)*(?:eps|epsilon|EPS|EPSILON|Eps|
 PROBABILITY_NAME = re.compile(r"^(?:[A-Za-z0-9]+_)*(?:probs|probabilities|proba|y_prob|y_probs)$")
 """Parameters that by their name hold probabilities (``probs``, ``pred_probs``), which can be 0."""
 
+CORRELATION_NAME = re.compile(r"^(?:[A-Za-z0-9]+_)*(?:correlation|correlations|corr|corrs|corrcoef)$")
+"""Names that by convention hold a correlation, in [-1, 1]: ``self.correlation``, ``corr``."""
+
+MASK_NAME = re.compile(r"^(?:[A-Za-z0-9]+_)*(?:mask|masks)$")
+"""Names that by convention hold a 0/1 mask (``mask``, ``span_mask``): its log is -inf where it is 0."""
+
 PREDICTION_PARAMETER = ("y_pred", "y_true")
 """A Keras-style loss ``(y_true, y_pred)``: its ``y_pred`` is a probability."""
 

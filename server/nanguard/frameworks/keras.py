@@ -27,12 +27,14 @@ LIBRARY = Library(
         **each(Effect.SIGMOID, *prefixed((*ACTIVATIONS, *BACKENDS, "keras.ops"), "sigmoid")),
         **each(Effect.RELU, *prefixed((*ACTIVATIONS, "keras.ops"), "relu")),
         **each(Effect.UNDERFLOWS, *prefixed(BACKENDS, "exp"), "keras.ops.softplus"),
-        **each(Effect.RANDOM, "keras.random.uniform"),
+        **each(Effect.RANDOM, "keras.random.uniform", keywords=("minval",), upper=("maxval",)),
         **each(Effect.SIGNED, *prefixed(BACKENDS, "tanh"), "keras.activations.tanh"),
         **each(Effect.SUM, *prefixed(BACKENDS, "sum", "mean")),
         **each(Effect.REDUCE_MAX, *prefixed(BACKENDS, "max", "amax")),
         **each(Effect.CAST, "keras.ops.cast", "keras.backend.cast"),
-        **each(Effect.NONNEGATIVE, *prefixed(("keras.backend",), "abs", "square", "sqrt")),
+        **each(Effect.ABS, "keras.backend.abs"),
+        **each(Effect.NONNEGATIVE, "keras.backend.square", "keras.backend.sqrt"),
+        **each(Effect.MATMUL, *prefixed(BACKENDS, "dot", "batch_dot")),
     },
     fix_kits={
         backend: FixKit(

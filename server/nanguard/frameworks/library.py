@@ -34,11 +34,17 @@ class Effect(Enum):
     SIGMOID = "sigmoid"          # in [0, 1]; underflows to 0
     RELU = "relu"                # >= 0, exactly 0 for negative inputs
     UNDERFLOWS = "underflows"    # > 0 mathematically, 0 in floating point (exp, softplus)
-    NONNEGATIVE = "nonnegative"  # >= 0 (abs, square, sqrt)
+    NONNEGATIVE = "nonnegative"  # >= 0 (square, sqrt)
+    ABS = "abs"                  # >= 0, and 0 wherever its argument is
+    ERF = "erf"                  # in [-1, 1]; rounds to -1 or 1 in the tails, so 1 + erf reaches 0
+    ERFC = "erfc"                # in [0, 2]; underflows to 0 for large inputs
+    CDF = "cdf"                  # a cumulative distribution: in [0, 1]; 0 below the support, underflows in the tail
+    EXPM1 = "expm1"              # exp(x) - 1: above -1
+    MATMUL = "matmul"            # sums of products of its operands (matmul, einsum, dot): products underflow
     COUNT = "count"              # a count or size (len, numel, shape entries): >= 1 in practice
     PRESERVE = "preserve"        # same range as the first argument (float(), convert_to_tensor)
     CAST = "cast"                # the first argument stored in the float type it is given
-    RANDOM = "random"            # a uniform draw in [0, 1): includes 0
+    RANDOM = "random"            # a uniform draw in [low, high), [0, 1) by default: includes 0
     SIGNED = "signed"            # in [-1, 1] (tanh, cos, a correlation)
     NORMAL = "normal"            # a normal draw or a linear output: any sign
     SUM = "sum"                  # a sum of elements: >= 1 for exp(x - max(x))
@@ -54,11 +60,11 @@ class Effect(Enum):
 class ValueFunction:
     effect: Effect
     bound_position: int = 1
-    """For CLIP: the position of the lower bound among the positional arguments."""
+    """For CLIP and RANDOM: the position of the lower bound among the positional arguments."""
     bound_keywords: tuple[str, ...] = ()
-    """For CLIP: the keyword names of the lower bound."""
+    """For CLIP and RANDOM: the keyword names of the lower bound."""
     upper_keywords: tuple[str, ...] = ()
-    """For CLIP: the keyword names of the upper bound (positionally, right after the lower)."""
+    """For CLIP and RANDOM: the keyword names of the upper bound (positionally, right after the lower)."""
     dtype: str | None = None
     """For CAST: the float type it stores (None: read from its dtype argument)."""
 

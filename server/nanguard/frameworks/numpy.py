@@ -29,8 +29,15 @@ API: dict[str, ValueFunction] = {
     **each(Effect.SIGNED, "tanh", "corrcoef"),
     **each(Effect.SUM, "sum", "mean"),
     **each(Effect.REDUCE_MAX, "max", "amax"),
-    **each(Effect.NONNEGATIVE, "abs", "absolute", "square", "sqrt"),
-    **each(Effect.PRESERVE, "array", "asarray", "float32", "float64"),
+    **each(Effect.ABS, "abs", "absolute"),
+    **each(Effect.NONNEGATIVE, "square", "sqrt"),
+    **each(Effect.EXPM1, "expm1"),
+    **each(Effect.MATMUL, "matmul", "dot", "einsum", "tensordot", "inner"),
+    **each(
+        Effect.PRESERVE,
+        "array", "asarray", "float32", "float64",
+        "reshape", "broadcast_to", "squeeze", "expand_dims", "ravel", "transpose", "atleast_1d", "atleast_2d", "copy",
+    ),
 }
 """Functions of the NumPy API that nanguard can place relative to zero, by their name in its namespace."""
 
@@ -53,13 +60,8 @@ LIBRARY = Library(
     value_functions={
         **each(Effect.COUNT, "numpy.prod"),
         **each(Effect.PRESERVE, "numpy.asanyarray"),
-        **each(
-            Effect.RANDOM,
-            "numpy.random.rand",
-            "numpy.random.random",
-            "numpy.random.random_sample",
-            "numpy.random.uniform",
-        ),
+        **each(Effect.RANDOM, "numpy.random.rand", "numpy.random.random", "numpy.random.random_sample"),
+        **each(Effect.RANDOM, "numpy.random.uniform", position=0, keywords=("low",), upper=("high",)),
         **each(Effect.NORMAL, "numpy.random.randn", "numpy.random.normal"),
     },
     tensor_methods=each(Effect.CAST, "astype"),

@@ -29,7 +29,7 @@ LIBRARY = Library(
         **each(
             Effect.UNDERFLOWS, "tensorflow.exp", "tensorflow.math.exp", "tensorflow.nn.softplus", "tensorflow.math.softplus"
         ),
-        **each(Effect.RANDOM, "tensorflow.random.uniform"),
+        **each(Effect.RANDOM, "tensorflow.random.uniform", keywords=("minval",), upper=("maxval",)),
         **each(Effect.NORMAL, "tensorflow.random.normal"),
         **each(Effect.SIGNED, "tensorflow.tanh", "tensorflow.math.tanh", "tensorflow.nn.tanh"),
         **each(
@@ -38,7 +38,15 @@ LIBRARY = Library(
         ),
         **each(Effect.REDUCE_MAX, *prefixed(("tensorflow", "tensorflow.math"), "max", "amax", "reduce_max")),
         **each(Effect.CAST, "tensorflow.cast", "tensorflow.dtypes.cast"),
-        **each(Effect.NONNEGATIVE, *prefixed(("tensorflow", "tensorflow.math"), "abs", "square", "sqrt")),
+        **each(Effect.ABS, "tensorflow.abs", "tensorflow.math.abs"),
+        **each(Effect.NONNEGATIVE, *prefixed(("tensorflow", "tensorflow.math"), "square", "sqrt")),
+        **each(Effect.ERF, "tensorflow.math.erf", "tensorflow.erf"),
+        **each(Effect.ERFC, "tensorflow.math.erfc", "tensorflow.erfc"),
+        **each(Effect.EXPM1, "tensorflow.math.expm1", "tensorflow.expm1"),
+        **each(
+            Effect.MATMUL,
+            *prefixed(("tensorflow", "tensorflow.linalg"), "matmul", "einsum", "tensordot"),
+        ),
         **each(
             Effect.PRESERVE, "tensorflow.convert_to_tensor", "tensorflow.constant", "tensorflow.Variable", "tensorflow.stop_gradient"
         ),
