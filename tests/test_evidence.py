@@ -19,6 +19,13 @@ NOT_REPORTED = {
         "    return m + torch.log(torch.exp(x - m).sum(dim=1))\n"
     ),
     "log-sum-exp in numpy": "import numpy as np\ndef f(x):\n    return np.log(np.sum(np.exp(x - np.max(x))))\n",
+    "log-sum-exp with the max subtracted in place": (
+        "import jax.numpy as jnp\ndef f(logits):\n    logits -= jnp.max(logits, axis=-1, keepdims=True)\n"
+        "    return jnp.log(jnp.sum(jnp.exp(logits), axis=-1))\n"
+    ),
+    "log-sum-exp with the max unpacked from (values, indices)": (
+        "import torch\ndef f(x):\n    m, _ = x.max(-1, keepdim=True)\n    stable = x - m\n    return m + stable.exp().sum(-1).log()\n"
+    ),
     "a hyper-parameter": "import numpy as np\ndef f(label_smoothing):\n    return np.log(1.0 - label_smoothing)\n",
     "a count": "import numpy as np\ndef f(num_classes):\n    return np.log(num_classes)\n",
     "a size": "import torch\ndef f(x):\n    return torch.log(torch.tensor(x.shape[0]))\n",
@@ -204,6 +211,19 @@ REPORTED_WITH = {
     "a difference of two exps": (
         "import jax.numpy as jnp\ndef f(w, d):\n    return jnp.log(jnp.exp(w) - jnp.expm1(d))\n",
         "can be negative: `jnp.exp(w)` is an exp/softplus output (line 3)",
+    ),
+    "a sum of exps without the max subtracted": (
+        "import torch\ndef f(log_weights):\n    return torch.log(torch.exp(log_weights).mean())\n",
+        "`torch.exp(log_weights)` is an exp/softplus output (line 3); it underflows to 0 in float32",
+    ),
+    "an exp normalised by its sum": (
+        "import torch\ndef f(logits, lp):\n    w = torch.exp(logits + lp)\n    w = w / w.sum()\n    return torch.log(w)\n",
+        "`w` is an exp/softplus output (line 3)",
+    ),
+    "an einsum of exps collected in a list": (
+        "import torch\ndef f(equation, operands):\n    parts = []\n    for operand in operands:\n"
+        "        parts.append((operand - operand.max()).exp())\n    return torch.einsum(equation, parts).log()\n",
+        "`torch.einsum(equation, parts)` can be 0: `(operand - operand.max()).exp()` is an exp/softplus output (line 5)",
     ),
     "the absolute value of a signed value": (
         "import torch\ndef f(x):\n    return torch.log(torch.abs(torch.tanh(x)))\n",

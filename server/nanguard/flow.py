@@ -13,7 +13,7 @@ hold a watched node are interpreted.
 from __future__ import annotations
 
 from bisect import bisect_left
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Callable, Iterator, Protocol
 
@@ -23,6 +23,7 @@ from nanguard import frameworks as fw
 from nanguard.frameworks import Effect
 from nanguard.source import Source
 from nanguard.values import (
+    EMPTY,
     INF,
     UNKNOWN,
     USER_DEFINED,
@@ -425,9 +426,22 @@ class ModuleAnalysis:
             return
         method = function.child_by_field_name("attribute").text.decode()
         key = dotted_key(function.child_by_field_name("object"))
+        if key is not None and method in fw.LIST_ADDERS:
+            self._add_elements(node, key, env)
+            return
         if key is None or not method.endswith("_") or method in fw.TENSOR_LOG_METHODS:
             return
         env.values[key] = self.evaluate(node, env) if method in fw.TENSOR_METHODS else Value(tensor=True)
+
+    def _add_elements(self, call: Node, key: str, env: Env) -> None:
+        """``parts.append(x)``, ``parts.extend(xs)``: a list whose elements are known (``[]`` to
+        begin with) now also holds these; a list nothing is known of stays unknown."""
+        current = env.lookup(key)
+        positional, _ = call_arguments(call)
+        if current is None or current.unknown or current.ref is not None or not positional:
+            return
+        added = self.evaluate(positional[-1], env)
+        env.values[key] = join(current, added) or UNKNOWN
 
     def _walrus(self, node: Node | None, env: Env) -> None:
         """Bind the targets of ``name := value`` anywhere in `node`."""
@@ -478,8 +492,10 @@ class ModuleAnalysis:
                 for sub_target, sub_source in zip(targets, sources):
                     self._bind(sub_target, self.evaluate(sub_source, env), sub_source, env)
             else:
-                for sub_target in targets:
-                    self._bind(sub_target, Value(tensor=value.tensor), None, env)
+                for index, sub_target in enumerate(targets):
+                    # ``values, indices = x.max(dim)``: the first of a maximum's pair is the maximum.
+                    element = value if index == 0 and value.maximum else Value(tensor=value.tensor)
+                    self._bind(sub_target, element, None, env)
         elif kind in ("list_splat_pattern", "parenthesized_expression"):
             for child in target.named_children:
                 self._bind(child, Value(tensor=value.tensor), None, env)
@@ -835,7 +851,7 @@ class ModuleAnalysis:
             return Value(joined.lo, joined.hi, joined.causes, tensor=tensor, dtype=dtype)
         if effect is Effect.PRESERVE:
             value = subject()
-            return Value(value.lo, value.hi, value.causes, tensor=tensor, dtype=value.dtype or dtype, shifted=value.shifted, maximum=value.maximum)
+            return replace(value, ref=None, user=False, tensor=tensor, dtype=value.dtype or dtype)
         if effect is Effect.CAST:
             value = subject()
             named = positional[1] if len(positional) > 1 else keywords.get(fw.DTYPE_KEYWORD)
@@ -848,8 +864,9 @@ class ModuleAnalysis:
             if value.unknown:
                 return Value(tensor=tensor, dtype=value.dtype or dtype)
             lo = value.lo if value.lo >= 0 else -INF
-            # A sum of exps underflows only where every term does: not what the code shows.
-            causes = tuple(c for c in value.causes if c.kind != "underflows") if lo <= 0 else ()
+            # A sum of exps without the max subtracted underflows where every term does: where
+            # all the inputs are very negative (log-likelihoods, unshifted logits).
+            causes = value.causes if lo <= 0 else ()
             return Value(lo, INF if value.hi > 0 else value.hi, causes, tensor=tensor, dtype=value.dtype or dtype)
         if effect is Effect.REDUCE_MAX:
             value = subject()
@@ -862,7 +879,7 @@ class ModuleAnalysis:
             return Value(result.lo, result.hi, result.causes, tensor=tensor or result.tensor, dtype=value.dtype or dtype)
         if effect is Effect.MATMUL:
             operands = [receiver] if receiver is not None else []
-            operands += [self.evaluate(n, env, depth) for n in positional[receiver is not None :] if n.type != "string"]
+            operands += [self.evaluate(n, env, depth) for n in positional[len(operands) + rule.bound_position :]]
             if not operands:
                 return Value(tensor=tensor, dtype=dtype)
             product = operands[0] if len(operands) > 1 else binary("@", operands[0], operands[0])
@@ -882,24 +899,14 @@ class ModuleAnalysis:
             return binary(_ARITHMETIC[effect], subject(), operand, self._cause("difference", call))
         if effect is Effect.UNDERFLOWS and (receiver is not None or first is not None):
             argument = subject()
-            shifted = first is not None and self._shifted(first, env, depth)
             result = exponential(argument, self._cause("underflows", call))
-            if shifted:
+            if argument.centered:
                 return Value(0.0, 1.0, result.causes, tensor=True, dtype=result.dtype or dtype, shifted=True)
             return Value(result.lo, result.hi, result.causes, tensor=True, dtype=result.dtype or dtype)
         lo, hi, kind = _RANGES.get(effect, (0.0, INF, "underflows"))
         cause = self._cause(kind, call, _SIGNED_DETAILS.get(effect, "")) if kind is not None else None
         value_dtype = (receiver.dtype if receiver is not None else None) or dtype
         return Value(lo, hi, (cause,) if cause is not None and lo <= 0 else (), tensor=tensor, dtype=value_dtype)
-
-    def _shifted(self, argument: Node, env: Env, depth: int) -> bool:
-        """Whether `argument` is ``x - max(x)``: exp of it has 1 as its largest element."""
-        if argument.type != "binary_operator":
-            return False
-        operator = argument.child_by_field_name("operator")
-        if operator is None or operator.type != "-":
-            return False
-        return self.evaluate(argument.child_by_field_name("right"), env, depth).maximum
 
     def _argument(
         self, positional: list[Node], keywords: dict[str, Node], position: int, names: tuple[str, ...], env: Env, depth: int
@@ -963,7 +970,9 @@ class ModuleAnalysis:
     def _sequence(self, node: Node, env: Env, depth: int) -> Value:
         """A literal list or tuple of numbers: the range of its elements (``[0.8, 0.1]``)."""
         elements = [child for child in node.named_children if child.type != "comment"]
-        if not elements or len(elements) > MAX_LITERAL_ELEMENTS:
+        if not elements:
+            return EMPTY
+        if len(elements) > MAX_LITERAL_ELEMENTS:
             return UNKNOWN
         joined: Value | None = None
         for element in elements:

@@ -127,6 +127,8 @@ class Value:
     """A function or class defined in the analysed code: never a framework log."""
     shifted: bool = False
     """``exp(x - max(x))``: its largest element is exactly 1, so its sum is at least 1."""
+    centered: bool = False
+    """``x - max(x)``: its largest element is exactly 0, so its exp is `shifted`."""
     maximum: bool = False
     """A maximum over elements (``x.max()``, ``np.amax(x)``)."""
 
@@ -138,6 +140,11 @@ class Value:
     def unknown(self) -> bool:
         """Nothing at all is known of its range."""
         return self.lo == -INF and self.hi == INF and not self.causes
+
+    @property
+    def empty(self) -> bool:
+        """An empty literal list: no element, so no range (joined with an element, the element)."""
+        return self.lo > self.hi
 
     @property
     def constant(self) -> float | None:
@@ -161,6 +168,8 @@ class Value:
 
 UNKNOWN = Value()
 USER_DEFINED = Value(user=True)
+EMPTY = Value(INF, -INF)
+"""The elements of ``[]``: none yet, until ``append`` adds some."""
 
 
 def number(value: float, cause: Cause | None = None) -> Value:
@@ -185,7 +194,7 @@ def merge_causes(*groups: tuple[Cause, ...]) -> tuple[Cause, ...]:
 def with_range(value: Value, lo: float, hi: float, causes: tuple[Cause, ...] | None = None) -> Value:
     """`value` with a new range; its causes stay only while the range still reaches zero."""
     kept = value.causes if causes is None else causes
-    return replace(value, lo=lo, hi=hi, causes=kept if lo <= 0 else (), ref=None, shifted=False, maximum=False)
+    return replace(value, lo=lo, hi=hi, causes=kept if lo <= 0 else (), ref=None, shifted=False, maximum=False, centered=False)
 
 
 def join(first: Value | None, second: Value | None) -> Value | None:
@@ -208,6 +217,7 @@ def join(first: Value | None, second: Value | None) -> Value | None:
         dtype=first.dtype if first.dtype == second.dtype else wider(first.dtype, second.dtype),
         user=first.user and second.user,
         shifted=first.shifted and second.shifted,
+        centered=first.centered and second.centered,
         maximum=first.maximum and second.maximum,
     )
 
@@ -231,17 +241,21 @@ def _dtype_of(left: Value, right: Value) -> str | None:
 def binary(operator: str, left: Value, right: Value, cause: Cause | None = None) -> Value:
     """The value of ``left <operator> right``; `cause` stands for the whole expression when the
     result reaches zero through the operation itself (``1 - p``, ``a - b``)."""
+    if left.empty or right.empty:
+        # [] + xs is xs; nothing else is arithmetic on an empty list.
+        return (join(left, right) or UNKNOWN) if operator == "+" else UNKNOWN
     tensor = left.tensor or right.tensor
     dtype = _dtype_of(left, right)
     if tensor and dtype is not None:  # a Python constant takes the tensor's type
         left = _as_type(left, dtype)
         right = _as_type(right, dtype)
     result = _arithmetic(operator, left, right, cause)
+    centered = operator == "-" and right.maximum
     if result is None:
-        return Value(tensor=tensor, dtype=dtype)
+        return Value(tensor=tensor, dtype=dtype, centered=centered)
     lo, hi, causes = result
     lo, hi = rounded(lo, dtype), rounded(hi, dtype)
-    return Value(lo, hi, causes if lo <= 0 else (), tensor=tensor, dtype=dtype)
+    return Value(lo, hi, causes if lo <= 0 else (), tensor=tensor, dtype=dtype, centered=centered)
 
 
 def _as_type(value: Value, dtype: str) -> Value:
@@ -290,6 +304,10 @@ def _arithmetic(
             # element is 1 (exp(x - max(x)) @ exp(y - max(y)) with the maxima at different k).
             return _product(left.lo, right.lo), INF, merge_causes(left.causes, right.causes)
         case "/":
+            if left.causes and left.lo >= 0 and right.lo >= 0:
+                # A normalisation (w / w.sum()) of a value shown to reach 0: 0 where it is, and
+                # 0 / 0 where every term is; a denominator that may be 0 bounds nothing above.
+                return 0.0, INF if right.lo == 0 else _quotient(left.hi, right.lo), left.causes
             if right.unknown or right.lo <= 0 <= right.hi:
                 return None
             if left.unknown:
@@ -343,7 +361,7 @@ def absolute(value: Value, cause: Cause) -> Value:
     if value.unknown:
         return Value(0.0, INF, tensor=value.tensor, dtype=value.dtype)
     if value.lo > 0:
-        return replace(value, ref=None, shifted=False, maximum=False)
+        return replace(value, ref=None, shifted=False, maximum=False, centered=False)
     if value.hi < 0:
         return Value(-value.hi, -value.lo, tensor=value.tensor, dtype=value.dtype)
     # What made it negative no longer explains it: the absolute value is 0 where it is.

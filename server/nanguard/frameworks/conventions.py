@@ -41,6 +41,9 @@ LOGGING_MODULES = frozenset(
 )
 """Modules whose ``log`` is not a tensor log (logging APIs, scalar math): never worth asking jedi."""
 
+LIST_ADDERS = frozenset({"append", "extend", "insert"})
+"""Methods of Python lists that add elements: ``parts.append(exp(x))``."""
+
 NATURAL_LOGS = frozenset({"log"})
 """Only the natural log of a softmax is a log_softmax (and not in place: ``log_`` is not)."""
 

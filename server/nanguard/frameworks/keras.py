@@ -34,7 +34,7 @@ LIBRARY = Library(
         **each(Effect.CAST, "keras.ops.cast", "keras.backend.cast"),
         **each(Effect.ABS, "keras.backend.abs"),
         **each(Effect.NONNEGATIVE, "keras.backend.square", "keras.backend.sqrt"),
-        **each(Effect.MATMUL, *prefixed(BACKENDS, "dot", "batch_dot")),
+        **each(Effect.MATMUL, *prefixed(BACKENDS, "dot", "batch_dot"), position=0),
     },
     fix_kits={
         backend: FixKit(

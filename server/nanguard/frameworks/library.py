@@ -60,7 +60,8 @@ class Effect(Enum):
 class ValueFunction:
     effect: Effect
     bound_position: int = 1
-    """For CLIP and RANDOM: the position of the lower bound among the positional arguments."""
+    """For CLIP and RANDOM: the position of the lower bound among the positional arguments; for
+    MATMUL, of the first operand (einsum's equation comes first)."""
     bound_keywords: tuple[str, ...] = ()
     """For CLIP and RANDOM: the keyword names of the lower bound."""
     upper_keywords: tuple[str, ...] = ()

@@ -32,7 +32,8 @@ API: dict[str, ValueFunction] = {
     **each(Effect.ABS, "abs", "absolute"),
     **each(Effect.NONNEGATIVE, "square", "sqrt"),
     **each(Effect.EXPM1, "expm1"),
-    **each(Effect.MATMUL, "matmul", "dot", "einsum", "tensordot", "inner"),
+    **each(Effect.MATMUL, "matmul", "dot", "tensordot", "inner", position=0),
+    **each(Effect.MATMUL, "einsum"),
     **each(
         Effect.PRESERVE,
         "array", "asarray", "float32", "float64",

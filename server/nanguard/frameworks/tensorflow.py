@@ -45,8 +45,10 @@ LIBRARY = Library(
         **each(Effect.EXPM1, "tensorflow.math.expm1", "tensorflow.expm1"),
         **each(
             Effect.MATMUL,
-            *prefixed(("tensorflow", "tensorflow.linalg"), "matmul", "einsum", "tensordot"),
+            *prefixed(("tensorflow", "tensorflow.linalg"), "matmul", "tensordot"),
+            position=0,
         ),
+        **each(Effect.MATMUL, "tensorflow.einsum", "tensorflow.linalg.einsum"),
         **each(
             Effect.PRESERVE, "tensorflow.convert_to_tensor", "tensorflow.constant", "tensorflow.Variable", "tensorflow.stop_gradient"
         ),

@@ -44,7 +44,8 @@ LIBRARY = Library(
         **each(Effect.ERFC, "torch.erfc", "torch.special.erfc"),
         **each(Effect.CDF, "torch.special.ndtr"),
         **each(Effect.EXPM1, "torch.expm1", "torch.special.expm1"),
-        **each(Effect.MATMUL, "torch.matmul", "torch.mm", "torch.bmm", "torch.einsum", "torch.dot", "torch.tensordot", "torch.inner"),
+        **each(Effect.MATMUL, "torch.matmul", "torch.mm", "torch.bmm", "torch.dot", "torch.tensordot", "torch.inner", position=0),
+        **each(Effect.MATMUL, "torch.einsum"),
         **each(
             Effect.PRESERVE,
             "torch.tensor",
@@ -68,7 +69,7 @@ LIBRARY = Library(
         **each(Effect.ERF, "erf", "erf_"),
         **each(Effect.ERFC, "erfc", "erfc_"),
         **each(Effect.EXPM1, "expm1", "expm1_"),
-        **each(Effect.MATMUL, "matmul", "mm", "bmm", "dot"),
+        **each(Effect.MATMUL, "matmul", "mm", "bmm", "dot", position=0),
         **each(Effect.RANDOM, "uniform_", keywords=("from",), upper=("to",)),
         **each(Effect.SIGNED, "tanh", "tanh_"),
         **each(Effect.SUM, "sum", "mean"),
