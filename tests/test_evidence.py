@@ -225,6 +225,11 @@ REPORTED_WITH = {
         "        parts.append((operand - operand.max()).exp())\n    return torch.einsum(equation, parts).log()\n",
         "`torch.einsum(equation, parts)` can be 0: `(operand - operand.max()).exp()` is an exp/softplus output (line 5)",
     ),
+    "a value divided by its own sum": (
+        "import torch\ndef kl(p, q):\n    p = p / p.sum(axis=-1, keepdim=True)\n    q = torch.clamp(q, 1e-6)\n"
+        "    return torch.sum(p * torch.log(p / q), axis=-1)\n",
+        "`p / p.sum(axis=-1, keepdim=True)` is a distribution (a value divided by its own sum) (line 3)",
+    ),
     "the absolute value of a signed value": (
         "import torch\ndef f(x):\n    return torch.log(torch.abs(torch.tanh(x)))\n",
         "the argument is an absolute value; it is 0 wherever its argument is 0",

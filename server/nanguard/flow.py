@@ -935,7 +935,25 @@ class ModuleAnalysis:
         left = self.evaluate(node.child_by_field_name("left"), env, depth)
         right = self.evaluate(node.child_by_field_name("right"), env, depth)
         kind = operator.type if operator is not None else ""
-        return binary(kind, left, right, self._cause("difference", node))
+        value = binary(kind, left, right, self._cause("difference", node))
+        if kind == "/" and not value.evidence and not value.positive and self._normalises(node, env, depth):
+            return ranged(0.0, 1.0, self._cause("normalised", node), tensor=value.tensor, dtype=value.dtype)
+        return value
+
+    def _normalises(self, node: Node, env: Env, depth: int) -> bool:
+        """Whether ``x / x.sum(...)`` (or ``x / np.sum(x)``) makes a distribution of `x`."""
+        numerator, denominator = bare(node.child_by_field_name("left")), bare(node.child_by_field_name("right"))
+        function = denominator.child_by_field_name("function") if denominator.type == "call" else None
+        if function is None:
+            return False
+        positional, _ = call_arguments(denominator)
+        if function.type == "attribute" and not self.evaluate(function.child_by_field_name("object"), env, depth).library_ref:
+            rule = fw.TENSOR_METHODS.get(function.child_by_field_name("attribute").text.decode())
+            summed = function.child_by_field_name("object")
+        else:
+            rule = fw.VALUE_FUNCTIONS.get(self.evaluate(function, env, depth).ref or "")
+            summed = positional[0] if positional else None
+        return rule is not None and rule.effect is Effect.SUM and summed is not None and bare(summed).text == numerator.text
 
     def _unary(self, node: Node, env: Env, depth: int) -> Value:
         operator = node.child_by_field_name("operator")
@@ -1065,6 +1083,13 @@ class ModuleAnalysis:
                 for name in _names_bound_by(target):
                     env.values[name] = UNKNOWN
         return env
+
+
+def bare(node: Node) -> Node:
+    """`node` without the parentheses around it."""
+    while node.type == "parenthesized_expression" and len(node.named_children) == 1:
+        node = node.named_children[0]
+    return node
 
 
 def _path(ancestor: Node, node: Node) -> list[Node]:

@@ -61,6 +61,7 @@ CAUSE_DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "cdf": ("a CDF", "it is 0 below the support and underflows to 0 in {dtype} far in the lower tail"),
     "abs": ("an absolute value", "it is 0 wherever its argument is 0"),
     "zero-added": ("0 added as an epsilon", "it keeps nothing away from zero"),
+    "normalised": ("a distribution (a value divided by its own sum)", "an entry is 0 wherever the value is, and a probability can be exactly 0"),
     "xlogy": ("it is multiplied by", "where both are 0 the term is 0 * -inf = NaN, not the 0 the formula means (xlogy gives 0)"),
     "where": (
         "it is guarded only by the where on",
@@ -70,7 +71,7 @@ CAUSE_DESCRIPTIONS: dict[str, tuple[str, str]] = {
 }
 """Cause kind -> (what the value is, why that reaches zero); ``{dtype}``/``{detail}`` are filled in."""
 
-PROBABILITY_CAUSES = frozenset({"softmax", "sigmoid", "probability"})
+PROBABILITY_CAUSES = frozenset({"softmax", "sigmoid", "probability", "normalised"})
 
 
 def describe(cause: Cause, dtype: str | None) -> tuple[str, str]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from tree_sitter import Node
 
 from nanguard import frameworks as fw
-from nanguard.flow import FRAMEWORK_ROOTS, Env, ModuleAnalysis, call_arguments, canonical, dotted_key, root_module
+from nanguard.flow import FRAMEWORK_ROOTS, Env, ModuleAnalysis, bare, call_arguments, canonical, dotted_key, root_module
 from nanguard.frameworks import Effect, LogFunction
 from nanguard.values import Cause, Value, join
 
@@ -178,12 +178,6 @@ def _module(name: str, env: Env) -> bool:
     return value is not None and value.library_ref
 
 
-def _bare(node: Node) -> Node:
-    while node.type == "parenthesized_expression" and len(node.named_children) == 1:
-        node = node.named_children[0]
-    return node
-
-
 def _evidence(value: Value, cause: Cause) -> Value:
     """`value`, shown by `cause` to reach 0 (and, by the author's formula, not to go below it)."""
     return Value(0.0, value.hi, (cause,), tensor=value.tensor, dtype=value.dtype)
@@ -192,9 +186,9 @@ def _evidence(value: Value, cause: Cause) -> Value:
 def _own_factor(factor: Node, argument: Node) -> bool:
     """Whether `factor` is the log's argument or its numerator (``p * log(p / q)``): 0 where the
     log is -inf, by the formula's own shape."""
-    factor, argument = _bare(factor), _bare(argument)
+    factor, argument = bare(factor), bare(argument)
     if argument.type == "binary_operator" and argument.child_by_field_name("operator").type == "/":
-        argument = _bare(argument.child_by_field_name("left"))
+        argument = bare(argument.child_by_field_name("left"))
     return factor.text == argument.text
 
 
