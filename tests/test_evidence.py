@@ -230,6 +230,10 @@ REPORTED_WITH = {
         "    return torch.sum(p * torch.log(p / q), axis=-1)\n",
         "`p / p.sum(axis=-1, keepdim=True)` is a distribution (a value divided by its own sum) (line 3)",
     ),
+    "the square root of a softmax": (
+        "import torch\ndef f(z):\n    return torch.log(torch.sqrt(torch.softmax(z, 1)))\n",
+        "`torch.softmax(z, 1)` is a softmax output (line 3)",
+    ),
     "the absolute value of a signed value": (
         "import torch\ndef f(x):\n    return torch.log(torch.abs(torch.tanh(x)))\n",
         "the argument is an absolute value; it is 0 wherever its argument is 0",

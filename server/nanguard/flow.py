@@ -873,6 +873,11 @@ class ModuleAnalysis:
             return Value(value.lo, value.hi, value.causes, tensor=tensor, dtype=value.dtype or dtype, maximum=True)
         if effect is Effect.LOG:
             return logarithm(subject())
+        if effect is Effect.NONNEGATIVE:
+            value = subject()
+            # sqrt, square of a value shown to reach 0 from above: still 0 there.
+            causes = value.causes if value.lo == 0 else ()
+            return Value(0.0, INF, causes, tensor=tensor or value.tensor, dtype=value.dtype or dtype)
         if effect is Effect.ABS:
             value = subject()
             result = absolute(value, self._cause("abs", call))
