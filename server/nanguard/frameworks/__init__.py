@@ -48,11 +48,11 @@ LIBRARIES: tuple[Library, ...] = (
 """Every library nanguard knows; those with a `framework` name in the order the setting lists them."""
 
 
-def _merged(column: str) -> dict:
+def merged(column: str, libraries: tuple[Library, ...] = LIBRARIES) -> dict:
     """One column of every library's rows; two libraries that declare one name differently
     contradict each other, which is a mistake in the tables."""
     merged: dict = {}
-    for library in LIBRARIES:
+    for library in libraries:
         for name, row in getattr(library, column).items():
             if merged.setdefault(name, row) != row:
                 raise ValueError(f"frameworks: {name!r} in {column} is declared twice, differently")
@@ -62,22 +62,22 @@ def _merged(column: str) -> dict:
 FRAMEWORKS: dict[str, tuple[str, ...]] = {lib.framework: lib.roots for lib in LIBRARIES if lib.framework is not None}
 """Framework name (as used by the `frameworks` setting) -> the root modules that belong to it."""
 
-MODULE_EQUIVALENTS: dict[str, str] = _merged("module_equivalents")
+MODULE_EQUIVALENTS: dict[str, str] = merged("module_equivalents")
 """Module paths that expose the same functions as another module under the same names."""
 
-LOG_FUNCTIONS: dict[str, LogFunction] = _merged("logs")
+LOG_FUNCTIONS: dict[str, LogFunction] = merged("logs")
 """Functions that compute a logarithm and return -inf (not raise) at zero."""
 
-TENSOR_LOG_METHODS: dict[str, LogFunction] = _merged("tensor_log_methods")
+TENSOR_LOG_METHODS: dict[str, LogFunction] = merged("tensor_log_methods")
 """Tensor methods that compute a logarithm; names ending in ``_`` work in place."""
 
 LOG_NAMES = frozenset(name.rsplit(".", 1)[-1] for name in LOG_FUNCTIONS) | frozenset(TENSOR_LOG_METHODS)
 """Last components of every log; a call whose callee ends differently needs no resolution."""
 
-VALUE_FUNCTIONS: dict[str, ValueFunction] = _merged("value_functions")
+VALUE_FUNCTIONS: dict[str, ValueFunction] = merged("value_functions")
 """Functions whose result nanguard can place relative to zero, keyed by canonical name."""
 
-TENSOR_METHODS: dict[str, ValueFunction] = _merged("tensor_methods")
+TENSOR_METHODS: dict[str, ValueFunction] = merged("tensor_methods")
 """Methods of tensors (receiver first) that nanguard can place relative to zero."""
 
 FRAMEWORK_DTYPES: dict[str, str] = {
@@ -85,21 +85,21 @@ FRAMEWORK_DTYPES: dict[str, str] = {
 }
 """The float type a framework computes in unless told otherwise; every other one uses `DEFAULT_DTYPE`."""
 
-POSITIVE_ATTRIBUTES: dict[str, frozenset[str]] = _merged("positive_attributes")
+POSITIVE_ATTRIBUTES: dict[str, frozenset[str]] = merged("positive_attributes")
 """Calls whose listed attributes are positive constants: ``np.finfo(np.float32).eps``."""
 
 POSITIVE_CONSTANTS: frozenset[str] = frozenset().union(*(lib.positive_constants for lib in LIBRARIES))
 
-FIX_KITS: dict[str, FixKit] = _merged("fix_kits")
+FIX_KITS: dict[str, FixKit] = merged("fix_kits")
 """How each log's library spells a fix, by the log's `LogFunction.kit`."""
 
-STABLE_REPLACEMENTS: dict[str, str] = _merged("stable_replacements")
+STABLE_REPLACEMENTS: dict[str, str] = merged("stable_replacements")
 """log(f(z)) == g(z) computed without underflow: softmax and sigmoid -> their stable log."""
 
-STABLE_METHOD_REPLACEMENTS: dict[str, str] = _merged("stable_method_replacements")
+STABLE_METHOD_REPLACEMENTS: dict[str, str] = merged("stable_method_replacements")
 """For ``z.softmax(dim).log()``: a method (leading dot) or a function taking the receiver."""
 
-DEFAULT_IMPORTS: dict[str, DefaultImport] = _merged("default_imports")
+DEFAULT_IMPORTS: dict[str, DefaultImport] = merged("default_imports")
 """The import a fix adds when the file binds no name for the module it needs."""
 
 __all__ = [
@@ -139,4 +139,5 @@ __all__ = [
     "Library",
     "LogFunction",
     "ValueFunction",
+    "merged",
 ]
