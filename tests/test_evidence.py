@@ -230,6 +230,10 @@ REPORTED_WITH = {
         "    return torch.sum(p * torch.log(p / q), axis=-1)\n",
         "`p / p.sum(axis=-1, keepdim=True)` is a distribution (a value divided by its own sum) (line 3)",
     ),
+    "a distribution's probabilities": (
+        "import tensorflow as tf\ndef f(dist):\n    mass = tf.reduce_sum(dist.probs_parameter()[:, 1:], axis=1)\n    return -tf.math.log(mass)\n",
+        "`mass` is a probability by its name (line 3)",
+    ),
     "the square root of a softmax": (
         "import torch\ndef f(z):\n    return torch.log(torch.sqrt(torch.softmax(z, 1)))\n",
         "`torch.softmax(z, 1)` is a softmax output (line 3)",

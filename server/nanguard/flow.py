@@ -205,6 +205,7 @@ _RANGES: dict[Effect, tuple[float, float, str | None]] = {
     Effect.ERF: (-1.0, 1.0, "erf"),
     Effect.ERFC: (0.0, 2.0, "erfc"),
     Effect.CDF: (0.0, 1.0, "cdf"),
+    Effect.PROBABILITY: (0.0, 1.0, "probability"),
     Effect.EXPM1: (-1.0, INF, None),
     Effect.SIGNED: (-1.0, 1.0, "signed"),
     Effect.NORMAL: (-INF, INF, "signed"),

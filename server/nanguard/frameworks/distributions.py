@@ -5,4 +5,4 @@ from __future__ import annotations
 
 from nanguard.frameworks.library import Effect, Library, each
 
-LIBRARY = Library(tensor_methods=each(Effect.CDF, "cdf"))
+LIBRARY = Library(tensor_methods={**each(Effect.CDF, "cdf"), **each(Effect.PROBABILITY, "probs_parameter")})

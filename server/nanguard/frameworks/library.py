@@ -39,6 +39,7 @@ class Effect(Enum):
     ERF = "erf"                  # in [-1, 1]; rounds to -1 or 1 in the tails, so 1 + erf reaches 0
     ERFC = "erfc"                # in [0, 2]; underflows to 0 for large inputs
     CDF = "cdf"                  # a cumulative distribution: in [0, 1]; 0 below the support, underflows in the tail
+    PROBABILITY = "probability"  # a distribution's probabilities: in [0, 1], 0 where a logit is far below the others
     EXPM1 = "expm1"              # exp(x) - 1: above -1
     MATMUL = "matmul"            # sums of products of its operands (matmul, einsum, dot): products underflow
     COUNT = "count"              # a count or size (len, numel, shape entries): >= 1 in practice
