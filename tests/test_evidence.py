@@ -19,6 +19,13 @@ NOT_REPORTED = {
         "    return m + torch.log(torch.exp(x - m).sum(dim=1))\n"
     ),
     "log-sum-exp in numpy": "import numpy as np\ndef f(x):\n    return np.log(np.sum(np.exp(x - np.max(x))))\n",
+    "log-sum-exp with the max subtracted in place": (
+        "import jax.numpy as jnp\ndef f(logits):\n    logits -= jnp.max(logits, axis=-1, keepdims=True)\n"
+        "    return jnp.log(jnp.sum(jnp.exp(logits), axis=-1))\n"
+    ),
+    "log-sum-exp with the max unpacked from (values, indices)": (
+        "import torch\ndef f(x):\n    m, _ = x.max(-1, keepdim=True)\n    stable = x - m\n    return m + stable.exp().sum(-1).log()\n"
+    ),
     "a hyper-parameter": "import numpy as np\ndef f(label_smoothing):\n    return np.log(1.0 - label_smoothing)\n",
     "a count": "import numpy as np\ndef f(num_classes):\n    return np.log(num_classes)\n",
     "a size": "import torch\ndef f(x):\n    return torch.log(torch.tensor(x.shape[0]))\n",
@@ -120,3 +127,124 @@ def test_the_message_does_not_depend_on_branch_order():
 def test_a_loop_reaches_its_fixpoint():
     code = "import torch\ndef f(z, n):\n    p = torch.ones(3)\n    for _ in range(n):\n        p = p * torch.sigmoid(z)\n    return torch.log(p)\n"
     assert "sigmoid output" in message(code)
+
+
+# Misses found on real bug fixes (bench/precision/bugs.csv) and labelled real findings.
+
+
+def test_a_correlation_by_name_plus_an_epsilon():
+    code = "import torch\nclass D:\n    def norm(self):\n        corr = self.correlation.view(1, -1) + 1e-8\n        return torch.log(corr)\n"
+    text = message(code)
+    assert text.startswith("`torch.log(corr)`: `corr` is a correlation by its name (line 4)")
+    assert "an epsilon does not keep a value that goes negative away from zero" in text
+
+
+def test_one_plus_erf_reaches_zero_in_the_lower_tail():
+    code = "import torch\ndef f(t):\n    return (t * (1 + (t * 0.5**0.5).erf())).mul(0.5).log()\n"
+    text = message(code)
+    assert "is an erf output (line 3)" in text and "1 + erf or 1 - erf is 0 there" in text
+
+
+def test_a_matrix_product_of_exps_underflows_even_with_each_max_subtracted():
+    code = (
+        "import torch\ndef f(x, y):\n    x_shift = x.max(-1, keepdim=True)[0]\n    y_shift = y.max(-2, keepdim=True)[0]\n"
+        "    return torch.matmul((x - x_shift).exp(), (y - y_shift).exp()).log()\n"
+    )
+    assert "`(x - x_shift).exp()` is an exp/softplus output (line 5)" in message(code)
+    assert flagged("import numpy as np\ndef f(a, b):\n    return np.log(np.exp(a) @ np.exp(b) + 1e-30)\n") == []
+
+
+def test_a_uniform_draw_in_place_and_its_bounds():
+    code = "import torch\ndef f(n):\n    return torch.nn.init.uniform_(torch.Tensor(n, 1)).log()\n"
+    assert "the argument is a uniform random draw; the draw includes 0" in message(code)
+    assert flagged("import numpy as np\nnp.log(np.random.uniform(1.0, 2.0, size=3))\n") == []
+    assert flagged("import torch\ndef f(x):\n    return x.uniform_(0.5, 1.0).log()\n") == []
+
+
+def test_a_value_times_its_own_log_once_it_is_known_not_negative():
+    code = (
+        "import torch\ndef deviance(targets, preds):\n    if torch.any(preds <= 0) or torch.any(targets < 0):\n"
+        "        raise ValueError('negative')\n    return targets * torch.log(targets / preds)\n"
+    )
+    text = message(code)
+    assert text.startswith("`torch.log(targets / preds)`: it is multiplied by `targets` (line 5)")
+    assert "0 * -inf = NaN, not the 0 the formula means (xlogy gives 0)" in text
+    # Nothing known of the value: the formula alone is not evidence.
+    assert flagged("import torch\ndef f(p, q):\n    return torch.sum(p * torch.log(p / q))\n") == []
+
+
+def test_a_where_picks_values_not_gradients():
+    code = "import tensorflow as tf\ndef f(x):\n    return tf.where(tf.abs(x) < 1.0, tf.math.log1p(x**2.0), 2 * tf.math.log(tf.math.abs(x)))\n"
+    text = message(code)
+    assert text.startswith("`tf.math.log(tf.math.abs(x))`: it is guarded only by the where on `tf.abs(x) < 1.0` (line 3)")
+    assert "a where picks values, not gradients" in text
+    # NumPy computes no gradients: its where keeps the -inf out of the result.
+    assert flagged("import numpy as np\ndef f(x):\n    return np.where(np.abs(x) > 1, np.log(np.abs(x)), 0.0)\n") == []
+
+
+REPORTED_WITH = {
+    "a normal CDF": (
+        "import torch\ndef f(z):\n    std_norm = torch.distributions.normal.Normal(0.0, 1.0)\n"
+        "    z_cdf = std_norm.cdf(z)\n    return torch.log(z_cdf)\n",
+        "`z_cdf` is a CDF (line 4); it is 0 below the support and underflows to 0",
+    ),
+    "a difference of CDFs": (
+        "from jax.scipy.stats import norm\nimport jax.numpy as jnp\ndef f(a, b):\n    return jnp.log(norm.cdf(b) - norm.cdf(a))\n",
+        "is a CDF",
+    ),
+    "an erfc": (
+        "import torch\ndef f(x):\n    return x.double().erfc().log()\n",
+        "the argument is an erfc output; it underflows to 0 in float64",
+    ),
+    "a probability attribute by name": (
+        "import tensorflow as tf\nclass Binomial:\n    def f(self, counts):\n        return counts * tf.log(self.probs)\n",
+        "the argument is a probability by its name; a probability can be exactly 0",
+    ),
+    "a mask by name": (
+        "import torch\ndef masked_log_softmax(vector, mask):\n    vector = vector + mask.log()\n    return vector\n",
+        "the argument is a 0/1 mask by its name; its log is -inf at every masked entry",
+    ),
+    "an epsilon of zero": (
+        "import numpy as np\nLOG_ZERO = 0.0\ndef f(y):\n    return np.log(y + LOG_ZERO)\n",
+        "`0.0` is 0 added as an epsilon (line 2); it keeps nothing away from zero",
+    ),
+    "a difference of two exps": (
+        "import jax.numpy as jnp\ndef f(w, d):\n    return jnp.log(jnp.exp(w) - jnp.expm1(d))\n",
+        "can be negative: `jnp.exp(w)` is an exp/softplus output (line 3)",
+    ),
+    "a sum of exps without the max subtracted": (
+        "import torch\ndef f(log_weights):\n    return torch.log(torch.exp(log_weights).mean())\n",
+        "`torch.exp(log_weights)` is an exp/softplus output (line 3); it underflows to 0 in float32",
+    ),
+    "an exp normalised by its sum": (
+        "import torch\ndef f(logits, lp):\n    w = torch.exp(logits + lp)\n    w = w / w.sum()\n    return torch.log(w)\n",
+        "`w` is an exp/softplus output (line 3)",
+    ),
+    "an einsum of exps collected in a list": (
+        "import torch\ndef f(equation, operands):\n    parts = []\n    for operand in operands:\n"
+        "        parts.append((operand - operand.max()).exp())\n    return torch.einsum(equation, parts).log()\n",
+        "`torch.einsum(equation, parts)` can be 0: `(operand - operand.max()).exp()` is an exp/softplus output (line 5)",
+    ),
+    "a value divided by its own sum": (
+        "import torch\ndef kl(p, q):\n    p = p / p.sum(axis=-1, keepdim=True)\n    q = torch.clamp(q, 1e-6)\n"
+        "    return torch.sum(p * torch.log(p / q), axis=-1)\n",
+        "`p / p.sum(axis=-1, keepdim=True)` is a distribution (a value divided by its own sum) (line 3)",
+    ),
+    "a distribution's probabilities": (
+        "import tensorflow as tf\ndef f(dist):\n    mass = tf.reduce_sum(dist.probs_parameter()[:, 1:], axis=1)\n    return -tf.math.log(mass)\n",
+        "`mass` is a probability by its name (line 3)",
+    ),
+    "the square root of a softmax": (
+        "import torch\ndef f(z):\n    return torch.log(torch.sqrt(torch.softmax(z, 1)))\n",
+        "`torch.softmax(z, 1)` is a softmax output (line 3)",
+    ),
+    "the absolute value of a signed value": (
+        "import torch\ndef f(x):\n    return torch.log(torch.abs(torch.tanh(x)))\n",
+        "the argument is an absolute value; it is 0 wherever its argument is 0",
+    ),
+}
+
+
+@pytest.mark.parametrize(("code", "words"), REPORTED_WITH.values(), ids=REPORTED_WITH.keys())
+def test_what_the_code_shows_reaches_zero_is_reported_with_its_evidence(code, words):
+    assert words in message(code)

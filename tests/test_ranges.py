@@ -61,6 +61,12 @@ UNSAFE = [
     "torch.log(torch.rand(3))",
     "tf.log(tf.nn.softmax(z) * mask)",
     "tf.log(tf.nn.sigmoid(a) - tf.nn.sigmoid(b))",
+    "tf.log(x + ZERO)",
+    "torch.log(torch.abs(torch.tanh(x)))",
+    "tf.where(tf.abs(x) > 1, tf.log(tf.abs(x)), 0.0)",
+    "torch.log(torch.special.ndtr(x))",
+    "jnp.log(1 + jax.scipy.special.erf(x))",
+    "torch.log(torch.matmul(torch.exp(a), torch.exp(b)))",
 ]
 """Arguments the code shows can reach zero: reported by default."""
 
@@ -70,10 +76,11 @@ UNKNOWN = [
     "tf.log(1 - x)",
     "tf.log(-1e-8 + x - 1e-8 - 1e-8)",
     "tf.log(x * 1e-8)",
-    "tf.where(x > 0, tf.log(x), 0.0)",
     "np.log(x ** 2)",
     "np.log(abs(x))",
-    "tf.log(x + ZERO)",
+    "np.where(np.abs(x) > 1, np.log(np.abs(x)), 0.0)",
+    "tf.where(x > 0, tf.log(x), 0.0)",
+    "torch.log(torch.matmul(a, b))",
 ]
 """Arguments nothing is known of: reported only with `strict`."""
 
@@ -81,6 +88,7 @@ PRELUDE = """
 import tensorflow as tf
 import torch
 import numpy as np
+import jax
 import jax.numpy as jnp
 from keras import backend as K
 EPS = 1e-7

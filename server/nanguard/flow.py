@@ -13,7 +13,7 @@ hold a watched node are interpreted.
 from __future__ import annotations
 
 from bisect import bisect_left
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Callable, Iterator, Protocol
 
@@ -23,11 +23,13 @@ from nanguard import frameworks as fw
 from nanguard.frameworks import Effect
 from nanguard.source import Source
 from nanguard.values import (
+    EMPTY,
     INF,
     UNKNOWN,
     USER_DEFINED,
     Cause,
     Value,
+    absolute,
     binary,
     cast,
     clip,
@@ -200,6 +202,11 @@ _RANGES: dict[Effect, tuple[float, float, str | None]] = {
     Effect.RELU: (0.0, INF, "relu"),
     Effect.UNDERFLOWS: (0.0, INF, "underflows"),
     Effect.RANDOM: (0.0, 1.0 - 2.0**-24, "random"),
+    Effect.ERF: (-1.0, 1.0, "erf"),
+    Effect.ERFC: (0.0, 2.0, "erfc"),
+    Effect.CDF: (0.0, 1.0, "cdf"),
+    Effect.PROBABILITY: (0.0, 1.0, "probability"),
+    Effect.EXPM1: (-1.0, INF, None),
     Effect.SIGNED: (-1.0, 1.0, "signed"),
     Effect.NORMAL: (-INF, INF, "signed"),
     Effect.POSITIVE: (1e-7, INF, None),
@@ -207,6 +214,13 @@ _RANGES: dict[Effect, tuple[float, float, str | None]] = {
     Effect.COUNT: (1.0, INF, None),
 }
 """The range of what a function returns, by its effect, and the cause it is reported with."""
+
+_NAMED_RANGES = (
+    (fw.PROBABILITY_NAME, 0.0, 1.0, "probability"),
+    (fw.CORRELATION_NAME, -1.0, 1.0, "correlation"),
+    (fw.MASK_NAME, 0.0, 1.0, "mask"),
+)
+"""Names whose values reach zero by what they hold, their range, and the cause reported."""
 
 _FILLED = frozenset({"zero", "nonpositive"})
 """Causes that a write into some elements makes stale: zeros are what a buffer starts as."""
@@ -225,7 +239,7 @@ _NEGATED = {">": "<=", ">=": "<", "<": ">=", "<=": ">", "!=": "==", "==": "!="}
 
 
 def _comparison_refinements(node: Node, holds: bool) -> list[tuple[str, float]]:
-    """Names a comparison proves positive, with the low end it proves: ``x > 0``, ``0 < x``,
+    """Names a comparison proves positive (or not negative), with the low end it proves: ``x > 0``, ``0 < x``,
     ``x >= 1e-3``, ``x != 0``, ``np.min(x) > 0``, ``x.min() > 0``."""
     children = node.children
     if len(children) != 3:
@@ -242,7 +256,7 @@ def _comparison_refinements(node: Node, holds: bool) -> list[tuple[str, float]]:
             continue
         if (op == ">" and limit >= 0) or (op == "!=" and limit == 0):
             return [(key, max(limit, POSITIVE_FACT))]
-        if op == ">=" and limit > 0:
+        if op == ">=" and limit >= 0:
             return [(key, limit)]
     return []
 
@@ -413,9 +427,22 @@ class ModuleAnalysis:
             return
         method = function.child_by_field_name("attribute").text.decode()
         key = dotted_key(function.child_by_field_name("object"))
+        if key is not None and method in fw.LIST_ADDERS:
+            self._add_elements(node, key, env)
+            return
         if key is None or not method.endswith("_") or method in fw.TENSOR_LOG_METHODS:
             return
         env.values[key] = self.evaluate(node, env) if method in fw.TENSOR_METHODS else Value(tensor=True)
+
+    def _add_elements(self, call: Node, key: str, env: Env) -> None:
+        """``parts.append(x)``, ``parts.extend(xs)``: a list whose elements are known (``[]`` to
+        begin with) now also holds these; a list nothing is known of stays unknown."""
+        current = env.lookup(key)
+        positional, _ = call_arguments(call)
+        if current is None or current.unknown or current.ref is not None or not positional:
+            return
+        added = self.evaluate(positional[-1], env)
+        env.values[key] = join(current, added) or UNKNOWN
 
     def _walrus(self, node: Node | None, env: Env) -> None:
         """Bind the targets of ``name := value`` anywhere in `node`."""
@@ -466,8 +493,10 @@ class ModuleAnalysis:
                 for sub_target, sub_source in zip(targets, sources):
                     self._bind(sub_target, self.evaluate(sub_source, env), sub_source, env)
             else:
-                for sub_target in targets:
-                    self._bind(sub_target, Value(tensor=value.tensor), None, env)
+                for index, sub_target in enumerate(targets):
+                    # ``values, indices = x.max(dim)``: the first of a maximum's pair is the maximum.
+                    element = value if index == 0 and value.maximum else Value(tensor=value.tensor)
+                    self._bind(sub_target, element, None, env)
         elif kind in ("list_splat_pattern", "parenthesized_expression"):
             for child in target.named_children:
                 self._bind(child, Value(tensor=value.tensor), None, env)
@@ -699,7 +728,7 @@ class ModuleAnalysis:
         name = node.text.decode()
         value = env.lookup(name)
         if value is not None:
-            return _by_convention(value, name)
+            return self._by_name(_by_convention(value, name), name, node)
         for module in reversed(env.star_modules()):
             qualified = canonical(f"{module}.{name}")
             if _known(qualified):
@@ -735,8 +764,8 @@ class ModuleAnalysis:
             owner, _, member = key.rpartition(".")
             attribute_value = self._class_attribute(node, owner, member)
             if attribute_value is not None:
-                return _by_convention(attribute_value, member)
-        return _by_convention(Value(tensor=base.tensor), name)
+                return self._by_name(_by_convention(attribute_value, member), member, node)
+        return self._by_name(_by_convention(Value(tensor=base.tensor), name), name, node)
 
     def _call(self, node: Node, env: Env, depth: int) -> Value:
         function = node.child_by_field_name("function")
@@ -823,7 +852,7 @@ class ModuleAnalysis:
             return Value(joined.lo, joined.hi, joined.causes, tensor=tensor, dtype=dtype)
         if effect is Effect.PRESERVE:
             value = subject()
-            return Value(value.lo, value.hi, value.causes, tensor=tensor, dtype=value.dtype or dtype, shifted=value.shifted, maximum=value.maximum)
+            return replace(value, ref=None, user=False, tensor=tensor, dtype=value.dtype or dtype)
         if effect is Effect.CAST:
             value = subject()
             named = positional[1] if len(positional) > 1 else keywords.get(fw.DTYPE_KEYWORD)
@@ -836,37 +865,54 @@ class ModuleAnalysis:
             if value.unknown:
                 return Value(tensor=tensor, dtype=value.dtype or dtype)
             lo = value.lo if value.lo >= 0 else -INF
-            # A sum of exps underflows only where every term does: not what the code shows.
-            causes = tuple(c for c in value.causes if c.kind != "underflows") if lo <= 0 else ()
+            # A sum of exps without the max subtracted underflows where every term does: where
+            # all the inputs are very negative (log-likelihoods, unshifted logits).
+            causes = value.causes if lo <= 0 else ()
             return Value(lo, INF if value.hi > 0 else value.hi, causes, tensor=tensor, dtype=value.dtype or dtype)
         if effect is Effect.REDUCE_MAX:
             value = subject()
             return Value(value.lo, value.hi, value.causes, tensor=tensor, dtype=value.dtype or dtype, maximum=True)
         if effect is Effect.LOG:
             return logarithm(subject())
+        if effect is Effect.NONNEGATIVE:
+            value = subject()
+            # sqrt, square of a value shown to reach 0 from above: still 0 there.
+            causes = value.causes if value.lo == 0 else ()
+            return Value(0.0, INF, causes, tensor=tensor or value.tensor, dtype=value.dtype or dtype)
+        if effect is Effect.ABS:
+            value = subject()
+            result = absolute(value, self._cause("abs", call))
+            return Value(result.lo, result.hi, result.causes, tensor=tensor or result.tensor, dtype=value.dtype or dtype)
+        if effect is Effect.MATMUL:
+            operands = [receiver] if receiver is not None else []
+            operands += [self.evaluate(n, env, depth) for n in positional[len(operands) + rule.bound_position :]]
+            if not operands:
+                return Value(tensor=tensor, dtype=dtype)
+            product = operands[0] if len(operands) > 1 else binary("@", operands[0], operands[0])
+            for operand in operands[1:]:
+                product = binary("@", product, operand)
+            return Value(product.lo, product.hi, product.causes, tensor=True, dtype=product.dtype or dtype)
+        if effect is Effect.RANDOM and (rule.bound_keywords or rule.upper_keywords):
+            low = self._argument(positional, keywords, rule.bound_position, rule.bound_keywords, env, depth)
+            high = self._argument(positional, keywords, rule.bound_position + 1, rule.upper_keywords, env, depth)
+            if (low is not None and low.unknown) or (high is not None and high.unknown):
+                return Value(tensor=tensor, dtype=dtype)
+            lo = low.lo if low is not None else 0.0
+            hi = high.hi if high is not None else 1.0
+            return ranged(lo, hi, self._cause("random", call), tensor=tensor, dtype=dtype)
         if effect in _ARITHMETIC:
             operand = self.evaluate(positional[1], env, depth) if len(positional) > 1 else UNKNOWN
             return binary(_ARITHMETIC[effect], subject(), operand, self._cause("difference", call))
         if effect is Effect.UNDERFLOWS and (receiver is not None or first is not None):
             argument = subject()
-            shifted = first is not None and self._shifted(first, env, depth)
             result = exponential(argument, self._cause("underflows", call))
-            if shifted:
+            if argument.centered:
                 return Value(0.0, 1.0, result.causes, tensor=True, dtype=result.dtype or dtype, shifted=True)
             return Value(result.lo, result.hi, result.causes, tensor=True, dtype=result.dtype or dtype)
         lo, hi, kind = _RANGES.get(effect, (0.0, INF, "underflows"))
         cause = self._cause(kind, call, _SIGNED_DETAILS.get(effect, "")) if kind is not None else None
         value_dtype = (receiver.dtype if receiver is not None else None) or dtype
         return Value(lo, hi, (cause,) if cause is not None and lo <= 0 else (), tensor=tensor, dtype=value_dtype)
-
-    def _shifted(self, argument: Node, env: Env, depth: int) -> bool:
-        """Whether `argument` is ``x - max(x)``: exp of it has 1 as its largest element."""
-        if argument.type != "binary_operator":
-            return False
-        operator = argument.child_by_field_name("operator")
-        if operator is None or operator.type != "-":
-            return False
-        return self.evaluate(argument.child_by_field_name("right"), env, depth).maximum
 
     def _argument(
         self, positional: list[Node], keywords: dict[str, Node], position: int, names: tuple[str, ...], env: Env, depth: int
@@ -877,6 +923,16 @@ class ModuleAnalysis:
             node = positional[position]
         return self.evaluate(node, env, depth) if node is not None and node.type != "none" else None
 
+    def _by_name(self, value: Value, name: str, node: Node) -> Value:
+        """A value nothing is known of, named like what holds values that reach zero: a
+        probability (``self.probs``), a correlation (``self.correlation``), a 0/1 mask."""
+        if not value.unknown or value.ref is not None:
+            return value
+        for pattern, lo, hi, kind in _NAMED_RANGES:
+            if pattern.match(name):
+                return ranged(lo, hi, self._cause(kind, node), tensor=value.tensor, dtype=value.dtype)
+        return value
+
     def _cause(self, kind: str, node: Node, detail: str = "") -> Cause:
         return Cause(self.source.span(node), kind, self.source.node_text(node), detail)
 
@@ -885,7 +941,25 @@ class ModuleAnalysis:
         left = self.evaluate(node.child_by_field_name("left"), env, depth)
         right = self.evaluate(node.child_by_field_name("right"), env, depth)
         kind = operator.type if operator is not None else ""
-        return binary(kind, left, right, self._cause("difference", node))
+        value = binary(kind, left, right, self._cause("difference", node))
+        if kind == "/" and not value.evidence and not value.positive and self._normalises(node, env, depth):
+            return ranged(0.0, 1.0, self._cause("normalised", node), tensor=value.tensor, dtype=value.dtype)
+        return value
+
+    def _normalises(self, node: Node, env: Env, depth: int) -> bool:
+        """Whether ``x / x.sum(...)`` (or ``x / np.sum(x)``) makes a distribution of `x`."""
+        numerator, denominator = bare(node.child_by_field_name("left")), bare(node.child_by_field_name("right"))
+        function = denominator.child_by_field_name("function") if denominator.type == "call" else None
+        if function is None:
+            return False
+        positional, _ = call_arguments(denominator)
+        if function.type == "attribute" and not self.evaluate(function.child_by_field_name("object"), env, depth).library_ref:
+            rule = fw.TENSOR_METHODS.get(function.child_by_field_name("attribute").text.decode())
+            summed = function.child_by_field_name("object")
+        else:
+            rule = fw.VALUE_FUNCTIONS.get(self.evaluate(function, env, depth).ref or "")
+            summed = positional[0] if positional else None
+        return rule is not None and rule.effect is Effect.SUM and summed is not None and bare(summed).text == numerator.text
 
     def _unary(self, node: Node, env: Env, depth: int) -> Value:
         operator = node.child_by_field_name("operator")
@@ -920,7 +994,9 @@ class ModuleAnalysis:
     def _sequence(self, node: Node, env: Env, depth: int) -> Value:
         """A literal list or tuple of numbers: the range of its elements (``[0.8, 0.1]``)."""
         elements = [child for child in node.named_children if child.type != "comment"]
-        if not elements or len(elements) > MAX_LITERAL_ELEMENTS:
+        if not elements:
+            return EMPTY
+        if len(elements) > MAX_LITERAL_ELEMENTS:
             return UNKNOWN
         joined: Value | None = None
         for element in elements:
@@ -1013,6 +1089,13 @@ class ModuleAnalysis:
                 for name in _names_bound_by(target):
                     env.values[name] = UNKNOWN
         return env
+
+
+def bare(node: Node) -> Node:
+    """`node` without the parentheses around it."""
+    while node.type == "parenthesized_expression" and len(node.named_children) == 1:
+        node = node.named_children[0]
+    return node
 
 
 def _path(ancestor: Node, node: Node) -> list[Node]:

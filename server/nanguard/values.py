@@ -51,10 +51,27 @@ CAUSE_DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "signed": ("a value that can be negative", "{detail}; an epsilon does not keep a value that goes negative away from zero"),
     "difference": ("a difference that can be 0 or negative", "its operands' ranges overlap"),
     "probability": ("a probability by its name", "a probability can be exactly 0"),
+    "correlation": (
+        "a correlation by its name",
+        "a correlation lies in [-1, 1]; an epsilon does not keep a value that goes negative away from zero",
+    ),
+    "mask": ("a 0/1 mask by its name", "its log is -inf at every masked entry, and NaN once a fully masked row is normalised"),
+    "erf": ("an erf output", "it lies in [-1, 1] and rounds to -1 or 1 in {dtype} beyond about 4 in size, so 1 + erf or 1 - erf is 0 there"),
+    "erfc": ("an erfc output", "it underflows to 0 in {dtype} for large inputs"),
+    "cdf": ("a CDF", "it is 0 below the support and underflows to 0 in {dtype} far in the lower tail"),
+    "abs": ("an absolute value", "it is 0 wherever its argument is 0"),
+    "zero-added": ("0 added as an epsilon", "it keeps nothing away from zero"),
+    "normalised": ("a distribution (a value divided by its own sum)", "an entry is 0 wherever the value is, and a probability can be exactly 0"),
+    "xlogy": ("it is multiplied by", "where both are 0 the term is 0 * -inf = NaN, not the 0 the formula means (xlogy gives 0)"),
+    "where": (
+        "it is guarded only by the where on",
+        "a where picks values, not gradients: where `{detail}` is 0 the log still runs, and its -inf gives NaN "
+        "gradients; make the argument safe inside the where too",
+    ),
 }
 """Cause kind -> (what the value is, why that reaches zero); ``{dtype}``/``{detail}`` are filled in."""
 
-PROBABILITY_CAUSES = frozenset({"softmax", "sigmoid", "probability"})
+PROBABILITY_CAUSES = frozenset({"softmax", "sigmoid", "probability", "normalised"})
 
 
 def describe(cause: Cause, dtype: str | None) -> tuple[str, str]:
@@ -111,6 +128,8 @@ class Value:
     """A function or class defined in the analysed code: never a framework log."""
     shifted: bool = False
     """``exp(x - max(x))``: its largest element is exactly 1, so its sum is at least 1."""
+    centered: bool = False
+    """``x - max(x)``: its largest element is exactly 0, so its exp is `shifted`."""
     maximum: bool = False
     """A maximum over elements (``x.max()``, ``np.amax(x)``)."""
 
@@ -122,6 +141,11 @@ class Value:
     def unknown(self) -> bool:
         """Nothing at all is known of its range."""
         return self.lo == -INF and self.hi == INF and not self.causes
+
+    @property
+    def empty(self) -> bool:
+        """An empty literal list: no element, so no range (joined with an element, the element)."""
+        return self.lo > self.hi
 
     @property
     def constant(self) -> float | None:
@@ -145,6 +169,8 @@ class Value:
 
 UNKNOWN = Value()
 USER_DEFINED = Value(user=True)
+EMPTY = Value(INF, -INF)
+"""The elements of ``[]``: none yet, until ``append`` adds some."""
 
 
 def number(value: float, cause: Cause | None = None) -> Value:
@@ -169,7 +195,7 @@ def merge_causes(*groups: tuple[Cause, ...]) -> tuple[Cause, ...]:
 def with_range(value: Value, lo: float, hi: float, causes: tuple[Cause, ...] | None = None) -> Value:
     """`value` with a new range; its causes stay only while the range still reaches zero."""
     kept = value.causes if causes is None else causes
-    return replace(value, lo=lo, hi=hi, causes=kept if lo <= 0 else (), ref=None, shifted=False, maximum=False)
+    return replace(value, lo=lo, hi=hi, causes=kept if lo <= 0 else (), ref=None, shifted=False, maximum=False, centered=False)
 
 
 def join(first: Value | None, second: Value | None) -> Value | None:
@@ -192,6 +218,7 @@ def join(first: Value | None, second: Value | None) -> Value | None:
         dtype=first.dtype if first.dtype == second.dtype else wider(first.dtype, second.dtype),
         user=first.user and second.user,
         shifted=first.shifted and second.shifted,
+        centered=first.centered and second.centered,
         maximum=first.maximum and second.maximum,
     )
 
@@ -215,17 +242,21 @@ def _dtype_of(left: Value, right: Value) -> str | None:
 def binary(operator: str, left: Value, right: Value, cause: Cause | None = None) -> Value:
     """The value of ``left <operator> right``; `cause` stands for the whole expression when the
     result reaches zero through the operation itself (``1 - p``, ``a - b``)."""
+    if left.empty or right.empty:
+        # [] + xs is xs; nothing else is arithmetic on an empty list.
+        return (join(left, right) or UNKNOWN) if operator == "+" else UNKNOWN
     tensor = left.tensor or right.tensor
     dtype = _dtype_of(left, right)
     if tensor and dtype is not None:  # a Python constant takes the tensor's type
         left = _as_type(left, dtype)
         right = _as_type(right, dtype)
     result = _arithmetic(operator, left, right, cause)
+    centered = operator == "-" and right.maximum
     if result is None:
-        return Value(tensor=tensor, dtype=dtype)
+        return Value(tensor=tensor, dtype=dtype, centered=centered)
     lo, hi, causes = result
     lo, hi = rounded(lo, dtype), rounded(hi, dtype)
-    return Value(lo, hi, causes if lo <= 0 else (), tensor=tensor, dtype=dtype)
+    return Value(lo, hi, causes if lo <= 0 else (), tensor=tensor, dtype=dtype, centered=centered)
 
 
 def _as_type(value: Value, dtype: str) -> Value:
@@ -243,7 +274,11 @@ def _arithmetic(
             if left.unknown or right.unknown:
                 other = right if left.unknown else left
                 # An epsilon added to a value nothing is known of: the author's word that it is >= 0.
-                return (other.lo, INF, ()) if other.positive else None
+                if other.positive:
+                    return other.lo, INF, ()
+                if other.constant == 0 and other.causes:  # and an epsilon of 0 keeps it from nothing
+                    return 0.0, INF, tuple(replace(c, kind="zero-added") for c in other.causes)
+                return None
             causes = merge_causes(left.causes, right.causes)
             if left.causes and right.causes and all(c.kind == "underflows" for c in causes):
                 causes = ()  # a sum of exps underflows only where every term does: exp(d) + exp(-d) >= 2
@@ -263,7 +298,17 @@ def _arithmetic(
                 return ((0.0 if known.lo >= 0 else -INF), INF, merge_causes(zero_causes)) if zero_causes else None
             corners = [_product(a, b) for a in (left.lo, left.hi) for b in (right.lo, right.hi)]
             return min(corners), max(corners), merge_causes(left.causes, right.causes)
+        case "@":
+            if left.unknown or right.unknown or left.lo < 0 or right.lo < 0:
+                return None
+            # Sums of products: each product can underflow even where every factor's largest
+            # element is 1 (exp(x - max(x)) @ exp(y - max(y)) with the maxima at different k).
+            return _product(left.lo, right.lo), INF, merge_causes(left.causes, right.causes)
         case "/":
+            if left.causes and left.lo >= 0 and right.lo >= 0:
+                # A normalisation (w / w.sum()) of a value shown to reach 0: 0 where it is, and
+                # 0 / 0 where every term is; a denominator that may be 0 bounds nothing above.
+                return 0.0, INF if right.lo == 0 else _quotient(left.hi, right.lo), left.causes
             if right.unknown or right.lo <= 0 <= right.hi:
                 return None
             if left.unknown:
@@ -305,9 +350,23 @@ def _difference_evidence(left: Value, right: Value, lo: float, cause: Cause | No
         right.probability or (math.isfinite(right.lo) and left.constant <= right.hi < INF)
     ):
         return (replace(cause, kind="complement"),)  # 1 - p of a probability, or of a value clipped to [eps, 1]
-    if math.isfinite(left.lo) and math.isfinite(right.hi) and (left.causes or right.causes or left.constant is None):
+    known_right = math.isfinite(right.hi) or math.isfinite(right.lo)
+    if math.isfinite(left.lo) and known_right and (left.causes or right.causes or left.constant is None):
         return merge_causes(left.causes, (replace(cause, kind="difference"),))
     return ()
+
+
+def absolute(value: Value, cause: Cause) -> Value:
+    """``abs(value)``: 0 wherever the value is, which `cause` shows for a value that reaches 0
+    or takes both signs (a value nothing is known of may never be 0)."""
+    if value.unknown:
+        return Value(0.0, INF, tensor=value.tensor, dtype=value.dtype)
+    if value.lo > 0:
+        return replace(value, ref=None, shifted=False, maximum=False, centered=False)
+    if value.hi < 0:
+        return Value(-value.hi, -value.lo, tensor=value.tensor, dtype=value.dtype)
+    # What made it negative no longer explains it: the absolute value is 0 where it is.
+    return Value(0.0, max(-value.lo, value.hi), (cause,), tensor=value.tensor, dtype=value.dtype)
 
 
 def negate(value: Value) -> Value:

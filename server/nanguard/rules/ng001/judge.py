@@ -12,11 +12,16 @@ from dataclasses import dataclass
 from tree_sitter import Node
 
 from nanguard import frameworks as fw
-from nanguard.flow import FRAMEWORK_ROOTS, Env, ModuleAnalysis, call_arguments, canonical, root_module
-from nanguard.frameworks import LogFunction
-from nanguard.values import Value, join
+from nanguard.flow import FRAMEWORK_ROOTS, Env, ModuleAnalysis, bare, call_arguments, canonical, dotted_key, root_module
+from nanguard.frameworks import Effect, LogFunction
+from nanguard.values import Cause, Value, join
 
 _LITERALS = frozenset({"string", "concatenated_string", "integer", "float", "dictionary", "list", "set", "tuple"})
+
+MAX_CONTEXT_STEPS = 6
+"""How far above a log call its surroundings are read for evidence (a factor, an enclosing where)."""
+
+_TERMS = frozenset({"+", "-"})
 
 
 @dataclass(slots=True)
@@ -104,11 +109,56 @@ class LogObserver:
         if receiver is None and fw.GUARD_KEYWORD in keywords:
             return  # np.log(p, where=p > 0, out=...): the zeros are never logged
         value = known if known is not None else self.analysis.evaluate(argument, env)
+        if not value.evidence and not value.positive:
+            value = self._surroundings(call, argument, log, value, env) or value
         inner = self._inner_callee(argument, env) if argument.type == "call" else None
         previous = self.judgements.get(call.id)
         if previous is not None:
             value = join(previous.value, value) or value
         self.judgements[call.id] = Judgement(call, function, log, argument, receiver is not None, value, env, inner)
+
+    def _surroundings(self, call: Node, argument: Node, log: LogFunction, value: Value, env: Env) -> Value | None:
+        """For an argument known to be >= 0 but not kept from 0 (``abs(x)``, ``x`` after ``assert
+        x >= 0``): evidence around the log that its zeros are met. The log is a term multiplied
+        by its own argument (``p * log(p)``, ``p * log(p / q)``: 0 * -inf is NaN, where xlogy gives
+        0), or it is in a branch of a where that tests the argument (``where(abs(x) > 1,
+        log(abs(x)), ...)``), which picks values, not gradients."""
+        if value.lo != 0:
+            return None
+        assert self.analysis is not None
+        analysis = self.analysis
+        factor_above = True  # still a term of a product: only parentheses, + and - so far
+        child, node = call, call.parent
+        for _ in range(MAX_CONTEXT_STEPS):
+            if node is None:
+                return None
+            if node.type == "binary_operator":
+                operator = node.child_by_field_name("operator").type
+                if operator == "*" and factor_above:
+                    left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+                    factor = right if child == left else left
+                    if _own_factor(factor, argument):
+                        return _evidence(value, Cause(analysis.source.span(factor), "xlogy", analysis.source.node_text(factor)))
+                factor_above = factor_above and operator in _TERMS
+            elif node.type == "argument_list":
+                where = node.parent
+                positional, _ = call_arguments(where)
+                callee = analysis.evaluate(where.child_by_field_name("function"), env)
+                rule = fw.VALUE_FUNCTIONS.get(callee.ref or "")
+                if log.framework == "numpy" or rule is None or rule.effect is not Effect.WHERE or len(positional) != 3:
+                    return None  # NumPy has no gradients: its where keeps the -inf out
+                tested = {name for name in _names(positional[0]) if not _module(name, env)}
+                if child in positional[1:] and tested & _names(argument):
+                    condition = positional[0]
+                    text = analysis.source.node_text(condition)
+                    return _evidence(value, Cause(analysis.source.span(condition), "where", text, analysis.source.node_text(argument)))
+                return None
+            elif node.type == "unary_operator":
+                factor_above = False
+            elif node.type != "parenthesized_expression":
+                return None
+            child, node = node, node.parent
+        return None
 
     def _inner_callee(self, call: Node, env: Env) -> Value | None:
         assert self.analysis is not None
@@ -120,6 +170,51 @@ class LogObserver:
             if not receiver.library_ref:
                 return Value(ref="." + function.child_by_field_name("attribute").text.decode())
         return self.analysis.evaluate(function, env)
+
+
+def _module(name: str, env: Env) -> bool:
+    """Whether a dotted name starts at an imported module (``tf.math``), which is not data."""
+    value = env.lookup(name.split(".", 1)[0])
+    return value is not None and value.library_ref
+
+
+def _evidence(value: Value, cause: Cause) -> Value:
+    """`value`, shown by `cause` to reach 0 (and, by the author's formula, not to go below it)."""
+    return Value(0.0, value.hi, (cause,), tensor=value.tensor, dtype=value.dtype)
+
+
+def _own_factor(factor: Node, argument: Node) -> bool:
+    """Whether `factor` is the log's argument or its numerator (``p * log(p / q)``): 0 where the
+    log is -inf, by the formula's own shape."""
+    factor, argument = bare(factor), bare(argument)
+    if argument.type == "binary_operator" and argument.child_by_field_name("operator").type == "/":
+        argument = bare(argument.child_by_field_name("left"))
+    return factor.text == argument.text
+
+
+def _names(node: Node) -> set[str]:
+    """The names and attribute paths (``x``, ``self.p``) an expression reads, not the functions
+    it calls (a method's receiver is read): what a where tests and a log takes."""
+    found: set[str] = set()
+    stack = [node]
+    while stack and len(found) < 64:
+        current = stack.pop()
+        if current.type in ("identifier", "attribute"):
+            key = dotted_key(current)
+            if key is not None:
+                found.add(key)
+            elif current.type == "attribute":
+                stack.append(current.child_by_field_name("object"))
+        elif current.type == "call":
+            function = current.child_by_field_name("function")
+            if function is not None and function.type == "attribute":
+                stack.append(function.child_by_field_name("object"))
+            stack.extend(c for c in current.named_children if c.type == "argument_list")
+        elif current.type == "keyword_argument":
+            stack.append(current.child_by_field_name("value"))
+        else:
+            stack.extend(current.named_children)
+    return found
 
 
 def _tensor_receiver(call: Node, obj: Node, receiver: Value) -> bool:

@@ -14,8 +14,12 @@ EXCERPT_BYTES = 1024
 """Of a node's text, what is read for its excerpt in a message: more than 48 characters need."""
 
 _NAMES = frozenset({"identifier", "attribute", "subscript"})
-_PREFERRED_CAUSES = ("rounding", "signed", "complement")
+_PREFERRED_CAUSES = ("rounding", "signed", "complement", "erf")
 """Causes that explain more than the others when a value has several."""
+_LEAST_CAUSES = frozenset({"nonpositive"})
+"""Causes that explain less than any other (the 0 an accumulator starts from)."""
+_SURROUNDINGS = frozenset({"xlogy", "where"})
+"""Causes found around the log rather than in its argument, worded on their own."""
 
 
 def reportable(value: Value, strict: bool) -> bool:
@@ -38,6 +42,10 @@ def message(judgement: Judgement, source: Source) -> tuple[str, tuple[Related, .
     cause = _main_cause(value)
     what, why = describe(cause, value.dtype or fw.FRAMEWORK_DTYPES.get(judgement.log.framework, fw.DEFAULT_DTYPE))
     outcome = "giving NaN" if value.lo < 0 else "giving -inf and NaN gradients"
+    if cause.kind in _SURROUNDINGS:
+        line = cause.span.start.line + 1
+        related = Related(cause.span, f"{what} `{excerpt(cause.text)}` here")
+        return f"`{call}`: {what} `{excerpt(cause.text)}` {cause_reference(line)}; {why}", (related,)
     if cause.span == source.span(judgement.argument):
         return f"`{call}`: the argument is {what}; {why}, {outcome}", ()
     line = cause.span.start.line + 1
@@ -54,4 +62,4 @@ def _main_cause(value: Value) -> Cause:
         for cause in value.causes:
             if cause.kind == kind:
                 return cause
-    return value.causes[0]
+    return next((cause for cause in value.causes if cause.kind not in _LEAST_CAUSES), value.causes[0])
