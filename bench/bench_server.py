@@ -369,10 +369,11 @@ async def run(folder: Path) -> list[list[str]]:
 
 
 def memory_files(root: Path) -> list[Path]:
-    """The `REAL_OPEN_DOCUMENTS` biggest files of the project that call a log: a session's worth
-    of the files nanguard has most to say about."""
-    candidates = [path for path in root.rglob("*.py") if "log(" in path.read_text(encoding="utf-8", errors="replace")]
-    return sorted(candidates, key=lambda path: (-path.stat().st_size, str(path)))[:REAL_OPEN_DOCUMENTS]
+    """The `REAL_OPEN_DOCUMENTS` biggest files of the project's own code, those that call a log
+    first: a session's worth of the files nanguard has most to say about."""
+    candidates = sorted((root / "keras" / "src").rglob("*.py"), key=lambda path: (-path.stat().st_size, str(path)))
+    calls_log = {path for path in candidates if "log(" in path.read_text(encoding="utf-8", errors="replace")}
+    return sorted(candidates, key=lambda path: path not in calls_log)[:REAL_OPEN_DOCUMENTS]
 
 
 async def real_file_rows(root: Path, servers: list[str]) -> list[list[str]]:
