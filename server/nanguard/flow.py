@@ -635,6 +635,8 @@ class ModuleAnalysis:
             self._bind(node.child_by_field_name("left"), element, None, entry)
         condition = node.child_by_field_name("condition")
         statements = body.children if body is not None else []
+        buffers = [key for key, value in env.values.items() if any(c.kind in _FILLED for c in value.causes)]
+        after: Env | None = None
         # Run the body until the entry state is stable; after two rounds a bound that still moves
         # is widened to infinity, so every loop reaches its fixpoint in a few rounds.
         for round_ in range(MAX_LOOP_ROUNDS):
@@ -645,6 +647,8 @@ class ModuleAnalysis:
                 break
             entry = widen(entry, joined) if round_ >= 1 else joined
         exit_env = self.refine(condition, False, entry) if condition is not None else entry
+        if after is not None:
+            _keep_filled(buffers, after, exit_env)
         alternative = node.child_by_field_name("alternative")
         if alternative is not None:
             return self._block(_body(alternative), exit_env, pending, depth + 1)
@@ -1165,6 +1169,16 @@ def widen(before: Env, after: Env) -> Env:
         if (lo, hi) != (value.lo, value.hi):
             values[name] = Value(lo, hi, value.causes if lo <= 0 else (), value.ref, value.tensor, value.dtype, value.user)
     return Env(after.parent, values, after.stars)
+
+
+def _keep_filled(buffers: list[str], after: Env, exit_env: Env) -> None:
+    """A buffer of zeros that every pass of a loop body writes into (``for ...: out[i] += term``)
+    is what the body leaves: a loop written to fill a buffer is meant to run, and its
+    zero-iteration path is not evidence that the buffer stays 0."""
+    for key in buffers:
+        filled = after.values.get(key)
+        if filled is not None and not any(c.kind in _FILLED for c in filled.causes):
+            exit_env.values[key] = filled
 
 
 def _known(name: str) -> bool:

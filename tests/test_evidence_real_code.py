@@ -1,0 +1,35 @@
+"""NG001 on patterns of real projects' code that are safe by what the code shows (the false alarms
+labelled in bench/precision/labels.csv), each beside the neighbouring case that is still a finding."""
+
+from engine_helpers import findings, flagged
+
+
+def message(code: str) -> str:
+    [finding] = findings(code)
+    return finding.message
+
+
+def test_a_buffer_of_zeros_filled_by_a_loop_is_not_zeros():
+    code = """
+    import torch
+    def probs(logits, configs):
+        out = torch.zeros(2, 3)
+        for config in configs:
+            for i, e in enumerate(config):
+                out[e, i] += _exp(logits[i])
+        return out.log()
+    """
+    assert flagged(code) == []
+
+
+def test_a_buffer_a_loop_fills_only_sometimes_is_still_zeros():
+    code = """
+    import torch
+    def probs(logits, configs):
+        out = torch.zeros(2, 3)
+        for i in configs:
+            if i > 1:
+                out[i] += _exp(logits[i])
+        return out.log()
+    """
+    assert "`out` is zeros (line 4)" in message(code)
