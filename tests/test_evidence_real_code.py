@@ -33,3 +33,18 @@ def test_a_buffer_a_loop_fills_only_sometimes_is_still_zeros():
         return out.log()
     """
     assert "`out` is zeros (line 4)" in message(code)
+
+
+def test_an_attribute_buffer_filled_in_init_is_not_zeros():
+    code = """
+    import torch
+    class Hull:
+        def __init__(self, xi, grad):
+            self.hprime = torch.zeros(4, 8)
+            self.hprime[:, :4] = grad(xi)
+            self.empty = torch.zeros(4, 8)
+        def sample(self, idx):
+            return torch.log(self.hprime.gather(1, idx)), torch.log(self.empty)
+    """
+    [finding] = findings(code)
+    assert "`self.empty` is zeros (line 7)" in finding.message

@@ -504,17 +504,12 @@ class ModuleAnalysis:
             self._overwrite_elements(target, value, env)
 
     def _overwrite_elements(self, target: Node, value: Value, env: Env) -> None:
-        """``buffer[i] = value``, ``r[0] = 1``: some elements change. A buffer of zeros being
-        filled, or a zero element overwritten, no longer shows zeros; otherwise the elements
-        may be either value."""
+        """``buffer[i] = value``, ``r[0] = 1``: some elements of a name change (`_written`)."""
         key = dotted_key(target.child_by_field_name("value"))
         current = env.lookup(key) if key is not None else None
         if key is None or current is None:
             return
-        if any(cause.kind in _FILLED for cause in current.causes):
-            env.values[key] = Value(tensor=current.tensor, dtype=current.dtype)
-        else:
-            env.values[key] = join(current, value)  # type: ignore[assignment]
+        env.values[key] = _written(current, value)
 
     def _import(self, node: Node, env: Env) -> None:
         if node.type == "import_statement":
@@ -1056,6 +1051,13 @@ class ModuleAnalysis:
                 method_env = self._parameters(method, class_env.parent or Env())
                 for assignment in _descendants_of_type(method, "assignment", stop=None):
                     left = assignment.child_by_field_name("left")
+                    if left is not None and left.type == "subscript":  # self.buffer[:, :k] = grads
+                        key = dotted_key(left.child_by_field_name("value"))
+                        member = key.split(".", 1)[1] if key is not None and key.startswith(self_name + ".") else None
+                        if member in attributes:
+                            value = self.evaluate(assignment.child_by_field_name("right"), method_env)
+                            attributes[member] = _written(attributes[member], value)
+                        continue
                     key = dotted_key(left) if left is not None else None
                     if key is None or not key.startswith(self_name + ".") or key.count(".") != 1:
                         continue
@@ -1169,6 +1171,14 @@ def widen(before: Env, after: Env) -> Env:
         if (lo, hi) != (value.lo, value.hi):
             values[name] = Value(lo, hi, value.causes if lo <= 0 else (), value.ref, value.tensor, value.dtype, value.user)
     return Env(after.parent, values, after.stars)
+
+
+def _written(current: Value, value: Value) -> Value:
+    """A value after some of its elements are set to `value`. A buffer of zeros being filled, or
+    a zero element overwritten, no longer shows zeros; otherwise the elements may be either."""
+    if any(cause.kind in _FILLED for cause in current.causes):
+        return Value(tensor=current.tensor, dtype=current.dtype)
+    return join(current, value) or value
 
 
 def _keep_filled(buffers: list[str], after: Env, exit_env: Env) -> None:
