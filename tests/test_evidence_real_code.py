@@ -48,3 +48,14 @@ def test_an_attribute_buffer_filled_in_init_is_not_zeros():
     """
     [finding] = findings(code)
     assert "`self.empty` is zeros (line 7)" in finding.message
+
+
+def test_a_sum_minus_one_of_its_terms_plus_one():
+    code = """
+    import torch
+    def message(logits, m):
+        odds = logits.exp()
+        return (m.exp() + (1 + odds.sum(1, True) - odds)).log(), (odds.sum(1, True) - odds).log()
+    """
+    [finding] = findings(code)
+    assert finding.message.startswith("`(odds.sum(1, True) - odds).log()`: `(odds.sum(1, True) - odds)` can be 0")

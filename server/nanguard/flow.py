@@ -941,24 +941,44 @@ class ModuleAnalysis:
         right = self.evaluate(node.child_by_field_name("right"), env, depth)
         kind = operator.type if operator is not None else ""
         value = binary(kind, left, right, self._cause("difference", node))
-        if kind == "/" and not value.evidence and not value.positive and self._normalises(node, env, depth):
+        first, second = node.child_by_field_name("left"), node.child_by_field_name("right")
+        if kind == "/" and not value.evidence and not value.positive and self._sum_of(second, first, env, depth):
+            # x / x.sum(): a distribution of x
             return ranged(0.0, 1.0, self._cause("normalised", node), tensor=value.tensor, dtype=value.dtype)
+        if kind == "-" and right.lo >= 0 and value.lo < 0:
+            rest = self._other_terms(first, second, right, env, depth)
+            if rest is not None:
+                return rest
         return value
 
-    def _normalises(self, node: Node, env: Env, depth: int) -> bool:
-        """Whether ``x / x.sum(...)`` (or ``x / np.sum(x)``) makes a distribution of `x`."""
-        numerator, denominator = bare(node.child_by_field_name("left")), bare(node.child_by_field_name("right"))
-        function = denominator.child_by_field_name("function") if denominator.type == "call" else None
+    def _other_terms(self, total: Node, term: Node, value: Value, env: Env, depth: int) -> Value | None:
+        """``x.sum(1, True) - x`` for `x` >= 0 (its `value`): the other terms of the sum, >= 0 and
+        0 where they all are; also ``1 + x.sum() - x``, which parses as ``(1 + x.sum()) - x``."""
+        others = Value(0.0, INF, value.causes, tensor=True, dtype=value.dtype)
+        if self._sum_of(total, term, env, depth):
+            return others
+        total = bare(total)
+        if total.type != "binary_operator" or total.child_by_field_name("operator").type != "+":
+            return None
+        for summed, added in (("left", "right"), ("right", "left")):
+            if self._sum_of(total.child_by_field_name(summed), term, env, depth):
+                return binary("+", self.evaluate(total.child_by_field_name(added), env, depth), others)
+        return None
+
+    def _sum_of(self, node: Node, subject: Node, env: Env, depth: int) -> bool:
+        """Whether `node` is a sum of the elements of `subject`: ``x.sum(...)``, ``np.sum(x)``."""
+        node, subject = bare(node), bare(subject)
+        function = node.child_by_field_name("function") if node.type == "call" else None
         if function is None:
             return False
-        positional, _ = call_arguments(denominator)
+        positional, _ = call_arguments(node)
         if function.type == "attribute" and not self.evaluate(function.child_by_field_name("object"), env, depth).library_ref:
             rule = fw.TENSOR_METHODS.get(function.child_by_field_name("attribute").text.decode())
             summed = function.child_by_field_name("object")
         else:
             rule = fw.VALUE_FUNCTIONS.get(self.evaluate(function, env, depth).ref or "")
             summed = positional[0] if positional else None
-        return rule is not None and rule.effect is Effect.SUM and summed is not None and bare(summed).text == numerator.text
+        return rule is not None and rule.effect is Effect.SUM and summed is not None and bare(summed).text == subject.text
 
     def _unary(self, node: Node, env: Env, depth: int) -> Value:
         operator = node.child_by_field_name("operator")
