@@ -59,3 +59,15 @@ def test_a_sum_minus_one_of_its_terms_plus_one():
     """
     [finding] = findings(code)
     assert finding.message.startswith("`(odds.sum(1, True) - odds).log()`: `(odds.sum(1, True) - odds)` can be 0")
+
+
+def test_a_difference_of_values_known_only_to_be_above_an_epsilon():
+    code = """
+    import torch
+    def log_binom(n, k, eps=1e-7):
+        n = n + eps
+        k = k + eps
+        return torch.log(n - k + eps), torch.log(n - 1)
+    """
+    [finding] = findings(code)
+    assert "`torch.log(n - 1)`: the argument is a difference that can be 0 or negative" in finding.message

@@ -351,7 +351,10 @@ def _difference_evidence(left: Value, right: Value, lo: float, cause: Cause | No
     ):
         return (replace(cause, kind="complement"),)  # 1 - p of a probability, or of a value clipped to [eps, 1]
     known_right = math.isfinite(right.hi) or math.isfinite(right.lo)
-    if math.isfinite(left.lo) and known_right and (left.causes or right.causes or left.constant is None):
+    # Two values known only to be above some epsilon ((n + eps) - (k + eps)) overlap by what is
+    # not known of their size, which shows nothing; a bound above or evidence on either side does.
+    bounded = left.causes or right.causes or math.isfinite(left.hi) or math.isfinite(right.hi)
+    if math.isfinite(left.lo) and known_right and bounded and (left.causes or right.causes or left.constant is None):
         return merge_causes(left.causes, (replace(cause, kind="difference"),))
     return ()
 
