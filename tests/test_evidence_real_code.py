@@ -71,3 +71,16 @@ def test_a_difference_of_values_known_only_to_be_above_an_epsilon():
     """
     [finding] = findings(code)
     assert "`torch.log(n - 1)`: the argument is a difference that can be 0 or negative" in finding.message
+
+
+def test_the_complement_of_a_value_named_like_an_epsilon():
+    code = """
+    import torch
+    def concrete(self, logits):
+        bias = self.coeffs['bias']
+        eps = (1 - 2 * bias) * torch.rand_like(logits) + bias
+        return eps.log() - (1 - eps).log() + logits
+    """
+    assert flagged(code) == []
+    drawn = "import torch\ndef f(x):\n    eps = torch.rand_like(x)\n    return (1 - eps).log(), eps.log()\n"
+    assert "`eps` is a uniform random draw (line 3)" in message(drawn)

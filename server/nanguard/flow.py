@@ -49,8 +49,9 @@ MAX_LOOP_ROUNDS = 6
 MAX_LITERAL_ELEMENTS = 64
 """Longer literal lists are not read element by element (their range is unknown)."""
 
-EPSILON = Value(1e-7, 1.0)
-"""What a name like ``eps`` or ``K.epsilon()`` holds when its value is not known."""
+EPSILON = Value(1e-7, 0.5)
+"""What a name like ``eps`` or ``K.epsilon()`` holds when its value is not known: a small positive
+constant, so ``1 - eps`` is not a complement that reaches 0."""
 
 MAX_LOG_NESTING = 12
 """How deep in an expression a log's range is still worked out (``-log(-log(u))`` is 4 deep)."""
