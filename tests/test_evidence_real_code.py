@@ -84,3 +84,18 @@ def test_the_complement_of_a_value_named_like_an_epsilon():
     assert flagged(code) == []
     drawn = "import torch\ndef f(x):\n    eps = torch.rand_like(x)\n    return (1 - eps).log(), eps.log()\n"
     assert "`eps` is a uniform random draw (line 3)" in message(drawn)
+
+
+def test_a_chain_of_in_place_methods_changes_its_receiver():
+    code = """
+    import torch
+    def init(param):
+        param.data.uniform_(0.9**2 + 1e-8, 0.999**2 + 1e-8)
+        param.data.log_().mul_(0.5)
+        param.data.neg_().exp_().sub_(1.0).log_()
+    def unsafe(param):
+        param.data.uniform_(0.5, 1.0)
+        param.data.neg_().exp_().sub_(1.0).log_()
+    """
+    [finding] = findings(code)
+    assert finding.span.start.line == 8 and "a difference that can be 0 or negative" in finding.message

@@ -421,8 +421,8 @@ class ModuleAnalysis:
         return env
 
     def _in_place(self, node: Node, env: Env) -> None:
-        """``out.scatter_add_(...)``, ``p.clamp_(min=eps)``: an in-place tensor method changes the
-        value of its receiver (to what a clamp gives, or to something unknown)."""
+        """``out.scatter_add_(...)``, ``p.clamp_(min=eps)``, ``p.neg_().exp_()``: in-place tensor
+        methods change the value of their receiver (to what the chain gives, or to something unknown)."""
         function = node.child_by_field_name("function") if node.type == "call" else None
         if function is None or function.type != "attribute":
             return
@@ -431,9 +431,19 @@ class ModuleAnalysis:
         if key is not None and method in fw.LIST_ADDERS:
             self._add_elements(node, key, env)
             return
-        if key is None or not method.endswith("_") or method in fw.TENSOR_LOG_METHODS:
+        known = True
+        while key is None and method.endswith("_"):  # a chain: the receiver of its first method
+            known = known and method in fw.TENSOR_METHODS
+            inner = function.child_by_field_name("object")
+            function = inner.child_by_field_name("function") if inner.type == "call" else None
+            if function is None or function.type != "attribute":
+                return
+            method = function.child_by_field_name("attribute").text.decode()
+            key = dotted_key(function.child_by_field_name("object"))
+        if key is None or not method.endswith("_"):
             return
-        env.values[key] = self.evaluate(node, env) if method in fw.TENSOR_METHODS else Value(tensor=True)
+        known = known and method in fw.TENSOR_METHODS
+        env.values[key] = self.evaluate(node, env) if known else Value(tensor=True)
 
     def _add_elements(self, call: Node, key: str, env: Env) -> None:
         """``parts.append(x)``, ``parts.extend(xs)``: a list whose elements are known (``[]`` to
@@ -874,6 +884,8 @@ class ModuleAnalysis:
             return Value(value.lo, value.hi, value.causes, tensor=tensor, dtype=value.dtype or dtype, maximum=True)
         if effect is Effect.LOG:
             return logarithm(subject())
+        if effect is Effect.NEGATE:
+            return negate(subject())
         if effect is Effect.NONNEGATIVE:
             value = subject()
             # sqrt, square of a value shown to reach 0 from above: still 0 there.
