@@ -99,3 +99,15 @@ def test_a_chain_of_in_place_methods_changes_its_receiver():
     """
     [finding] = findings(code)
     assert finding.span.start.line == 8 and "a difference that can be 0 or negative" in finding.message
+
+
+def test_the_elements_a_comparison_selects():
+    code = """
+    import torch
+    def nca(mat, same):
+        exp = torch.sum(torch.softmax(mat, dim=1) * same, dim=1)
+        non_zero = exp != 0
+        return -torch.log(exp[non_zero]), -torch.log(exp[exp > 0]), -torch.log(exp[same])
+    """
+    [finding] = findings(code)
+    assert finding.message.startswith("`torch.log(exp[same])`: `exp[same]` is a softmax output (line 4)")

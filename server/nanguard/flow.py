@@ -1014,9 +1014,13 @@ class ModuleAnalysis:
         return self.evaluate(inner[0], env, depth) if len(inner) == 1 else UNKNOWN
 
     def _subscript(self, node: Node, env: Env, depth: int) -> Value:
-        value = self.evaluate(node.child_by_field_name("value"), env, depth)
+        subject = node.child_by_field_name("value")
+        value = self.evaluate(subject, env, depth)
         if value.ref is not None:
             return UNKNOWN
+        selection = _selection(node)
+        if selection is not None:  # x[x != 0]: only the elements the comparison holds for
+            value = self.evaluate(subject, self.refine(selection, True, env), depth)
         return Value(value.lo, value.hi, value.causes, tensor=value.tensor, dtype=value.dtype, maximum=value.maximum)
 
     def _literal(self, node: Node, env: Env, depth: int) -> Value:
@@ -1212,6 +1216,35 @@ def _written(current: Value, value: Value) -> Value:
     if any(cause.kind in _FILLED for cause in current.causes):
         return Value(tensor=current.tensor, dtype=current.dtype)
     return join(current, value) or value
+
+
+def _selection(node: Node) -> Node | None:
+    """The comparison a subscript selects elements by: ``x[x > 0]``, or ``x[keep]`` after the one
+    assignment ``keep = x != 0`` of its scope, with `x` not assigned again in between."""
+    indices = node.children_by_field_name("subscript")
+    if len(indices) != 1:
+        return None
+    index = bare(indices[0])
+    if index.type == "comparison_operator":
+        return index
+    if index.type != "identifier":
+        return None
+    scope = _enclosing(node, "function_definition") or node.tree.root_node
+    subject = dotted_key(node.child_by_field_name("value"))
+    definitions = [a for a in _descendants_of_type(scope, "assignment", stop=None) if _assigns(a, index.text)]
+    if len(definitions) != 1 or definitions[0].end_byte > node.start_byte:
+        return None
+    comparison = bare(definitions[0].child_by_field_name("right"))
+    between = (
+        a for a in _descendants_of_type(scope, "assignment", stop=None)
+        if definitions[0].end_byte <= a.start_byte < node.start_byte and subject is not None and _assigns(a, subject.encode())
+    )
+    return comparison if comparison.type == "comparison_operator" and next(between, None) is None else None
+
+
+def _assigns(assignment: Node, name: bytes) -> bool:
+    left = assignment.child_by_field_name("left")
+    return left is not None and left.text == name
 
 
 def _keep_filled(buffers: list[str], after: Env, exit_env: Env) -> None:
