@@ -13,11 +13,11 @@ def test_a_buffer_of_zeros_filled_by_a_loop_is_not_zeros():
     code = """
     import torch
     def probs(logits, configs):
-        out = torch.zeros(2, 3)
+        exists_probs = torch.zeros(2, 3)
         for config in configs:
             for i, e in enumerate(config):
-                out[e, i] += _exp(logits[i])
-        return out.log()
+                exists_probs[e, i] += _exp(logits[i])
+        return exists_probs.log()
     """
     assert flagged(code) == []
 

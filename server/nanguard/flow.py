@@ -938,7 +938,7 @@ class ModuleAnalysis:
     def _by_name(self, value: Value, name: str, node: Node) -> Value:
         """A value nothing is known of, named like what holds values that reach zero: a
         probability (``self.probs``), a correlation (``self.correlation``), a 0/1 mask."""
-        if not value.unknown or value.ref is not None:
+        if not value.unknown or value.ref is not None or value.filled:
             return value
         for pattern, lo, hi, kind in _NAMED_RANGES:
             if pattern.match(name):
@@ -1162,7 +1162,7 @@ def _path(ancestor: Node, node: Node) -> list[Node]:
 
 def _by_convention(value: Value, name: str) -> Value:
     """An otherwise unknown value named like an epsilon (``eps``, ``self.epsilon``) is positive."""
-    if value.unknown and value.ref is None and fw.EPSILON_NAME.match(name):
+    if value.unknown and value.ref is None and not value.filled and fw.EPSILON_NAME.match(name):
         return Value(EPSILON.lo, EPSILON.hi, tensor=value.tensor, dtype=value.dtype)
     return value
 
@@ -1214,7 +1214,7 @@ def _written(current: Value, value: Value) -> Value:
     """A value after some of its elements are set to `value`. A buffer of zeros being filled, or
     a zero element overwritten, no longer shows zeros; otherwise the elements may be either."""
     if any(cause.kind in _FILLED for cause in current.causes):
-        return Value(tensor=current.tensor, dtype=current.dtype)
+        return Value(tensor=current.tensor, dtype=current.dtype, filled=True)
     return join(current, value) or value
 
 

@@ -132,6 +132,9 @@ class Value:
     """``x - max(x)``: its largest element is exactly 0, so its exp is `shifted`."""
     maximum: bool = False
     """A maximum over elements (``x.max()``, ``np.amax(x)``)."""
+    filled: bool = False
+    """A buffer the code filled element by element (``out[i] += term``): it holds what was
+    written, so its name does not stand for what it holds (`exists_probs` is not a parameter)."""
 
     @property
     def positive(self) -> bool:
@@ -220,6 +223,7 @@ def join(first: Value | None, second: Value | None) -> Value | None:
         shifted=first.shifted and second.shifted,
         centered=first.centered and second.centered,
         maximum=first.maximum and second.maximum,
+        filled=first.filled and second.filled,
     )
 
 
