@@ -111,3 +111,21 @@ def test_the_elements_a_comparison_selects():
     """
     [finding] = findings(code)
     assert finding.message.startswith("`torch.log(exp[same])`: `exp[same]` is a softmax output (line 4)")
+
+
+def test_a_log_whose_result_the_code_sets_to_minus_infinity():
+    code = """
+    import torch
+    def nucleus(probs, p):
+        sorted_probs, indices = torch.sort(torch.softmax(probs, -1), dim=-1, descending=True)
+        nucleus = torch.cumsum(sorted_probs, dim=-1) < p
+        sorted_log_probs = torch.log(sorted_probs)
+        sorted_log_probs[~nucleus] = float('-inf')
+        return sorted_log_probs
+    def top_k(probs, k):
+        log_probs = torch.log(probs)
+        log_probs[probs < k] = 0.0
+        return log_probs
+    """
+    [finding] = findings(code)
+    assert finding.message.startswith("`torch.log(probs)`: `probs` is a probability by its name (line 9)")
