@@ -129,3 +129,9 @@ def test_a_log_whose_result_the_code_sets_to_minus_infinity():
     """
     [finding] = findings(code)
     assert finding.message.startswith("`torch.log(probs)`: `probs` is a probability by its name (line 9)")
+
+
+def test_a_subscript_by_a_mask_at_module_level():
+    code = "import torch\nexp = torch.softmax(z, 1)\nkeep = exp > 0\nloss = torch.log(exp[keep]) + torch.log(exp[x.shape[0]])\n"
+    [finding] = findings(code)
+    assert "`exp[x.shape[0]]` is a softmax output (line 2)" in finding.message

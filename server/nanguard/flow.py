@@ -1229,7 +1229,9 @@ def _selection(node: Node) -> Node | None:
         return index
     if index.type != "identifier":
         return None
-    scope = _enclosing(node, "function_definition") or node.tree.root_node
+    scope = _enclosing(node, "function_definition") or _enclosing(node, "module")
+    if scope is None:
+        return None
     subject = dotted_key(node.child_by_field_name("value"))
     definitions = [a for a in _descendants_of_type(scope, "assignment", stop=None) if _assigns(a, index.text)]
     if len(definitions) != 1 or definitions[0].end_byte > node.start_byte:
