@@ -135,3 +135,16 @@ def test_a_subscript_by_a_mask_at_module_level():
     code = "import torch\nexp = torch.softmax(z, 1)\nkeep = exp > 0\nloss = torch.log(exp[keep]) + torch.log(exp[x.shape[0]])\n"
     [finding] = findings(code)
     assert "`exp[x.shape[0]]` is a softmax output (line 2)" in finding.message
+
+
+def test_one_plus_a_value_shown_only_to_reach_zero():
+    code = """
+    import torch
+    def radial(self, x):
+        alpha = torch.exp(self.log_alpha)
+        beta = -alpha + torch.log(1 + self.beta.exp())
+        h = 1 / (alpha + torch.norm(x - self.x0, dim=-1))
+        return torch.log(1 + beta * h), torch.log(1 + torch.erf(x))
+    """
+    [finding] = findings(code)
+    assert finding.message.startswith("`torch.log(1 + torch.erf(x))`: `1 + torch.erf(x)` can be 0: `torch.erf(x)` is an erf output")

@@ -72,6 +72,8 @@ CAUSE_DESCRIPTIONS: dict[str, tuple[str, str]] = {
 """Cause kind -> (what the value is, why that reaches zero); ``{dtype}``/``{detail}`` are filled in."""
 
 PROBABILITY_CAUSES = frozenset({"softmax", "sigmoid", "probability", "normalised"})
+NEGATIVE_CAUSES = frozenset({"signed", "difference", "erf", "correlation", "nonpositive"})
+"""Causes that show a value going below 0, not only reaching it (a softmax output, an exp, a clip at 0 only reach it)."""
 
 
 def describe(cause: Cause, dtype: str | None) -> tuple[str, str]:
@@ -286,6 +288,11 @@ def _arithmetic(
             causes = merge_causes(left.causes, right.causes)
             if left.causes and right.causes and all(c.kind == "underflows" for c in causes):
                 causes = ()  # a sum of exps underflows only where every term does: exp(d) + exp(-d) >= 2
+            for term, other in ((left, right), (right, left)):
+                if other.positive and term.lo < 0 and not any(c.kind in NEGATIVE_CAUSES for c in term.causes):
+                    # `term` is shown to reach 0, and below 0 only by what is not known of it
+                    # (beta * h, beta = softplus(b) - exp(a)): where it is 0 the sum is `other` > 0.
+                    causes = ()
             return left.lo + right.lo, left.hi + right.hi, causes
         case "-":
             if left.unknown or right.unknown:
