@@ -25,21 +25,13 @@ from typing import Any
 
 from nanguard.dependencies import Stamp, Stamps, stamp
 from nanguard.settings import Settings
+from nanguard.version import VERSION
 
 DEFAULT_FOLDER = ".nanguard_cache"
 _FORMAT = 1
 """Changes when what an entry holds changes."""
 _TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by nanguard.\n"
 """https://bford.info/cachedir/: backup tools skip the folder."""
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("nanguard")
-    except PackageNotFoundError:
-        return "unknown"
 
 
 @lru_cache(maxsize=64)
@@ -59,7 +51,7 @@ class ResultCache:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self._version = _version().encode()
+        self._version = VERSION.encode()
         self._ready = False
 
     def key(self, path: Path, data: bytes, settings: Settings, mode: str) -> str:

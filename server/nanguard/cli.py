@@ -11,42 +11,34 @@ import os
 import sys
 import time
 from collections import Counter
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from enum import Enum
-from importlib import metadata
 from itertools import chain
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence, TextIO
-
-import tree_sitter
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence, TextIO
 
 from nanguard.cache import DEFAULT_FOLDER as DEFAULT_CACHE_FOLDER
 from nanguard.cache import ResultCache, file_key
 from nanguard.dependencies import Resolution, Stamp, Stamps, stamp
-from nanguard.engine import analyze, fix_all_with_findings
 from nanguard.files import (
+    NOTEBOOK_SUFFIX,
     ExcludePattern,
     FileError,
     decode_source,
     discover,
     include_pattern,
-    read_source,
+    read_file,
+    decoded_source,
     with_per_file_ignores,
     write_source,
 )
 from nanguard.gitignore import GitIgnore, GitIgnored
 from nanguard.model import Finding, FixKind
-from nanguard.notebook import NOTEBOOK_SUFFIX
-from nanguard.notebook.check import NotebookResult, check_notebook, check_notebook_text
-from nanguard.notebook.ipynb import NotebookError
-from nanguard.notebook.ipynb import decode as decode_notebook
 from nanguard.report import FORMAT_NAMES, FileNote, FileProblem, PathFinding, Run, printable, render
 from nanguard.report.diff import unified_diff
 from nanguard.report.progress import ProgressBar
 from nanguard.report.text import fixed_listing, plural, statistics, summary
-from nanguard.rules import RULES
+from nanguard.rules import RULES, may_find
 from nanguard.settings import (
     FIX_KINDS,
     Settings,
@@ -56,10 +48,14 @@ from nanguard.settings import (
     settings_from_mapping,
     tomllib,
 )
-from nanguard.source import new_parser
-from nanguard.suppression import UNUSED_NOQA
-from nanguard.syntax import FirstTree, SyntaxProblem, describe
+from nanguard.version import VERSION
 from nanguard.watch import wait_for_change
+
+if TYPE_CHECKING:  # what a run may not need is imported where it is used (start-up time)
+    import tree_sitter
+
+    from nanguard.notebook.check import NotebookResult
+    from nanguard.syntax import SyntaxProblem
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
@@ -95,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="nanguard",
         description="Find log() calls whose argument can reach zero in TensorFlow, PyTorch, NumPy, JAX and Keras code.",
     )
-    parser.add_argument("--version", action="version", version=f"nanguard {metadata.version('nanguard')}")
+    parser.add_argument("--version", action="version", version=f"nanguard {VERSION}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     check = commands.add_parser(
@@ -384,6 +380,8 @@ _parser: tuple[int, tree_sitter.Parser] | None = None
 
 def process_parser() -> tree_sitter.Parser:
     """This process's tree-sitter parser: parsers are not shareable, so each worker makes its own."""
+    from nanguard.source import new_parser
+
     global _parser
     if _parser is None or _parser[0] != os.getpid():
         _parser = (os.getpid(), new_parser())
@@ -406,11 +404,16 @@ def check_file(job: FileJob) -> FileOutcome:
 
 
 def check_python_file(job: FileJob) -> FileOutcome:
+    from nanguard.engine import analyze
+
     path = Path(job.path)
     try:
-        source = read_source(path)
+        data, status = read_file(path)
+        source = decoded_source(path, data, status)  # an undecodable file is reported, logs or not
     except FileError as error:
         return FileOutcome(job.display, problem=str(error))
+    if not may_find(data, job.settings):  # nothing to find, so nothing to fix: no parse
+        return FileOutcome(job.display, depends=None if job.mode.fixes else frozenset())
     outcome, fixed = check_python_text(job, source.text)
     if not job.mode.writes:
         return outcome
@@ -424,6 +427,9 @@ def check_python_file(job: FileJob) -> FileOutcome:
 
 def check_python_text(job: FileJob, text: str) -> tuple[FileOutcome, str]:
     """The outcome for Python `text` of the file `job` names, and its fixed text (by mode)."""
+    from nanguard.engine import analyze, fix_all_with_findings
+    from nanguard.syntax import FirstTree
+
     path = Path(job.path)
     parser = FirstTree(process_parser())
     if not job.mode.fixes:
@@ -448,6 +454,8 @@ def _fixed_codes(before: Sequence[Finding], after: Sequence[Finding]) -> tuple[t
 
 
 def check_notebook_file(job: FileJob) -> FileOutcome:
+    from nanguard.notebook.check import check_notebook
+
     path, parser = Path(job.path), process_parser()
     before = check_notebook(path, job.display, job.settings, parser=parser) if job.show_fixes and job.mode.writes else None
     result = check_notebook(path, job.display, job.settings, fix=job.mode.writes, diff=job.mode is Mode.DIFF, parser=parser)
@@ -515,6 +523,14 @@ def run_jobs(jobs: Sequence[FileJob], workers: int, progress: ProgressBar) -> It
             yield check_file(job)
             progress.advance()
         return
+    yield from _pooled(jobs, workers, progress)
+
+
+def _pooled(jobs: Sequence[FileJob], workers: int, progress: ProgressBar) -> Iterator[FileOutcome]:
+    """`run_jobs` in a pool of `workers` processes, fed small batches."""
+    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
     batch_size = max(1, min(16, len(jobs) // (workers * 16)))  # small batches: a few slow files balance out
     batches = [jobs[start : start + batch_size] for start in range(0, len(jobs), batch_size)]
     with ProcessPoolExecutor(max_workers=min(workers, len(batches)), mp_context=_pool_context()) as pool:
@@ -595,6 +611,8 @@ def job_settings(settings: Settings, mode: Mode) -> Settings:
     """With --add-noqa the noqa fix is the one applied, to every finding but an unused noqa."""
     if mode is not Mode.ADD_NOQA:
         return settings
+    from nanguard.suppression import UNUSED_NOQA
+
     return replace(settings, fix=FixKind.NOQA.value, ignore=settings.ignore | {UNUSED_NOQA})
 
 
@@ -664,6 +682,8 @@ def run_check(args: argparse.Namespace) -> int:
             if outcome.skipped is not None:
                 skipped.append(FileProblem(outcome.display, outcome.skipped))
             if outcome.syntax is not None:
+                from nanguard.syntax import describe
+
                 run.notes.append(FileNote(outcome.display, outcome.syntax.position, describe(outcome.syntax), outcome.syntax_cell))
             if outcome.fixes_applied:
                 run.fixes_applied += outcome.fixes_applied
@@ -726,6 +746,10 @@ def check_stdin(
     job = FileJob(str(named), display, job_settings(config.settings(named), mode), mode, args.show_fixes)
     data = sys.stdin.buffer.read()
     if named.suffix.lower() == NOTEBOOK_SUFFIX:
+        from nanguard.notebook.check import check_notebook_text
+        from nanguard.notebook.ipynb import NotebookError
+        from nanguard.notebook.ipynb import decode as decode_notebook
+
         try:
             text, _ = decode_notebook(data)
         except NotebookError as error:

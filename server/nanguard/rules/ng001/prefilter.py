@@ -15,8 +15,9 @@ from nanguard import frameworks as fw
 _LOG_SUFFIXES = "|".join(sorted((re.escape(n[3:]) for n in fw.LOG_NAMES), key=len, reverse=True))
 assert all(name.startswith("log") for name in fw.LOG_NAMES)
 
-MAYBE_LOG = re.compile(rf"log(?:{_LOG_SUFFIXES})(?!\w)")
-"""Cheap first look at the text: it starts with a literal, so the regex engine skips ahead fast."""
+MAYBE_LOG = re.compile(rf"log(?:{_LOG_SUFFIXES})(?!\w)".encode())
+"""Cheap first look at the bytes: it starts with a literal, so the regex engine skips ahead
+fast. Text that names a log holds these bytes in any encoding Python reads source in."""
 
 _LOG_USE = re.compile(
     rf"""log(?:{_LOG_SUFFIXES})(?:
