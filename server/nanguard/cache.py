@@ -23,7 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from nanguard.dependencies import Stamp, Stamps, stamp
+from nanguard.dependencies import Stamp, Stamps
 from nanguard.settings import Settings
 from nanguard.version import VERSION
 
@@ -107,13 +107,3 @@ class ResultCache:
                 (self.folder / name).write_text(text, encoding="utf-8")
         self._ready = True
 
-
-def file_key(cache: ResultCache, path: Path, settings: Settings, mode: str) -> tuple[str, Stamp] | None:
-    """The key of the file at `path` as it is now, and its stamp (to tell whether it changed
-    while it was analysed); None when it cannot be read."""
-    before = stamp(path)
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return None
-    return cache.key(path, data, settings, mode), before
