@@ -28,7 +28,8 @@ _LOG_USE = re.compile(
 _ASSIGNED = re.compile(rb"(\w+)[ \t]*=(?!=)")
 _WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 _RECEIVER = re.compile(rb"(?<![\w.])(\w+)\.$")
-_IMPORT_WORD = re.compile(rb"import[ \t]+(\([^)]*\)|[^\n#;]+)")
+_IMPORT_WORD = re.compile(rb"import[ \t]+(\([^)]*\)|(?:[^\n#;\\]|\\\r?\n|\\)+)")
+"""An import statement's names: in parentheses, or up to the line's end, backslash continuations included."""
 _IMPORT_LEAD = re.compile(rb"[ \t]*(?:from[ \t]+([\w.]+)[ \t]+)?")
 """A line up to its ``import``: what may stand before it, ``from MODULE`` at most."""
 _KEYWORD_LINE = rb"(?!(?:def|class|async|if|elif|while|return|assert|lambda|print|del|yield|raise)\b)"
@@ -59,6 +60,9 @@ class _Bindings:
         self.few: dict[bytes, set[bytes]] = {}
         """The roots of the names bound by imports and ``:=``, which are rare: found at once."""
         self._roots: dict[bytes, set[bytes]] = {}
+        self._unread_alias = False
+        """An import ends in ``as`` on its line (the parser may take the next line's word as the
+        alias): which name it binds is unknown, so no name is taken for unbound."""
         self._imports()
         for match in _WALRUS.finditer(self.data):
             target = _WORD_BEFORE.search(self.data, max(match.start() - 64, 0), match.start())
@@ -78,9 +82,11 @@ class _Bindings:
             end = match.end()
             module = lead.group(1)
             for part in match.group(1).strip(b"()").split(b","):
-                words = part.split()
+                words = [word for word in part.split() if word != b"\\"]
                 if not words:
                     continue
+                if words[-1] == b"as":
+                    self._unread_alias = True
                 name = words[-1] if len(words) == 3 and words[1] == b"as" else words[0]
                 origin = module or words[0]
                 root = b"." if origin.startswith(b".") else origin.split(b".")[0]
@@ -143,7 +149,7 @@ class _Bindings:
         to what their calls return (``import wandb``, ``logger = logging.getLogger()``,
         ``run = wandb.init()``), or bound nowhere in the file (parameters, whose values
         nanguard never takes for tensors)."""
-        if name in self.few and self._imported_otherwise(name):
+        if self._unread_alias or (name in self.few and self._imported_otherwise(name)):
             return False
         return not self.roots(name) or self.logging_value(name)
 
