@@ -94,6 +94,7 @@ def test_a_logging_import_rebound_later_in_the_file_is_checked(code):
     [
         "import numpy as \\\n    np\n",  # a backslash continuation, which Python accepts
         "import numpy \\\n    as np\n",
+        "import\n    numpy as np\n",  # not Python either, read so as well
         "import numpy as\n    np\n",  # not Python, but tree-sitter reads np as the alias: the screen must not skip what the parse sees
     ],
 )

@@ -28,8 +28,9 @@ _LOG_USE = re.compile(
 _ASSIGNED = re.compile(rb"(\w+)[ \t]*=(?!=)")
 _WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 _RECEIVER = re.compile(rb"(?<![\w.])(\w+)\.$")
-_IMPORT_WORD = re.compile(rb"import[ \t]+(\([^)]*\)|(?:[^\n#;\\]|\\\r?\n|\\)+)")
-"""An import statement's names: in parentheses, or up to the line's end, backslash continuations included."""
+_IMPORT_WORD = re.compile(rb"import(?:[ \t]|\\?\r?\n)+(\([^)]*\)|(?:[^\n#;\\]|\\\r?\n|\\)+)")
+"""An import statement's names: in parentheses, or up to the line's end, backslash continuations
+included; an ``import`` that ends its line takes the next line's (tree-sitter reads them so)."""
 _IMPORT_LEAD = re.compile(rb"[ \t]*(?:from[ \t]+([\w.]+)[ \t]+)?")
 """A line up to its ``import``: what may stand before it, ``from MODULE`` at most."""
 _KEYWORD_LINE = rb"(?!(?:def|class|async|if|elif|while|return|assert|lambda|print|del|yield|raise)\b)"
