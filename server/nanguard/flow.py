@@ -20,6 +20,7 @@ from typing import Callable, Iterator, Protocol
 from tree_sitter import Node
 
 from nanguard import frameworks as fw
+from nanguard.callees import Definition, class_methods, generates, module_functions
 from nanguard.frameworks import Effect
 from nanguard.source import Source
 from nanguard.values import (
@@ -55,6 +56,12 @@ EPSILON = Value(1e-7, 1.0)
 MAX_LOG_NESTING = 12
 """How deep in an expression a log's range is still worked out (``-log(-log(u))`` is 4 deep)."""
 
+MAX_CALL_DEPTH = 3
+"""How many user functions deep a call is followed to learn what it returns."""
+
+MAX_SUMMARIES = 2000
+"""Summaries computed for one module at most (each runs a function body once)."""
+
 MAX_DEPTH = 120
 """Deeper expressions or blocks are not followed (their value is unknown), so pathological
 input such as ``((((...))))`` thousands deep costs little and never exhausts Python's stack."""
@@ -79,6 +86,15 @@ def root_module(name: str) -> str:
 
 
 FRAMEWORK_ROOTS = frozenset(root_module(module) for modules in fw.FRAMEWORKS.values() for module in modules)
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """What a call of one of the module's functions returns, for given arguments."""
+
+    value: Value
+    statements: frozenset[int]
+    """Indices in `Source.statements` of the top-level statements whose code it ran."""
 
 
 class Env:
@@ -290,6 +306,18 @@ class ModuleAnalysis:
         self._observed: set[int] = set()
         self._class_attributes: dict[int, dict[str, Value]] = {}
         self._observing = True
+        self._summaries: dict[tuple, Summary] = {}
+        self._active: list[int] = []
+        """The functions being summarised, innermost last (a recursive call is not followed)."""
+        self._returns: list[Value] | None = None
+        """While a function is summarised: the values its returns give."""
+        self._methods: dict[int, dict[str, Definition]] = {}
+        self._reading: set[int] | None = None
+        """Where the statements whose code a summary ran are gathered, for the function being
+        interpreted (see `dependencies`)."""
+        self.dependencies: dict[int, set[int]] = {}
+        """By index in `source.statements`: the other top-level statements whose functions its
+        findings depend on through the summaries it used (it is stale when one of them changes)."""
 
     # ---------------------------------------------------------------------------------- driver
 
@@ -302,8 +330,11 @@ class ModuleAnalysis:
         skipped = {i for i in self.statements_with_watches if self.reused(statements[i])}
         while pending:
             definition, env = pending.pop()
-            if statement_at(definition.start_byte) not in skipped:
+            index = statement_at(definition.start_byte)
+            if index not in skipped:
+                self._reading = self.dependencies.setdefault(index, set())
                 self._function(definition, env, pending)
+        self._reading = None
         for watch in self.watches:
             if watch.node.id not in self._observed and statement_at(watch.node.start_byte) not in skipped:
                 self._observe(watch, self.module_env, [])
@@ -385,6 +416,9 @@ class ModuleAnalysis:
             return self.refine(condition, True, env) if condition is not None else env
         if kind in ("return_statement", "raise_statement", "break_statement", "continue_statement"):
             self._observe_region(node.start_byte, node.end_byte, env, node)
+            if kind == "return_statement" and self._returns is not None:
+                returned = node.named_children[0] if node.named_children else None
+                self._returns.append(self.evaluate(returned, env) if returned is not None else UNKNOWN)
             return None
         if kind == "decorated_definition":
             definition = node.child_by_field_name("definition")
@@ -762,6 +796,9 @@ class ModuleAnalysis:
             return base
         if key is not None:
             owner, _, member = key.rpartition(".")
+            method = self._method(node, owner, member)
+            if method is not None and method.property:
+                return self._by_name(_by_convention(self._summary(method, [], {}, env, depth), member), member, node)
             attribute_value = self._class_attribute(node, owner, member)
             if attribute_value is not None:
                 return self._by_name(_by_convention(attribute_value, member), member, node)
@@ -772,6 +809,9 @@ class ModuleAnalysis:
         if function is None:
             return UNKNOWN
         positional, keywords = call_arguments(node)
+        followed = self._callee(function, env)
+        if followed is not None:
+            return self._summary(followed, positional, keywords, env, depth)
         if function.type == "attribute":
             obj = function.child_by_field_name("object")
             receiver = self.evaluate(obj, env, depth)
@@ -1012,10 +1052,98 @@ class ModuleAnalysis:
         self._bind(node.child_by_field_name("name"), value, None, env)
         return value
 
+    # ------------------------------------------------------------------------------ summaries
+
+    @cached_property
+    def _functions(self) -> dict[str, Definition]:
+        return module_functions(self.source.top_nodes)
+
+    def _callee(self, function: Node, env: Env) -> Definition | None:
+        """The module's own function or method a call runs, when the module shows which:
+        ``model(x)`` of a module-level ``def model``, ``self.clip(p)`` of a method of the class."""
+        if function.type == "identifier":
+            name = function.text.decode()
+            scope: Env | None = env
+            while scope is not None and name not in scope.values:
+                scope = scope.parent
+            if scope is None or scope.parent is not None or scope.values[name] is not USER_DEFINED:
+                return None  # not a module-level definition (a local, a parameter, an import)
+            return self._functions.get(name)
+        if function.type == "attribute":
+            owner = dotted_key(function.child_by_field_name("object"))
+            if owner is not None and "." not in owner:
+                method = self._method(function, owner, function.child_by_field_name("attribute").text.decode())
+                return method if method is not None and not method.property else None
+        return None
+
+    def _method(self, node: Node, owner: str, member: str) -> Definition | None:
+        """The method `member` of the class whose method `node` is in, when `owner` is that
+        method's ``self``."""
+        class_body = self._own_class(node, owner)
+        if class_body is None:
+            return None
+        methods = self._methods.get(class_body.id)
+        if methods is None:
+            methods = self._methods[class_body.id] = class_methods(class_body)
+        return methods.get(member)
+
+    def _summary(self, callee: Definition, positional: list[Node], keywords: dict[str, Node], env: Env, depth: int) -> Value:
+        """What a call of `callee` returns, with the arguments' values bound to its parameters:
+        the join of its returns. Computed once per function and arguments; a recursive call, one
+        too deep, or a generator is not followed (its value is unknown)."""
+        definition = callee.node
+        if depth > MAX_LOG_NESTING or len(self._active) >= MAX_CALL_DEPTH or definition.id in self._active:
+            return UNKNOWN
+        if any(argument.type in ("list_splat", "dictionary_splat") for argument in [*positional, *keywords.values()]):
+            return UNKNOWN
+        arguments = tuple(self.evaluate(argument, env, depth) for argument in positional)
+        named = tuple(sorted((name, self.evaluate(argument, env, depth)) for name, argument in keywords.items()))
+        key = (definition.id, arguments, named)
+        summary = self._summaries.get(key)
+        if summary is None:
+            if len(self._summaries) >= MAX_SUMMARIES or generates(definition):
+                return UNKNOWN
+            summary = self._summaries[key] = self._summarise(callee, arguments, dict(named))
+        if self._reading is not None:
+            self._reading.update(summary.statements)
+        return summary.value
+
+    def _summarise(self, callee: Definition, arguments: tuple[Value, ...], named: dict[str, Value]) -> Summary:
+        definition = callee.node
+        outer = self.module_env if hasattr(self, "module_env") else Env()
+        env = self._parameters(definition, outer)
+        parameters = definition.child_by_field_name("parameters")
+        names = [_parameter_name(p) for p in (parameters.named_children if parameters is not None else [])]
+        if callee.bound and names:
+            names = names[1:]
+        for name, value in zip(names, arguments):
+            if name is not None:
+                env.values[name.text.decode()] = value
+        for name, value in named.items():
+            if name in env.values:
+                env.values[name] = value
+        saved = (self._observing, self._returns, self._reading)
+        self._observing, self._returns, self._reading = False, [], {self.source.statement_at(definition.start_byte)}
+        self._active.append(definition.id)
+        try:
+            body = definition.child_by_field_name("body")
+            self._block(body.children if body is not None else [], env, [], 1)
+            value = UNKNOWN
+            for returned in self._returns:
+                value = join(value, returned) if value is not UNKNOWN else returned  # type: ignore[assignment]
+        except RecursionError:  # deep code in deep calls: what it returns is not known
+            value = UNKNOWN
+        finally:
+            statements = self._reading
+            self._active.pop()
+            self._observing, self._returns, self._reading = saved
+        return Summary(replace(value, ref=None, user=False) if value.ref is not None else value, frozenset(statements))
+
     # ------------------------------------------------------------------------ class attributes
 
-    def _class_attribute(self, node: Node, owner: str, member: str) -> Value | None:
-        """``self.eps``: the class's ``eps`` attribute or what its methods assign to ``self.eps``."""
+    def _own_class(self, node: Node, owner: str) -> Node | None:
+        """The body of the class whose method holds `node`, when `owner` is that method's first
+        parameter (``self``, ``cls``)."""
         function = _enclosing(node, "function_definition")
         if function is None:
             return None
@@ -1024,7 +1152,12 @@ class ModuleAnalysis:
             class_body = class_body.parent
         if class_body is None or class_body.type != "block" or class_body.parent.type != "class_definition":
             return None
-        if _first_parameter(function) != owner:
+        return class_body if _first_parameter(function) == owner else None
+
+    def _class_attribute(self, node: Node, owner: str, member: str) -> Value | None:
+        """``self.eps``: the class's ``eps`` attribute or what its methods assign to ``self.eps``."""
+        class_body = self._own_class(node, owner)
+        if class_body is None:
             return None
         attributes = self._class_attributes.get(class_body.id)
         if attributes is None:

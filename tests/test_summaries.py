@@ -1,0 +1,157 @@
+"""Beyond one function: what the module's own functions, methods and properties return is
+followed into them at the call, with the call's arguments (issue 9, item 4)."""
+
+import textwrap
+
+import pytest
+
+from engine_helpers import findings, flagged
+from nanguard.engine import AnalysisCache, analyze
+from nanguard.source import new_parser
+
+
+def message(code: str) -> str:
+    [finding] = findings(code)
+    return finding.message
+
+
+def test_a_function_returning_a_softmax_is_judged_at_the_log_of_its_call():
+    text = message(
+        """\
+        import torch
+        def model(x):
+            return torch.softmax(x, 1)
+        def loss(x):
+            return torch.log(model(x))
+        """
+    )
+    assert "`model(x)` can be 0: `torch.softmax(x, 1)` is a softmax output (line 3)" in text
+
+
+def test_a_helper_that_clips_its_argument_makes_the_log_safe():
+    code = """\
+        import torch
+        def clip_probs(p):
+            return torch.clamp(p, 1e-6, 1.0)
+        def loss(x):
+            return torch.log(clip_probs(torch.softmax(x, 1)))
+        """
+    assert flagged(code) == []
+
+
+def test_a_helper_is_followed_with_the_argument_of_the_call():
+    code = """\
+        import torch
+        def same(p):
+            return p
+        def loss(x):
+            return torch.log(same(torch.sigmoid(x))) + torch.log(same(x))
+        """
+    assert flagged(code) == [(5, "torch.log")]
+    assert "is a sigmoid output (line 5)" in findings(code)[0].message
+
+
+def test_a_property_returning_a_cdf_read_on_self():
+    text = message(
+        """\
+        import torch
+        from functools import cached_property
+        class Truncated:
+            @cached_property
+            def tail(self):
+                return self.base.cdf(self.low)
+            def log_norm(self):
+                return torch.log(self.tail)
+        """
+    )
+    assert "`self.tail` is a CDF (line 6)" in text
+
+
+def test_a_method_called_on_self():
+    text = message(
+        """\
+        import torch
+        class Model:
+            def probs(self, x):
+                return torch.sigmoid(self.net(x))
+            def loss(self, x):
+                return torch.log(self.probs(x))
+        """
+    )
+    assert "`self.probs(x)` can be 0: `torch.sigmoid(self.net(x))` is a sigmoid output (line 4)" in text
+
+
+def test_a_static_method_binds_its_first_parameter_to_the_first_argument():
+    code = """\
+        import torch
+        class Model:
+            @staticmethod
+            def keep(p):
+                return p
+            def loss(self, x):
+                return torch.log(self.keep(torch.softmax(x, 1)))
+        """
+    assert flagged(code) == [(7, "torch.log")]
+
+
+NOT_FOLLOWED = {
+    "recursion": "import torch\ndef f(x):\n    return f(x)\ndef g(x):\n    return torch.log(f(x))\n",
+    "a generator": "import torch\ndef f(x):\n    yield torch.softmax(x, 1)\ndef g(x):\n    return torch.log(f(x))\n",
+    "a local shadowing the module's function": (
+        "import torch\ndef model(x):\n    return torch.softmax(x, 1)\ndef g(x, model):\n    return torch.log(model(x))\n"
+    ),
+    "a function that returns nothing known": "import torch\ndef f(x):\n    return x * 2\ndef g(x):\n    return torch.log(f(x))\n",
+}
+
+
+@pytest.mark.parametrize("code", NOT_FOLLOWED.values(), ids=NOT_FOLLOWED.keys())
+def test_calls_that_show_nothing_are_not_reported(code):
+    assert flagged(code) == []
+
+
+def test_mutual_recursion_ends():
+    code = """\
+        import torch
+        def a(x):
+            return b(x) if x else torch.softmax(x, 1)
+        def b(x):
+            return a(x)
+        def g(x):
+            return torch.log(b(x))
+        """
+    assert flagged(code) == [(7, "torch.log")]
+
+
+def test_editing_the_called_function_changes_the_callers_findings_with_a_cache():
+    parser = new_parser()
+    cache = AnalysisCache()
+    before = textwrap.dedent(
+        """\
+        import torch
+        def loss(x):
+            return torch.log(model(x))
+        def model(x):
+            return x
+        """
+    )
+    after = before.replace("return x\n", "return torch.softmax(x, 1)\n")
+    for text, expected in ((before, []), (after, [3]), (before, [])):
+        tree = parser.parse(text.encode())
+        found = analyze(text, trees=tree, cache=cache)
+        assert [f.span.start.line + 1 for f in found] == expected
+        assert found == analyze(text, trees=tree)
+
+
+def test_a_property_named_like_a_probability_keeps_its_convention():
+    text = message(
+        """\
+        import tensorflow as tf
+        class Binomial:
+            @property
+            def probs(self):
+                return self._probs
+            def log_prob(self, counts):
+                return counts * tf.log(self.probs)
+        """
+    )
+    assert "the argument is a probability by its name" in text
