@@ -142,6 +142,23 @@ def test_editing_the_called_function_changes_the_callers_findings_with_a_cache()
         assert found == analyze(text, trees=tree)
 
 
+def test_a_flag_passed_at_the_call_picks_the_branch_that_runs():
+    code = """\
+        import torch
+        EPS = 1e-15
+        class Infomax:
+            def discriminate(self, z, sigmoid=True):
+                value = torch.matmul(z, self.weight)
+                return torch.sigmoid(value) if sigmoid else value
+            def loss(self, z):
+                return -torch.log(1 - self.discriminate(z, sigmoid=True) + EPS)
+            def raw(self, z):
+                if self.flag(z, True):
+                    return torch.log(self.discriminate(z, False))
+        """
+    assert flagged(code) == []
+
+
 def test_a_property_named_like_a_probability_keeps_its_convention():
     text = message(
         """\

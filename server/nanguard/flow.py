@@ -639,6 +639,15 @@ class ModuleAnalysis:
         outcomes: list[Env | None] = []
         remaining = env
         self._walrus(condition, env)
+        truth = self._truth(condition, env, 0) if condition is not None else None
+        if truth is not None and consequence is not None:  # a flag of a summarised call: one branch runs
+            if truth:
+                return self._block(consequence.children, env, pending, depth + 1)
+            clauses = node.children_by_field_name("alternative")
+            if not clauses:
+                return env
+            if clauses[0].child_by_field_name("condition") is None:  # else:
+                return self._block(_body(clauses[0]), env, pending, depth + 1)
         if consequence is not None and condition is not None:
             outcomes.append(self._block(consequence.children, self.refine(condition, True, remaining), pending, depth + 1))
             remaining = self.refine(condition, False, remaining)
@@ -1013,9 +1022,24 @@ class ModuleAnalysis:
         if len(parts) != 3:
             return UNKNOWN
         chosen, condition, otherwise = parts
+        truth = self._truth(condition, env, depth)
+        if truth is not None:
+            return self.evaluate(chosen if truth else otherwise, env, depth)
         when_true = self.evaluate(chosen, self.refine(condition, True, env), depth)
         when_false = self.evaluate(otherwise, self.refine(condition, False, env), depth)
         return join(when_true, when_false) or UNKNOWN
+
+    def _truth(self, condition: Node, env: Env, depth: int) -> bool | None:
+        """Whether `condition` holds, when it is a flag a summarised call gave (``sigmoid=True``
+        passed to ``torch.sigmoid(v) if sigmoid else v``); None when not known. Only while
+        summarising: elsewhere a parameter's default is not what every caller passes."""
+        if self._returns is None or bare(condition).type not in ("identifier", "true", "false"):
+            return None
+        constant = self.evaluate(condition, env, depth).constant
+        return bool(constant) if constant is not None else None
+
+    def _boolean(self, node: Node, env: Env, depth: int) -> Value:
+        return Value(1.0, 1.0) if node.type == "true" else Value(0.0, 0.0)
 
     def _parenthesized(self, node: Node, env: Env, depth: int) -> Value:
         inner = node.named_children
@@ -1377,4 +1401,6 @@ _EVALUATORS: dict[str, Callable[[ModuleAnalysis, Node, Env, int], Value]] = {
     "list": ModuleAnalysis._sequence,
     "tuple": ModuleAnalysis._sequence,
     "named_expression": ModuleAnalysis._named,
+    "true": ModuleAnalysis._boolean,
+    "false": ModuleAnalysis._boolean,
 }
