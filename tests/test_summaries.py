@@ -5,7 +5,7 @@ import textwrap
 
 import pytest
 
-from engine_helpers import findings, flagged
+from engine_helpers import STRICT, findings, flagged
 from nanguard.engine import AnalysisCache, analyze
 from nanguard.source import new_parser
 
@@ -172,3 +172,28 @@ def test_a_property_named_like_a_probability_keeps_its_convention():
         """
     )
     assert "the argument is a probability by its name" in text
+
+
+def test_attributes_set_in_init_setup_and_build_are_read_where_they_were_set():
+    code = """\
+        import torch
+        import tensorflow as tf
+        class A:
+            def __init__(self):
+                scale = 1e-3
+                self.floor, self.other = scale, None
+            def loss(self, z):
+                return torch.log(torch.softmax(z, 1) * 0.5 + self.floor)
+        class B(tf.keras.layers.Layer):
+            def build(self, shape):
+                self.std = tf.exp(self.logstd)
+            def call(self, x):
+                return tf.log(self.std)
+        class C:
+            def setUp(self):
+                self.p = torch.sigmoid(self.w)
+            def test(self):
+                return torch.log(self.p)
+        """
+    assert flagged(code, STRICT) == [(13, "tensorflow.log"), (18, "torch.log")]
+    assert "`self.std` is an exp/softplus output (line 11)" in findings(code)[0].message

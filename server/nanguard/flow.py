@@ -312,6 +312,9 @@ class ModuleAnalysis:
         self._returns: list[Value] | None = None
         """While a function is summarised: the values its returns give."""
         self._methods: dict[int, dict[str, Definition]] = {}
+        self._assigned: tuple[str, dict[str, Value]] | None = None
+        """While a class's attributes are collected: ``self.`` of the method being run, and the
+        attributes its assignments join into."""
         self._reading: set[int] | None = None
         """Where the statements whose code a summary ran are gathered, for the function being
         interpreted (see `dependencies`)."""
@@ -518,6 +521,9 @@ class ModuleAnalysis:
             key = dotted_key(target)
             if key is not None:
                 env.values[key] = value
+                if self._assigned is not None and key.startswith(self._assigned[0]) and key.count(".") == 1:
+                    member, attributes = key.split(".", 1)[1], self._assigned[1]
+                    attributes[member] = join(attributes.get(member), value) or value
         elif kind in ("pattern_list", "tuple_pattern", "list_pattern", "tuple", "list", "expression_list"):
             targets = [t for t in target.named_children if t.type != "comment"]
             sources = None
@@ -1191,7 +1197,11 @@ class ModuleAnalysis:
         return attributes.get(member)
 
     def _collect_class_attributes(self, class_body: Node) -> dict[str, Value]:
-        observing, self._observing = self._observing, False
+        """The class's own attributes, joined with what any method assigns to ``self.name``
+        where it assigns it (``scale = 1e-3; self.floor = scale`` in ``__init__``, ``self.std =
+        tf.exp(self.logstd)`` in ``build``): each method that assigns one runs once for this."""
+        saved = (self._observing, self._returns, self._assigned)
+        self._observing, self._returns = False, None
         try:
             class_env = Env(self.module_env if hasattr(self, "module_env") else None)
             self._block(class_body.children, class_env, [], 1)
@@ -1204,20 +1214,14 @@ class ModuleAnalysis:
                 if method is None or method.type != "function_definition":
                     continue
                 self_name = _first_parameter(method)
-                if self_name is None:
+                body = method.child_by_field_name("body")
+                if self_name is None or body is None or not _assigns_attribute(method, self_name):
                     continue
-                method_env = self._parameters(method, class_env.parent or Env())
-                for assignment in _descendants_of_type(method, "assignment", stop=None):
-                    left = assignment.child_by_field_name("left")
-                    key = dotted_key(left) if left is not None else None
-                    if key is None or not key.startswith(self_name + ".") or key.count(".") != 1:
-                        continue
-                    value = self.evaluate(assignment.child_by_field_name("right"), method_env)
-                    member = key.split(".", 1)[1]
-                    attributes[member] = join(attributes.get(member), value) if member in attributes else value  # type: ignore[assignment]
+                self._assigned = (self_name + ".", attributes)
+                self._block(body.children, self._parameters(method, class_env.parent or Env()), [], 1)
             return attributes
         finally:
-            self._observing = observing
+            self._observing, self._returns, self._assigned = saved
 
     def _path_env(self, path: list[Node], node: Node, env: Env) -> Env:
         """`env` refined by the guards on the `path` down to `node`: ``x if x > 0 else 1``,
@@ -1346,6 +1350,19 @@ def _descendants_of_type(node: Node, kind: str, stop: Node | None) -> Iterator[N
             yield current
         if current.type not in ("function_definition", "class_definition", "lambda"):
             stack.extend(reversed(current.children))
+
+
+def _assigns_attribute(method: Node, self_name: str) -> bool:
+    """Whether `method` assigns an attribute of its ``self`` (``self.eps = ...``, ``self.a, self.b = ...``)."""
+    prefix = self_name + "."
+    for assignment in _descendants_of_type(method, "assignment", stop=None):
+        left = assignment.child_by_field_name("left")
+        if left is not None and any(
+            (key := dotted_key(target)) is not None and key.startswith(prefix)
+            for target in (left, *_descendants_of_type(left, "attribute", stop=None))
+        ):
+            return True
+    return False
 
 
 def _enclosing(node: Node, kind: str) -> Node | None:
