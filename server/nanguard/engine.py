@@ -19,6 +19,7 @@ from nanguard import suppression
 from nanguard.dependencies import Resolution, Stamp, Stamps
 from nanguard.edits import apply_edits, line_offsets, offset_of, split_lines
 from nanguard.fixes import import_point
+from nanguard.jedi_resolver import imported_values
 from nanguard.flow import ModuleAnalysis, Watch
 from nanguard.model import Finding, Position, Span, TextEdit
 from nanguard.rules import RULES
@@ -89,7 +90,8 @@ def _judged(
         return []
     reuse = _Reuse(source, cache, settings, Stamps(resolution.open_texts)) if cache is not None else None
     watches = [Watch(node, check.observer) for check in checks for node in check.watched]
-    analysis = ModuleAnalysis(source, watches, reuse.known if reuse else lambda top: False)
+    imported = imported_values(path, settings, resolution) if path is not None else None
+    analysis = ModuleAnalysis(source, watches, reuse.known if reuse else lambda top: False, imported)
     if reuse is not None:
         reuse.analysis = analysis
     analysis.run()

@@ -12,6 +12,7 @@ hold a watched node are interpreted.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -46,6 +47,9 @@ from nanguard.values import (
 
 MAX_LOOP_ROUNDS = 6
 """Rounds of a loop body before giving up on a fixpoint (widening gets there in three)."""
+
+_CONSTANT_NAME = re.compile(r"^_*[A-Z][A-Z0-9_]*$")
+"""A module constant by convention (``EPS``, ``MIN_STD``): imported names read from the project."""
 
 MAX_LITERAL_ELEMENTS = 64
 """Longer literal lists are not read element by element (their range is unknown)."""
@@ -296,11 +300,20 @@ def _minimum_of(node: Node) -> Node:
 class ModuleAnalysis:
     """Interprets one module, calling the observer of each watched node where the node runs."""
 
-    def __init__(self, source: Source, watches: list[Watch], reused: Callable[[Node], bool] = lambda top: False):
+    def __init__(
+        self,
+        source: Source,
+        watches: list[Watch],
+        reused: Callable[[Node], bool] = lambda top: False,
+        imported: Callable[[str, str], Value | None] | None = None,
+    ):
         self.source = source
         self.reused = reused
         """Whether the findings of a top-level statement are already known (then its functions
         are not interpreted again); asked once the module's own statements have run."""
+        self.imported = imported
+        """The value of a constant of another module of the project (``from .config import EPS``),
+        by (module as written, name); None when that module is not read."""
         self.watches = sorted(watches, key=lambda w: w.node.start_byte)
         self._starts = [w.node.start_byte for w in self.watches]
         self._observed: set[int] = set()
@@ -585,7 +598,16 @@ class ModuleAnalysis:
                 alias = name.child_by_field_name("alias").text.decode()
             else:
                 imported = alias = name.text.decode()
-            env.values[alias] = Value(ref=canonical(module + imported if module.endswith(".") else f"{module}.{imported}"))
+            known = self._imported_constant(module, imported)
+            env.values[alias] = known if known is not None else Value(ref=canonical(module + imported if module.endswith(".") else f"{module}.{imported}"))
+
+    def _imported_constant(self, module: str, name: str) -> Value | None:
+        """A constant (``EPS``, ``LOG_FLOOR``, ``eps``) that a module of the project defines."""
+        if self.imported is None or not (_CONSTANT_NAME.match(name) or fw.EPSILON_NAME.match(name)):
+            return None
+        if not module.startswith(".") and (root_module(module) in FRAMEWORK_ROOTS or root_module(module) in fw.LOGGING_MODULES):
+            return None
+        return self.imported(module, name)
 
     def _define_function(self, node: Node, env: Env, pending: list) -> Env:
         body = node.child_by_field_name("body")
