@@ -5,7 +5,7 @@ import textwrap
 
 import pytest
 
-from engine_helpers import STRICT, findings, flagged
+from engine_helpers import STRICT, findings, flagged, write
 from nanguard.engine import AnalysisCache, analyze
 from nanguard.source import new_parser
 
@@ -197,3 +197,43 @@ def test_attributes_set_in_init_setup_and_build_are_read_where_they_were_set():
         """
     assert flagged(code, STRICT) == [(13, "tensorflow.log"), (18, "torch.log")]
     assert "`self.std` is an exp/softplus output (line 11)" in findings(code)[0].message
+
+
+def test_dict_entries_of_the_module_and_of_self_are_read():
+    code = """\
+        import torch
+        COEFFS = {"EPS": 1e-8, "ZERO": 0.0}
+        class M:
+            def __init__(self):
+                self.coeffs = {"EPS": 1e-6}
+            def loss(self, z):
+                m = torch.sigmoid(z)
+                return torch.log(m + self.coeffs["EPS"]) + torch.log(m + COEFFS["EPS"]) + torch.log(m + COEFFS["ZERO"])
+        def rebound(z):
+            d = {"a": 1e-3}
+            d = dict()
+            return torch.log(torch.sigmoid(z) + d["a"])
+        """
+    assert [(line, f.span.start.column) for line, f in ((f.span.start.line + 1, f) for f in findings(code, STRICT))] == [
+        (8, 82),
+        (12, 11),
+    ]
+    assert "`torch.sigmoid(z)` is a sigmoid output (line 7)" in findings(code)[0].message
+
+
+def test_constants_and_dict_entries_imported_from_the_project(tmp_path):
+    write(tmp_path / "pkg" / "__init__.py", "")
+    write(tmp_path / "pkg" / "config.py", 'EPS = 1e-8\nZERO = 0.0\nCFG = {"eps": 1e-6, "floor": 0.0}\n')
+    importer = write(tmp_path / "pkg" / "train.py", "x = 1\n")
+    code = """\
+        import torch
+        from .config import EPS, ZERO, CFG
+        from pkg.config import EPS as E2
+        def f(z):
+            p = torch.softmax(z, 1)
+            return (torch.log(p + EPS) + torch.log(p + ZERO) + torch.log(p + E2)
+                    + torch.log(p + CFG["eps"]) + torch.log(p + CFG["floor"]))
+        """
+    found = findings(code, STRICT, path=importer)
+    assert [(f.span.start.line + 1, f.span.start.column) for f in found] == [(6, 33), (7, 42)]
+    assert "`p + ZERO` can be 0: `torch.softmax(z, 1)` is a softmax output (line 5)" in found[0].message

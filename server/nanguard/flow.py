@@ -305,7 +305,7 @@ class ModuleAnalysis:
         source: Source,
         watches: list[Watch],
         reused: Callable[[Node], bool] = lambda top: False,
-        imported: Callable[[str, str], Value | None] | None = None,
+        imported: Callable[[str, str], dict[str, Value]] | None = None,
     ):
         self.source = source
         self.reused = reused
@@ -313,7 +313,7 @@ class ModuleAnalysis:
         are not interpreted again); asked once the module's own statements have run."""
         self.imported = imported
         """The value of a constant of another module of the project (``from .config import EPS``),
-        by (module as written, name); None when that module is not read."""
+        by (module as written, name): under ``""``, and its dict entries under ``['EPS']``."""
         self.watches = sorted(watches, key=lambda w: w.node.start_byte)
         self._starts = [w.node.start_byte for w in self.watches]
         self._observed: set[int] = set()
@@ -325,6 +325,8 @@ class ModuleAnalysis:
         self._returns: list[Value] | None = None
         """While a function is summarised: the values its returns give."""
         self._methods: dict[int, dict[str, Definition]] = {}
+        self._entries_bound = False
+        """Whether a dict literal's entries were bound (then rebinding a name drops its entries)."""
         self._assigned: tuple[str, dict[str, Value]] | None = None
         """While a class's attributes are collected: ``self.`` of the method being run, and the
         attributes its assignments join into."""
@@ -533,10 +535,18 @@ class ModuleAnalysis:
         if kind in ("identifier", "attribute"):
             key = dotted_key(target)
             if key is not None:
+                if self._entries_bound:  # the entries of a dict the name held before are gone
+                    stale = [name for name in env.values if name.startswith(key + "[")]
+                    for name in stale:
+                        del env.values[name]
                 env.values[key] = value
+                if value_node is not None and value_node.type == "dictionary":
+                    self._bind_entries(key, value_node, env)
                 if self._assigned is not None and key.startswith(self._assigned[0]) and key.count(".") == 1:
-                    member, attributes = key.split(".", 1)[1], self._assigned[1]
-                    attributes[member] = join(attributes.get(member), value) or value
+                    attributes = self._assigned[1]
+                    for name in (key, *(name for name in env.values if name.startswith(key + "["))):
+                        member = name.split(".", 1)[1]
+                        attributes[member] = join(attributes.get(member), env.values[name]) or env.values[name]
         elif kind in ("pattern_list", "tuple_pattern", "list_pattern", "tuple", "list", "expression_list"):
             targets = [t for t in target.named_children if t.type != "comment"]
             sources = None
@@ -598,15 +608,17 @@ class ModuleAnalysis:
                 alias = name.child_by_field_name("alias").text.decode()
             else:
                 imported = alias = name.text.decode()
-            known = self._imported_constant(module, imported)
-            env.values[alias] = known if known is not None else Value(ref=canonical(module + imported if module.endswith(".") else f"{module}.{imported}"))
+            env.values[alias] = Value(ref=canonical(module + imported if module.endswith(".") else f"{module}.{imported}"))
+            for suffix, value in self._imported_constant(module, imported).items():
+                env.values[alias + suffix] = value
 
-    def _imported_constant(self, module: str, name: str) -> Value | None:
-        """A constant (``EPS``, ``LOG_FLOOR``, ``eps``) that a module of the project defines."""
+    def _imported_constant(self, module: str, name: str) -> dict[str, Value]:
+        """A constant (``EPS``, ``LOG_FLOOR``, ``eps``) that a module of the project defines, and
+        its dict entries."""
         if self.imported is None or not (_CONSTANT_NAME.match(name) or fw.EPSILON_NAME.match(name)):
-            return None
+            return {}
         if not module.startswith(".") and (root_module(module) in FRAMEWORK_ROOTS or root_module(module) in fw.LOGGING_MODULES):
-            return None
+            return {}
         return self.imported(module, name)
 
     def _define_function(self, node: Node, env: Env, pending: list) -> Env:
@@ -1074,10 +1086,37 @@ class ModuleAnalysis:
         return self.evaluate(inner[0], env, depth) if len(inner) == 1 else UNKNOWN
 
     def _subscript(self, node: Node, env: Env, depth: int) -> Value:
+        entry = self._entry(node, env)
+        if entry is not None:
+            return entry
         value = self.evaluate(node.child_by_field_name("value"), env, depth)
         if value.ref is not None:
             return UNKNOWN
         return Value(value.lo, value.hi, value.causes, tensor=value.tensor, dtype=value.dtype, maximum=value.maximum)
+
+    def _entry(self, node: Node, env: Env) -> Value | None:
+        """``COEFFS["EPS"]``, ``self.coeffs["EPS"]``: an entry of a dict literal bound to that name
+        (here, in the module, in a method of the class, or in the module it was imported from)."""
+        index = node.child_by_field_name("subscript")
+        container = node.child_by_field_name("value")
+        suffix = _entry_suffix(index) if index is not None else None
+        base = dotted_key(container) if container is not None and suffix is not None else None
+        if base is None:
+            return None
+        value = env.lookup(base + suffix)  # type: ignore[operator]
+        if value is None and "." in base:
+            owner, _, member = base.rpartition(".")
+            value = self._class_attribute(node, owner, member + suffix)  # type: ignore[operator]
+        return value
+
+    def _bind_entries(self, key: str, dictionary: Node, env: Env) -> None:
+        """``COEFFS = {"EPS": 1e-8}``: each string-keyed entry is bound as ``COEFFS['EPS']``."""
+        self._entries_bound = True
+        for pair in dictionary.named_children:
+            name, value = pair.child_by_field_name("key"), pair.child_by_field_name("value")
+            suffix = _entry_suffix(name) if pair.type == "pair" and name is not None else None
+            if suffix is not None and value is not None:
+                env.values[key + suffix] = self.evaluate(value, env)
 
     def _literal(self, node: Node, env: Env, depth: int) -> Value:
         parsed = _number(node.text.decode())
@@ -1372,6 +1411,17 @@ def _descendants_of_type(node: Node, kind: str, stop: Node | None) -> Iterator[N
             yield current
         if current.type not in ("function_definition", "class_definition", "lambda"):
             stack.extend(reversed(current.children))
+
+
+def _entry_suffix(node: Node) -> str | None:
+    """``['EPS']`` for a plain string key ``"EPS"`` (no interpolation, prefix or concatenation)."""
+    if node.type != "string" or node.named_child_count != 3 or node.named_children[1].type != "string_content":
+        return None
+    start = node.named_children[0].text.decode()
+    if start.strip("'\"") != "":
+        return None  # f"", b"", r"": not a plain key
+    content = node.named_children[1].text.decode()
+    return None if "'" in content or "\\" in content else f"['{content}']"
 
 
 def _assigns_attribute(method: Node, self_name: str) -> bool:
