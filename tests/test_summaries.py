@@ -237,3 +237,43 @@ def test_constants_and_dict_entries_imported_from_the_project(tmp_path):
     found = findings(code, STRICT, path=importer)
     assert [(f.span.start.line + 1, f.span.start.column) for f in found] == [(6, 33), (7, 42)]
     assert "`p + ZERO` can be 0: `torch.softmax(z, 1)` is a softmax output (line 5)" in found[0].message
+
+
+WRAPPER = """\
+import jax
+import jax.numpy as jnp
+def safe_log(x):
+    x = jnp.asarray(x)
+    return jnp.log(x)
+def loss(z):
+    return -safe_log(jax.nn.softmax(z)).mean()
+def fine(z):
+    safe_log(z)
+    return safe_log(jax.nn.softmax(z) + 1e-8)
+"""
+
+
+def test_a_thin_wrapper_of_a_log_is_judged_at_the_call_that_passes_what_reaches_zero():
+    [finding] = findings(WRAPPER)
+    assert (finding.span.start.line + 1, finding.span.start.column) == (7, 12)
+    assert finding.message == (
+        "`safe_log(jax.nn.softmax(z))` takes a log (line 5): `jnp.log(x)`: `x` is a softmax output (line 7); "
+        "it underflows to 0 in float32, giving -inf and NaN gradients"
+    )
+    assert [r.span.start.line + 1 for r in finding.related] == [5, 7]
+
+
+def test_a_wrapper_whose_log_is_a_finding_of_its_own_is_reported_once():
+    code = WRAPPER.replace("    x = jnp.asarray(x)\n", "    x = jax.nn.sigmoid(x)\n")
+    assert flagged(code) == [(5, "jax.numpy.log")]
+
+
+def test_the_wrappers_call_site_follows_edits_of_the_wrapper_with_a_cache():
+    parser = new_parser()
+    cache = AnalysisCache()
+    safe = WRAPPER.replace("return jnp.log(x)", "return jnp.log(x + 1e-6)")
+    for text, expected in ((WRAPPER, [7]), (safe, []), ("\n\n" + WRAPPER, [9])):
+        tree = parser.parse(text.encode())
+        found = analyze(text, trees=tree, cache=cache)
+        assert [f.span.start.line + 1 for f in found] == expected
+        assert found == analyze(text, trees=tree)

@@ -325,6 +325,10 @@ class ModuleAnalysis:
         self._returns: list[Value] | None = None
         """While a function is summarised: the values its returns give."""
         self._methods: dict[int, dict[str, Definition]] = {}
+        self.call_sites: list[Node] = []
+        """The calls being followed into the functions they run, outermost first, while the
+        watched nodes of those functions are observed there (empty: a node runs in its own
+        function)."""
         self._entries_bound = False
         """Whether a dict literal's entries were bound (then rebinding a name drops its entries)."""
         self._assigned: tuple[str, dict[str, Value]] | None = None
@@ -359,9 +363,35 @@ class ModuleAnalysis:
 
     @cached_property
     def statements_with_watches(self) -> list[int]:
-        """Indices in `source.statements` of the statements holding a watched node, in order."""
+        """Indices in `source.statements` of the statements holding a watched node, or a call
+        of a function that returns one (observed at that call), in order."""
         at = self.source.statement_at
-        return sorted({index for watch in self.watches if (index := at(watch.node.start_byte)) >= 0})
+        holding = {index for watch in self.watches if (index := at(watch.node.start_byte)) >= 0}
+        relays = self._relay_calls
+        if relays is not None:
+            data = self.source.data
+            holding |= {index for index, top in enumerate(self.source.statements) if relays.search(data, top.start_byte, top.end_byte)}
+        return sorted(holding)
+
+    @cached_property
+    def _relay_calls(self) -> re.Pattern[bytes] | None:
+        """Calls of the module's functions and methods that return a watched node (``return
+        jnp.log(x)``): their callers are interpreted too, for the node to be observed there."""
+        names = set()
+        for watch in self.watches:
+            if returned_by(watch.node):
+                function = _enclosing(watch.node, "function_definition")
+                name = function.child_by_field_name("name") if function is not None else None
+                if name is not None:
+                    names.add(re.escape(name.text.decode()))
+        return re.compile(rb"\b(?:" + "|".join(sorted(names)).encode() + rb")\s*\(") if names else None
+
+    def _interpreted(self, node: Node) -> bool:
+        """Whether `node` holds a watched node or calls a function returning one."""
+        if self.has_watches(node):
+            return True
+        relays = self._relay_calls
+        return relays is not None and relays.search(self.source.data, node.start_byte, node.end_byte) is not None
 
     def fingerprint(self) -> int:
         """What a function's findings may depend on outside its own text: the module's final
@@ -408,6 +438,13 @@ class ModuleAnalysis:
             path = _path(stop, watch.node)
             if not any(node.type in SCOPE_TYPES for node in path):
                 self._observe(watch, env, path)
+        relays = self._relay_calls
+        if relays is not None and relays.search(self.source.data, start, end) is not None:
+            # A call of a function returning a watched node runs here: follow it, for the node
+            # to be observed with this call's arguments (its value is needed nowhere else).
+            for call in _descendants_of_type(stop, "call", stop=None):
+                if start <= call.start_byte < end and relays.match(self.source.data, _callee_name(call).start_byte):
+                    self.evaluate(call, self._path_env(_path(stop, call), call, env))
 
     def _observe(self, watch: Watch, env: Env, path: list[Node]) -> None:
         self._observed.add(watch.node.id)
@@ -627,14 +664,14 @@ class ModuleAnalysis:
         name = node.child_by_field_name("name")
         if name is not None:
             env.values[name.text.decode()] = USER_DEFINED
-        if body is not None and self.has_watches(body):
+        if body is not None and self._interpreted(body):
             pending.append((node, env))
         return env
 
     def _define_class(self, node: Node, env: Env, pending: list, depth: int) -> Env:
         body = node.child_by_field_name("body")
         self._observe_region(node.start_byte, body.start_byte if body else node.end_byte, env, node)
-        if body is not None and self.has_watches(body):
+        if body is not None and self._interpreted(body):
             # Methods do not see the class namespace: their free names resolve in `env`.
             class_env = Env(env)
             method_defs: list[tuple[Node, Env]] = []
@@ -860,7 +897,7 @@ class ModuleAnalysis:
         positional, keywords = call_arguments(node)
         followed = self._callee(function, env)
         if followed is not None:
-            return self._summary(followed, positional, keywords, env, depth)
+            return self._summary(followed, positional, keywords, env, depth, node)
         if function.type == "attribute":
             obj = function.child_by_field_name("object")
             receiver = self.evaluate(obj, env, depth)
@@ -1178,10 +1215,16 @@ class ModuleAnalysis:
             methods = self._methods[class_body.id] = class_methods(class_body)
         return methods.get(member)
 
-    def _summary(self, callee: Definition, positional: list[Node], keywords: dict[str, Node], env: Env, depth: int) -> Value:
+    def _summary(
+        self, callee: Definition, positional: list[Node], keywords: dict[str, Node], env: Env, depth: int, call: Node | None = None
+    ) -> Value:
         """What a call of `callee` returns, with the arguments' values bound to its parameters:
         the join of its returns. Computed once per function and arguments; a recursive call, one
-        too deep, or a generator is not followed (its value is unknown)."""
+        too deep, or a generator is not followed (its value is unknown).
+
+        A callee holding watched nodes, called with something known of an argument from where
+        rules observe, has them observed at this `call` (see `call_sites`): a wrapper of a log
+        is judged where its argument is known."""
         definition = callee.node
         if depth > MAX_LOG_NESTING or len(self._active) >= MAX_CALL_DEPTH or definition.id in self._active:
             return UNKNOWN
@@ -1189,17 +1232,29 @@ class ModuleAnalysis:
             return UNKNOWN
         arguments = tuple(self.evaluate(argument, env, depth) for argument in positional)
         named = tuple(sorted((name, self.evaluate(argument, env, depth)) for name, argument in keywords.items()))
-        key = (definition.id, arguments, named)
+        relayed = (
+            call is not None
+            and self._observing
+            and self.has_watches(definition)
+            and any(not value.unknown for value in [*arguments, *(value for _, value in named)])
+        )
+        key = (definition.id, arguments, named, call.id if relayed else None)  # type: ignore[union-attr]
         summary = self._summaries.get(key)
         if summary is None:
             if len(self._summaries) >= MAX_SUMMARIES or generates(definition):
                 return UNKNOWN
-            summary = self._summaries[key] = self._summarise(callee, arguments, dict(named))
+            if relayed:
+                self.call_sites.append(call)  # type: ignore[arg-type]
+            try:
+                summary = self._summaries[key] = self._summarise(callee, arguments, dict(named), relayed)
+            finally:
+                if relayed:
+                    self.call_sites.pop()
         if self._reading is not None:
             self._reading.update(summary.statements)
         return summary.value
 
-    def _summarise(self, callee: Definition, arguments: tuple[Value, ...], named: dict[str, Value]) -> Summary:
+    def _summarise(self, callee: Definition, arguments: tuple[Value, ...], named: dict[str, Value], observe: bool) -> Summary:
         definition = callee.node
         outer = self.module_env if hasattr(self, "module_env") else Env()
         env = self._parameters(definition, outer)
@@ -1214,7 +1269,7 @@ class ModuleAnalysis:
             if name in env.values:
                 env.values[name] = value
         saved = (self._observing, self._returns, self._reading)
-        self._observing, self._returns, self._reading = False, [], {self.source.statement_at(definition.start_byte)}
+        self._observing, self._returns, self._reading = observe, [], {self.source.statement_at(definition.start_byte)}
         self._active.append(definition.id)
         try:
             body = definition.child_by_field_name("body")
@@ -1422,6 +1477,23 @@ def _entry_suffix(node: Node) -> str | None:
         return None  # f"", b"", r"": not a plain key
     content = node.named_children[1].text.decode()
     return None if "'" in content or "\\" in content else f"['{content}']"
+
+
+_RETURNED = frozenset({"parenthesized_expression", "unary_operator", "binary_operator", "expression_list"})
+
+
+def _callee_name(call: Node) -> Node:
+    """The name a call calls: ``f`` of ``f(x)``, ``log`` of ``self.log(x)``."""
+    function = call.child_by_field_name("function") or call
+    return function.child_by_field_name("attribute") or function if function.type == "attribute" else function
+
+
+def returned_by(node: Node) -> bool:
+    """Whether `node` is (a term of) what a ``return`` statement returns (``return -log(x)``)."""
+    parent = node.parent
+    while parent is not None and parent.type in _RETURNED:
+        parent = parent.parent
+    return parent is not None and parent.type == "return_statement"
 
 
 def _assigns_attribute(method: Node, self_name: str) -> bool:
