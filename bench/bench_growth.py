@@ -10,6 +10,7 @@ Shapes:
 - findings: one function of n lines ``x = np.log(np.maximum(x, 0))`` (many findings, many fixes);
 - cells: a notebook of n code cells, each with a log;
 - long-line: one line of n ``np.log(np.maximum(a, 0))`` terms (n findings on one line);
+- long-line-utf8: the same with a non-ASCII name, whose columns are counted in characters;
 - lines: a module of n small functions, each with a log (the ordinary shape, for scale).
 
 Every log is of a value clipped at 0, which NG001 reports without ``--strict`` (an unknown
@@ -56,6 +57,11 @@ def long_line(n: int) -> str:
     return HEADER + "def f(a):\n    return " + " + ".join(["np.log(np.maximum(a, 0))"] * n) + "\n"
 
 
+def long_line_utf8(n: int) -> str:
+    """The long line with a non-ASCII name: columns count characters, not bytes."""
+    return long_line(n).replace("(a", "(é")
+
+
 def lines(n: int) -> str:
     return HEADER + "".join(f"def f{i}(x):\n    y = np.maximum(x, 0)\n    return np.log(y)\n\n" for i in range(n))
 
@@ -71,6 +77,7 @@ SHAPES: dict[str, tuple[Callable[[int], str], int, str]] = {
     "nested": (nested, 1_000, ".py"),
     "findings": (findings, 1_000, ".py"),
     "long-line": (long_line, 20_000, ".py"),
+    "long-line-utf8": (long_line_utf8, 10_000, ".py"),
     "lines": (lines, 2_000, ".py"),
     "cells": (cells, 2_500, ".ipynb"),
 }

@@ -62,7 +62,7 @@ def findings(project: str, version: str, options: list[str]) -> tuple[list[dict]
     """`nanguard check`'s JSON findings on a release, paths relative to it, and its Python lines."""
     pinned = PROJECTS.get(project)
     root = ensure(project, None if pinned is not None and pinned.version == version else version)
-    command = [*NANGUARD, "check", "--exit-zero", "--no-respect-gitignore", "--output-format", "json", *options, "."]
+    command = [*NANGUARD, "check", "--exit-zero", "--no-cache", "--no-respect-gitignore", "--output-format", "json", *options, "."]
     result = subprocess.run(command, cwd=root, capture_output=True, text=True)
     if result.returncode not in (0, 2):
         raise SystemExit(f"nanguard failed on {project} {version}:\n{result.stderr}")

@@ -175,6 +175,18 @@ def test_fix_positions_count_code_points_not_bytes():
     assert finding.span.start.column == len("s = '😀é'; l = ")
 
 
+def test_every_finding_on_a_non_ascii_line_is_at_its_character_column():
+    terms = ["np.log(é)", "np.log(日本)", "np.log(ü)"]
+    line = "s = '😀ß'; y = " + " + ".join(terms)
+    before = "import numpy as np\n" + line + "\n"
+    fixed, _ = fix_all(before, STRICT)
+    starts = [finding.span.start.column for finding in analyze(before, STRICT)]
+    assert starts == [line.index(term) for term in terms]
+    assert fixed == before.replace("(é)", "(np.clip(é, 1e-10, None))").replace("(日本)", "(np.clip(日本, 1e-10, None))").replace(
+        "(ü)", "(np.clip(ü, 1e-10, None))"
+    )
+
+
 def test_configured_epsilon():
     assert apply("import torch\nl = torch.log(x)\n", FixKind.CLIP, Settings(strict=True, epsilon=1e-8)) == (
         "import torch\nl = torch.log(torch.clamp(x, min=1e-8))\n"

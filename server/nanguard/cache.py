@@ -2,7 +2,7 @@
 an unchanged tree analyses nothing.
 
 An entry holds one file's outcome under a key made of everything the outcome is computed from:
-the file's bytes, its settings, the mode, and nanguard's version. An outcome whose names were
+the file's bytes, its settings, the mode, and nanguard's version and code. An outcome whose names were
 settled from other files (the user's modules, jedi) also keeps the stamps of those files
 (`nanguard.dependencies`) and is used only while they are unchanged. Entries are written
 atomically (a temporary file, then a rename); one that cannot be read or does not make sense
@@ -33,13 +33,20 @@ _TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache dire
 """https://bford.info/cachedir/: backup tools skip the folder."""
 
 
-def _version() -> str:
+def _code_stamp() -> bytes:
+    """nanguard's version and the stamps of its own files: an edited checkout (an editable
+    install keeps its version) never takes results computed by other code."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:
-        return version("nanguard")
+        parts = [version("nanguard")]
     except PackageNotFoundError:
-        return "unknown"
+        parts = ["unknown"]
+    package = Path(__file__).resolve().parent
+    for file in sorted(package.rglob("*.py")):
+        info = file.stat()
+        parts.append(f"{file.relative_to(package)}:{info.st_size}:{info.st_mtime_ns}")
+    return "\n".join(parts).encode()
 
 
 @lru_cache(maxsize=64)
@@ -59,14 +66,14 @@ class ResultCache:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self._version = _version().encode()
+        self._code = _code_stamp()
         self._ready = False
 
     def key(self, path: Path, data: bytes, settings: Settings, mode: str) -> str:
         """The key of the file at `path` holding `data`; the path counts, as relative imports
         (and so the findings) depend on where a file is."""
         digest = hashlib.sha256()
-        parts = (str(_FORMAT).encode(), self._version, mode.encode(), _settings_digest(settings), os.fsencode(path.absolute()), data)
+        parts = (str(_FORMAT).encode(), self._code, mode.encode(), _settings_digest(settings), os.fsencode(path.absolute()), data)
         for part in parts:
             digest.update(len(part).to_bytes(8, "little"))
             digest.update(part)

@@ -5,6 +5,7 @@ fast path's."""
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from lsp_client import eventually, session
@@ -21,6 +22,17 @@ def package(folder: Path) -> Path:
     (folder / "pkg" / "ops.py").write_text(REEXPORTING)
     (folder / "pkg" / "train.py").write_text(IMPORTER)
     return folder / "pkg"
+
+
+@asynccontextmanager
+async def importer_open(folder: Path):
+    """A session with the package's importer open and its first diagnostics in: (client, package, uri)."""
+    pkg = package(folder)
+    train = (pkg / "train.py").as_uri()
+    async with session(folders=[folder]) as client:
+        client.open(train, IMPORTER)
+        await client.wait_diagnostics(train, 1, count=1)
+        yield client, pkg, train
 
 
 def lines(client, uri: str) -> list[int]:
@@ -42,11 +54,7 @@ async def test_editing_the_imported_module_in_the_editor_changes_the_importers_f
 
 
 async def test_a_change_on_disk_reported_by_the_editor_changes_the_importers_findings(tmp_path):
-    pkg = package(tmp_path)
-    train = (pkg / "train.py").as_uri()
-    async with session(folders=[tmp_path]) as client:
-        client.open(train, IMPORTER)
-        await client.wait_diagnostics(train, 1, count=1)
+    async with importer_open(tmp_path) as (client, pkg, train):
         (pkg / "ops.py").write_text(NOT_A_LOG)
         client.workspace_did_change_watched_files(
             types.DidChangeWatchedFilesParams(
@@ -57,11 +65,7 @@ async def test_a_change_on_disk_reported_by_the_editor_changes_the_importers_fin
 
 
 async def test_a_change_on_disk_is_seen_at_the_next_edit(tmp_path):
-    pkg = package(tmp_path)
-    train = (pkg / "train.py").as_uri()
-    async with session(folders=[tmp_path]) as client:
-        client.open(train, IMPORTER)
-        await client.wait_diagnostics(train, 1, count=1)
+    async with importer_open(tmp_path) as (client, pkg, train):
         (pkg / "ops.py").write_text(NOT_A_LOG)
         client.change(train, 2, ((6, 0, 6, 0), "\n"))
         await client.wait_diagnostics(train, 2)
