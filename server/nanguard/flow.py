@@ -378,8 +378,10 @@ class ModuleAnalysis:
         """Calls of the module's functions and methods that return a watched node (``return
         jnp.log(x)``): their callers are interpreted too, for the node to be observed there."""
         names = set()
-        for watch in self.watches:
-            if returned_by(watch.node):
+        end = -1
+        for watch in self.watches:  # in document order
+            nested, end = watch.node.start_byte < end, max(end, watch.node.end_byte)
+            if not nested and returned_by(watch.node):  # a node inside another watched one is not what is returned
                 function = _enclosing(watch.node, "function_definition")
                 name = function.child_by_field_name("name") if function is not None else None
                 if name is not None:
@@ -1206,7 +1208,10 @@ class ModuleAnalysis:
 
     def _method(self, node: Node, owner: str, member: str) -> Definition | None:
         """The method `member` of the class whose method `node` is in, when `owner` is that
-        method's ``self``."""
+        method's ``self`` (named ``self`` or ``cls``: finding the class walks up the tree, which
+        ``torch.log(torch.log(...))`` nested thousands deep must not pay at every level)."""
+        if owner.encode() not in fw.INSTANCE_NAMES:
+            return None
         class_body = self._own_class(node, owner)
         if class_body is None:
             return None
