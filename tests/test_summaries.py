@@ -277,3 +277,26 @@ def test_the_wrappers_call_site_follows_edits_of_the_wrapper_with_a_cache():
         found = analyze(text, trees=tree, cache=cache)
         assert [f.span.start.line + 1 for f in found] == expected
         assert found == analyze(text, trees=tree)
+
+
+def test_a_tuple_returned_by_a_method_is_unpacked_element_by_element():
+    code = """\
+        import torch
+        class Ema:
+            def _coefficients(self):
+                damping = torch.sigmoid(self.damping)
+                decay = torch.sigmoid(self.decay)
+                return damping, 1.0 - damping * decay
+            def cached(self):
+                if self.training:
+                    return self._coefficients()
+                return self._coeffs
+            def kernel(self, n):
+                damping, weight = self._coefficients()
+                other, _ = self.cached()
+                return torch.log(weight) + torch.log(damping + 1e-6) + torch.log(other)
+        """
+    found = findings(code)
+    assert [(f.span.start.line + 1, f.span.start.column) for f in found] == [(14, 15), (14, 63)]
+    assert "`weight` is 1 minus a probability (line 6)" in found[0].message
+    assert "`other` is a sigmoid output (line 4)" in found[1].message

@@ -99,6 +99,26 @@ class Summary:
     value: Value
     statements: frozenset[int]
     """Indices in `Source.statements` of the top-level statements whose code it ran."""
+    elements: tuple[Value, ...] | None = None
+    """Of a function whose every return is a tuple of one length (``return a, b``): each
+    element's value, for ``a, b = f()``."""
+
+
+NOT_FOLLOWED = Summary(UNKNOWN, frozenset())
+"""A call that is not followed: what it returns is unknown."""
+
+
+def _tuple_elements(returns: list[tuple[Value, tuple[Value, ...] | None]]) -> tuple[Value, ...] | None:
+    """Each element's value when the returns that give a tuple all give one of the same length
+    (the others, ``return self._cached``, may hold anything: unknown elements)."""
+    lengths = {len(elements) for _, elements in returns if elements is not None}
+    if len(lengths) != 1:
+        return None
+    joined: list[Value] | None = None
+    for _, elements in returns:
+        row = list(elements) if elements is not None else [UNKNOWN] * next(iter(lengths))
+        joined = row if joined is None else [join(a, b) or UNKNOWN for a, b in zip(joined, row)]
+    return tuple(joined) if joined is not None else None
 
 
 class Env:
@@ -322,7 +342,7 @@ class ModuleAnalysis:
         self._summaries: dict[tuple, Summary] = {}
         self._active: list[int] = []
         """The functions being summarised, innermost last (a recursive call is not followed)."""
-        self._returns: list[Value] | None = None
+        self._returns: list[tuple[Value, tuple[Value, ...] | None]] | None = None
         """While a function is summarised: the values its returns give."""
         self._methods: dict[int, dict[str, Definition]] = {}
         self.call_sites: list[Node] = []
@@ -475,7 +495,7 @@ class ModuleAnalysis:
             self._observe_region(node.start_byte, node.end_byte, env, node)
             if kind == "return_statement" and self._returns is not None:
                 returned = node.named_children[0] if node.named_children else None
-                self._returns.append(self.evaluate(returned, env) if returned is not None else UNKNOWN)
+                self._returns.append(self._returned(returned, env))
             return None
         if kind == "decorated_definition":
             definition = node.child_by_field_name("definition")
@@ -509,6 +529,17 @@ class ModuleAnalysis:
             return self._block(node.children, env, pending, depth + 1)
         self._observe_region(node.start_byte, node.end_byte, env, node)
         return env
+
+    def _returned(self, returned: Node | None, env: Env) -> tuple[Value, tuple[Value, ...] | None]:
+        """What a return statement gives, and the elements of a tuple it returns (``return a, b``)."""
+        if returned is None:
+            return UNKNOWN, None
+        if returned.type in ("expression_list", "tuple"):
+            parts = [part for part in returned.named_children if part.type != "comment"]
+            if all(part.type not in ("list_splat", "parenthesized_list_splat") for part in parts):
+                return Value(), tuple(self.evaluate(part, env) for part in parts)
+        value = self.evaluate(returned, env)
+        return value, self._returned_elements(returned, env)  # return self._compute() of a tuple
 
     def _in_place(self, node: Node, env: Env) -> None:
         """``out.scatter_add_(...)``, ``p.clamp_(min=eps)``: an in-place tensor method changes the
@@ -594,6 +625,9 @@ class ModuleAnalysis:
             if sources is not None and len(sources) == len(targets) and all(s.type != "list_splat" for s in sources):
                 for sub_target, sub_source in zip(targets, sources):
                     self._bind(sub_target, self.evaluate(sub_source, env), sub_source, env)
+            elif (elements := self._returned_elements(value_node, env)) is not None and len(elements) == len(targets):
+                for sub_target, element in zip(targets, elements):  # a, b = f() of a def f returning a, b
+                    self._bind(sub_target, element, None, env)
             else:
                 for index, sub_target in enumerate(targets):
                     # ``values, indices = x.max(dim)``: the first of a maximum's pair is the maximum.
@@ -604,6 +638,17 @@ class ModuleAnalysis:
                 self._bind(child, Value(tensor=value.tensor), None, env)
         elif kind == "subscript":
             self._overwrite_elements(target, value, env)
+
+    def _returned_elements(self, value_node: Node | None, env: Env) -> tuple[Value, ...] | None:
+        """The elements of the tuple a followed call returns (its summary is computed already)."""
+        if value_node is None or value_node.type != "call":
+            return None
+        function = value_node.child_by_field_name("function")
+        followed = self._callee(function, env) if function is not None else None
+        if followed is None:
+            return None
+        positional, keywords = call_arguments(value_node)
+        return self._summary(followed, positional, keywords, env, 0, value_node).elements
 
     def _overwrite_elements(self, target: Node, value: Value, env: Env) -> None:
         """``buffer[i] = value``, ``r[0] = 1``: some elements change. A buffer of zeros being
@@ -886,7 +931,7 @@ class ModuleAnalysis:
             owner, _, member = key.rpartition(".")
             method = self._method(node, owner, member)
             if method is not None and method.property:
-                return self._by_name(_by_convention(self._summary(method, [], {}, env, depth), member), member, node)
+                return self._by_name(_by_convention(self._summary(method, [], {}, env, depth).value, member), member, node)
             attribute_value = self._class_attribute(node, owner, member)
             if attribute_value is not None:
                 return self._by_name(_by_convention(attribute_value, member), member, node)
@@ -899,7 +944,7 @@ class ModuleAnalysis:
         positional, keywords = call_arguments(node)
         followed = self._callee(function, env)
         if followed is not None:
-            return self._summary(followed, positional, keywords, env, depth, node)
+            return self._summary(followed, positional, keywords, env, depth, node).value
         if function.type == "attribute":
             obj = function.child_by_field_name("object")
             receiver = self.evaluate(obj, env, depth)
@@ -1222,7 +1267,7 @@ class ModuleAnalysis:
 
     def _summary(
         self, callee: Definition, positional: list[Node], keywords: dict[str, Node], env: Env, depth: int, call: Node | None = None
-    ) -> Value:
+    ) -> Summary:
         """What a call of `callee` returns, with the arguments' values bound to its parameters:
         the join of its returns. Computed once per function and arguments; a recursive call, one
         too deep, or a generator is not followed (its value is unknown).
@@ -1232,9 +1277,9 @@ class ModuleAnalysis:
         is judged where its argument is known."""
         definition = callee.node
         if depth > MAX_LOG_NESTING or len(self._active) >= MAX_CALL_DEPTH or definition.id in self._active:
-            return UNKNOWN
+            return NOT_FOLLOWED
         if any(argument.type in ("list_splat", "dictionary_splat") for argument in [*positional, *keywords.values()]):
-            return UNKNOWN
+            return NOT_FOLLOWED
         arguments = tuple(self.evaluate(argument, env, depth) for argument in positional)
         named = tuple(sorted((name, self.evaluate(argument, env, depth)) for name, argument in keywords.items()))
         relayed = (
@@ -1247,7 +1292,7 @@ class ModuleAnalysis:
         summary = self._summaries.get(key)
         if summary is None:
             if len(self._summaries) >= MAX_SUMMARIES or generates(definition):
-                return UNKNOWN
+                return NOT_FOLLOWED
             if relayed:
                 self.call_sites.append(call)  # type: ignore[arg-type]
             try:
@@ -1257,7 +1302,7 @@ class ModuleAnalysis:
                     self.call_sites.pop()
         if self._reading is not None:
             self._reading.update(summary.statements)
-        return summary.value
+        return summary
 
     def _summarise(self, callee: Definition, arguments: tuple[Value, ...], named: dict[str, Value], observe: bool) -> Summary:
         definition = callee.node
@@ -1279,16 +1324,16 @@ class ModuleAnalysis:
         try:
             body = definition.child_by_field_name("body")
             self._block(body.children if body is not None else [], env, [], 1)
-            value = UNKNOWN
-            for returned in self._returns:
+            value, elements = UNKNOWN, _tuple_elements(self._returns)
+            for returned, _ in self._returns:
                 value = join(value, returned) if value is not UNKNOWN else returned  # type: ignore[assignment]
         except RecursionError:  # deep code in deep calls: what it returns is not known
-            value = UNKNOWN
+            value, elements = UNKNOWN, None
         finally:
             statements = self._reading
             self._active.pop()
             self._observing, self._returns, self._reading = saved
-        return Summary(replace(value, ref=None, user=False) if value.ref is not None else value, frozenset(statements))
+        return Summary(replace(value, ref=None, user=False) if value.ref is not None else value, frozenset(statements), elements)
 
     # ------------------------------------------------------------------------ class attributes
 
