@@ -300,3 +300,17 @@ def test_a_tuple_returned_by_a_method_is_unpacked_element_by_element():
     assert [(f.span.start.line + 1, f.span.start.column) for f in found] == [(14, 15), (14, 63)]
     assert "`weight` is 1 minus a probability (line 6)" in found[0].message
     assert "`other` is a sigmoid output (line 4)" in found[1].message
+
+
+def test_a_call_with_splatted_options_is_followed_with_what_comes_before_them():
+    code = """\
+        import torch
+        class Posterior:
+            def normalization(self, x, num_samples=1000, eps=1e-3):
+                return torch.mean(torch.exp(self.weights(x, num_samples))) + 0 * eps
+            def log_prob(self, x, options):
+                z = self.normalization(x, **options)
+                return torch.log(z)
+        """
+    [finding] = findings(code)
+    assert "`z` can be 0: `torch.exp(self.weights(x, num_samples))` is an exp/softplus output (line 4)" in finding.message

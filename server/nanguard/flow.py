@@ -12,6 +12,7 @@ hold a watched node are interpreted.
 
 from __future__ import annotations
 
+import itertools
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, replace
@@ -1278,8 +1279,9 @@ class ModuleAnalysis:
         definition = callee.node
         if depth > MAX_LOG_NESTING or len(self._active) >= MAX_CALL_DEPTH or definition.id in self._active:
             return NOT_FOLLOWED
-        if any(argument.type in ("list_splat", "dictionary_splat") for argument in [*positional, *keywords.values()]):
-            return NOT_FOLLOWED
+        splat = any(argument.type in ("list_splat", "dictionary_splat") for argument in [*positional, *keywords.values()])
+        if splat:  # f(x, **options): what comes before the first splat is known, the rest may be anything
+            positional = list(itertools.takewhile(lambda argument: argument.type not in ("list_splat", "dictionary_splat"), positional))
         arguments = tuple(self.evaluate(argument, env, depth) for argument in positional)
         named = tuple(sorted((name, self.evaluate(argument, env, depth)) for name, argument in keywords.items()))
         relayed = (
@@ -1288,7 +1290,7 @@ class ModuleAnalysis:
             and self.has_watches(definition)
             and any(not value.unknown for value in [*arguments, *(value for _, value in named)])
         )
-        key = (definition.id, arguments, named, call.id if relayed else None)  # type: ignore[union-attr]
+        key = (definition.id, arguments, named, splat, call.id if relayed else None)  # type: ignore[union-attr]
         summary = self._summaries.get(key)
         if summary is None:
             if len(self._summaries) >= MAX_SUMMARIES or generates(definition):
@@ -1296,7 +1298,7 @@ class ModuleAnalysis:
             if relayed:
                 self.call_sites.append(call)  # type: ignore[arg-type]
             try:
-                summary = self._summaries[key] = self._summarise(callee, arguments, dict(named), relayed)
+                summary = self._summaries[key] = self._summarise(callee, arguments, dict(named), relayed, splat)
             finally:
                 if relayed:
                     self.call_sites.pop()
@@ -1304,7 +1306,9 @@ class ModuleAnalysis:
             self._reading.update(summary.statements)
         return summary
 
-    def _summarise(self, callee: Definition, arguments: tuple[Value, ...], named: dict[str, Value], observe: bool) -> Summary:
+    def _summarise(
+        self, callee: Definition, arguments: tuple[Value, ...], named: dict[str, Value], observe: bool, splat: bool
+    ) -> Summary:
         definition = callee.node
         outer = self.module_env if hasattr(self, "module_env") else Env()
         env = self._parameters(definition, outer)
@@ -1312,6 +1316,10 @@ class ModuleAnalysis:
         names = [_parameter_name(p) for p in (parameters.named_children if parameters is not None else [])]
         if callee.bound and names:
             names = names[1:]
+        if splat:  # a splat may pass any parameter not given by name before it
+            for name in names:
+                if name is not None:
+                    env.values[name.text.decode()] = UNKNOWN
         for name, value in zip(names, arguments):
             if name is not None:
                 env.values[name.text.decode()] = value
