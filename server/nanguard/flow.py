@@ -55,8 +55,9 @@ _CONSTANT_NAME = re.compile(r"^_*[A-Z][A-Z0-9_]*$")
 MAX_LITERAL_ELEMENTS = 64
 """Longer literal lists are not read element by element (their range is unknown)."""
 
-EPSILON = Value(1e-7, 1.0)
-"""What a name like ``eps`` or ``K.epsilon()`` holds when its value is not known."""
+EPSILON = Value(1e-7, 0.5)
+"""What a name like ``eps`` or ``K.epsilon()`` holds when its value is not known: a small positive
+constant, so ``1 - eps`` is not a complement that reaches 0."""
 
 MAX_LOG_NESTING = 12
 """How deep in an expression a log's range is still worked out (``-log(-log(u))`` is 4 deep)."""
@@ -543,8 +544,8 @@ class ModuleAnalysis:
         return value, self._returned_elements(returned, env)  # return self._compute() of a tuple
 
     def _in_place(self, node: Node, env: Env) -> None:
-        """``out.scatter_add_(...)``, ``p.clamp_(min=eps)``: an in-place tensor method changes the
-        value of its receiver (to what a clamp gives, or to something unknown)."""
+        """``out.scatter_add_(...)``, ``p.clamp_(min=eps)``, ``p.neg_().exp_()``: in-place tensor
+        methods change the value of their receiver (to what the chain gives, or to something unknown)."""
         function = node.child_by_field_name("function") if node.type == "call" else None
         if function is None or function.type != "attribute":
             return
@@ -553,9 +554,19 @@ class ModuleAnalysis:
         if key is not None and method in fw.LIST_ADDERS:
             self._add_elements(node, key, env)
             return
-        if key is None or not method.endswith("_") or method in fw.TENSOR_LOG_METHODS:
+        known = True
+        while key is None and method.endswith("_"):  # a chain: the receiver of its first method
+            known = known and method in fw.TENSOR_METHODS
+            inner = function.child_by_field_name("object")
+            function = inner.child_by_field_name("function") if inner.type == "call" else None
+            if function is None or function.type != "attribute":
+                return
+            method = function.child_by_field_name("attribute").text.decode()
+            key = dotted_key(function.child_by_field_name("object"))
+        if key is None or not method.endswith("_"):
             return
-        env.values[key] = self.evaluate(node, env) if method in fw.TENSOR_METHODS else Value(tensor=True)
+        known = known and method in fw.TENSOR_METHODS
+        env.values[key] = self.evaluate(node, env) if known else Value(tensor=True)
 
     def _add_elements(self, call: Node, key: str, env: Env) -> None:
         """``parts.append(x)``, ``parts.extend(xs)``: a list whose elements are known (``[]`` to
@@ -652,17 +663,16 @@ class ModuleAnalysis:
         return self._summary(followed, positional, keywords, env, 0, value_node).elements
 
     def _overwrite_elements(self, target: Node, value: Value, env: Env) -> None:
-        """``buffer[i] = value``, ``r[0] = 1``: some elements change. A buffer of zeros being
-        filled, or a zero element overwritten, no longer shows zeros; otherwise the elements
-        may be either value."""
+        """``buffer[i] = value``, ``r[0] = 1``: some elements of a name change (`_written`)."""
         key = dotted_key(target.child_by_field_name("value"))
+        if key is not None and self._assigned is not None and key.startswith(self._assigned[0]) and key.count(".") == 1:
+            member, attributes = key.split(".", 1)[1], self._assigned[1]
+            if member in attributes:  # self.buffer[:, :k] = grads in a method: the attribute is written
+                attributes[member] = _written(attributes[member], value)
         current = env.lookup(key) if key is not None else None
         if key is None or current is None:
             return
-        if any(cause.kind in _FILLED for cause in current.causes):
-            env.values[key] = Value(tensor=current.tensor, dtype=current.dtype)
-        else:
-            env.values[key] = join(current, value)  # type: ignore[assignment]
+        env.values[key] = _written(current, value)
 
     def _import(self, node: Node, env: Env) -> None:
         if node.type == "import_statement":
@@ -803,6 +813,8 @@ class ModuleAnalysis:
             self._bind(node.child_by_field_name("left"), element, None, entry)
         condition = node.child_by_field_name("condition")
         statements = body.children if body is not None else []
+        buffers = [key for key, value in env.values.items() if any(c.kind in _FILLED for c in value.causes)]
+        after: Env | None = None
         # Run the body until the entry state is stable; after two rounds a bound that still moves
         # is widened to infinity, so every loop reaches its fixpoint in a few rounds.
         for round_ in range(MAX_LOOP_ROUNDS):
@@ -813,6 +825,8 @@ class ModuleAnalysis:
                 break
             entry = widen(entry, joined) if round_ >= 1 else joined
         exit_env = self.refine(condition, False, entry) if condition is not None else entry
+        if after is not None:
+            _keep_filled(buffers, after, exit_env)
         alternative = node.child_by_field_name("alternative")
         if alternative is not None:
             return self._block(_body(alternative), exit_env, pending, depth + 1)
@@ -1048,6 +1062,8 @@ class ModuleAnalysis:
             return Value(value.lo, value.hi, value.causes, tensor=tensor, dtype=value.dtype or dtype, maximum=True)
         if effect is Effect.LOG:
             return logarithm(subject())
+        if effect is Effect.NEGATE:
+            return negate(subject())
         if effect is Effect.NONNEGATIVE:
             value = subject()
             # sqrt, square of a value shown to reach 0 from above: still 0 there.
@@ -1100,7 +1116,7 @@ class ModuleAnalysis:
     def _by_name(self, value: Value, name: str, node: Node) -> Value:
         """A value nothing is known of, named like what holds values that reach zero: a
         probability (``self.probs``), a correlation (``self.correlation``), a 0/1 mask."""
-        if not value.unknown or value.ref is not None:
+        if not value.unknown or value.ref is not None or value.filled:
             return value
         for pattern, lo, hi, kind in _NAMED_RANGES:
             if pattern.match(name):
@@ -1116,24 +1132,44 @@ class ModuleAnalysis:
         right = self.evaluate(node.child_by_field_name("right"), env, depth)
         kind = operator.type if operator is not None else ""
         value = binary(kind, left, right, self._cause("difference", node))
-        if kind == "/" and not value.evidence and not value.positive and self._normalises(node, env, depth):
+        first, second = node.child_by_field_name("left"), node.child_by_field_name("right")
+        if kind == "/" and not value.evidence and not value.positive and self._sum_of(second, first, env, depth):
+            # x / x.sum(): a distribution of x
             return ranged(0.0, 1.0, self._cause("normalised", node), tensor=value.tensor, dtype=value.dtype)
+        if kind == "-" and right.lo >= 0 and value.lo < 0:
+            rest = self._other_terms(first, second, right, env, depth)
+            if rest is not None:
+                return rest
         return value
 
-    def _normalises(self, node: Node, env: Env, depth: int) -> bool:
-        """Whether ``x / x.sum(...)`` (or ``x / np.sum(x)``) makes a distribution of `x`."""
-        numerator, denominator = bare(node.child_by_field_name("left")), bare(node.child_by_field_name("right"))
-        function = denominator.child_by_field_name("function") if denominator.type == "call" else None
+    def _other_terms(self, total: Node, term: Node, value: Value, env: Env, depth: int) -> Value | None:
+        """``x.sum(1, True) - x`` for `x` >= 0 (its `value`): the other terms of the sum, >= 0 and
+        0 where they all are; also ``1 + x.sum() - x``, which parses as ``(1 + x.sum()) - x``."""
+        others = Value(0.0, INF, value.causes, tensor=True, dtype=value.dtype)
+        if self._sum_of(total, term, env, depth):
+            return others
+        total = bare(total)
+        if total.type != "binary_operator" or total.child_by_field_name("operator").type != "+":
+            return None
+        for summed, added in (("left", "right"), ("right", "left")):
+            if self._sum_of(total.child_by_field_name(summed), term, env, depth):
+                return binary("+", self.evaluate(total.child_by_field_name(added), env, depth), others)
+        return None
+
+    def _sum_of(self, node: Node, subject: Node, env: Env, depth: int) -> bool:
+        """Whether `node` is a sum of the elements of `subject`: ``x.sum(...)``, ``np.sum(x)``."""
+        node, subject = bare(node), bare(subject)
+        function = node.child_by_field_name("function") if node.type == "call" else None
         if function is None:
             return False
-        positional, _ = call_arguments(denominator)
+        positional, _ = call_arguments(node)
         if function.type == "attribute" and not self.evaluate(function.child_by_field_name("object"), env, depth).library_ref:
             rule = fw.TENSOR_METHODS.get(function.child_by_field_name("attribute").text.decode())
             summed = function.child_by_field_name("object")
         else:
             rule = fw.VALUE_FUNCTIONS.get(self.evaluate(function, env, depth).ref or "")
             summed = positional[0] if positional else None
-        return rule is not None and rule.effect is Effect.SUM and summed is not None and bare(summed).text == numerator.text
+        return rule is not None and rule.effect is Effect.SUM and summed is not None and bare(summed).text == subject.text
 
     def _unary(self, node: Node, env: Env, depth: int) -> Value:
         operator = node.child_by_field_name("operator")
@@ -1174,9 +1210,13 @@ class ModuleAnalysis:
         entry = self._entry(node, env)
         if entry is not None:
             return entry
-        value = self.evaluate(node.child_by_field_name("value"), env, depth)
+        subject = node.child_by_field_name("value")
+        value = self.evaluate(subject, env, depth)
         if value.ref is not None:
             return UNKNOWN
+        selection = _selection(node)
+        if selection is not None:  # x[x != 0]: only the elements the comparison holds for
+            value = self.evaluate(subject, self.refine(selection, True, env), depth)
         return Value(value.lo, value.hi, value.causes, tensor=value.tensor, dtype=value.dtype, maximum=value.maximum)
 
     def _entry(self, node: Node, env: Env) -> Value | None:
@@ -1454,7 +1494,7 @@ def _path(ancestor: Node, node: Node) -> list[Node]:
 
 def _by_convention(value: Value, name: str) -> Value:
     """An otherwise unknown value named like an epsilon (``eps``, ``self.epsilon``) is positive."""
-    if value.unknown and value.ref is None and fw.EPSILON_NAME.match(name):
+    if value.unknown and value.ref is None and not value.filled and fw.EPSILON_NAME.match(name):
         return Value(EPSILON.lo, EPSILON.hi, tensor=value.tensor, dtype=value.dtype)
     return value
 
@@ -1500,6 +1540,55 @@ def widen(before: Env, after: Env) -> Env:
         if (lo, hi) != (value.lo, value.hi):
             values[name] = Value(lo, hi, value.causes if lo <= 0 else (), value.ref, value.tensor, value.dtype, value.user)
     return Env(after.parent, values, after.stars)
+
+
+def _written(current: Value, value: Value) -> Value:
+    """A value after some of its elements are set to `value`. A buffer of zeros being filled, or
+    a zero element overwritten, no longer shows zeros; otherwise the elements may be either."""
+    if any(cause.kind in _FILLED for cause in current.causes):
+        return Value(tensor=current.tensor, dtype=current.dtype, filled=True)
+    return join(current, value) or value
+
+
+def _selection(node: Node) -> Node | None:
+    """The comparison a subscript selects elements by: ``x[x > 0]``, or ``x[keep]`` after the one
+    assignment ``keep = x != 0`` of its scope, with `x` not assigned again in between."""
+    indices = node.children_by_field_name("subscript")
+    if len(indices) != 1:
+        return None
+    index = bare(indices[0])
+    if index.type == "comparison_operator":
+        return index
+    if index.type != "identifier":
+        return None
+    scope = _enclosing(node, "function_definition") or _enclosing(node, "module")
+    if scope is None:
+        return None
+    subject = dotted_key(node.child_by_field_name("value"))
+    definitions = [a for a in _descendants_of_type(scope, "assignment", stop=None) if _assigns(a, index.text)]
+    if len(definitions) != 1 or definitions[0].end_byte > node.start_byte:
+        return None
+    comparison = bare(definitions[0].child_by_field_name("right"))
+    between = (
+        a for a in _descendants_of_type(scope, "assignment", stop=None)
+        if definitions[0].end_byte <= a.start_byte < node.start_byte and subject is not None and _assigns(a, subject.encode())
+    )
+    return comparison if comparison.type == "comparison_operator" and next(between, None) is None else None
+
+
+def _assigns(assignment: Node, name: bytes) -> bool:
+    left = assignment.child_by_field_name("left")
+    return left is not None and left.text == name
+
+
+def _keep_filled(buffers: list[str], after: Env, exit_env: Env) -> None:
+    """A buffer of zeros that every pass of a loop body writes into (``for ...: out[i] += term``)
+    is what the body leaves: a loop written to fill a buffer is meant to run, and its
+    zero-iteration path is not evidence that the buffer stays 0."""
+    for key in buffers:
+        filled = after.values.get(key)
+        if filled is not None and not any(c.kind in _FILLED for c in filled.causes):
+            exit_env.values[key] = filled
 
 
 def _known(name: str) -> bool:

@@ -72,6 +72,8 @@ CAUSE_DESCRIPTIONS: dict[str, tuple[str, str]] = {
 """Cause kind -> (what the value is, why that reaches zero); ``{dtype}``/``{detail}`` are filled in."""
 
 PROBABILITY_CAUSES = frozenset({"softmax", "sigmoid", "probability", "normalised"})
+NEGATIVE_CAUSES = frozenset({"signed", "difference", "erf", "correlation", "nonpositive"})
+"""Causes that show a value going below 0, not only reaching it (a softmax output, an exp, a clip at 0 only reach it)."""
 
 
 def describe(cause: Cause, dtype: str | None) -> tuple[str, str]:
@@ -132,6 +134,9 @@ class Value:
     """``x - max(x)``: its largest element is exactly 0, so its exp is `shifted`."""
     maximum: bool = False
     """A maximum over elements (``x.max()``, ``np.amax(x)``)."""
+    filled: bool = False
+    """A buffer the code filled element by element (``out[i] += term``): it holds what was
+    written, so its name does not stand for what it holds (`exists_probs` is not a parameter)."""
 
     @property
     def positive(self) -> bool:
@@ -220,6 +225,7 @@ def join(first: Value | None, second: Value | None) -> Value | None:
         shifted=first.shifted and second.shifted,
         centered=first.centered and second.centered,
         maximum=first.maximum and second.maximum,
+        filled=first.filled and second.filled,
     )
 
 
@@ -282,6 +288,11 @@ def _arithmetic(
             causes = merge_causes(left.causes, right.causes)
             if left.causes and right.causes and all(c.kind == "underflows" for c in causes):
                 causes = ()  # a sum of exps underflows only where every term does: exp(d) + exp(-d) >= 2
+            for term, other in ((left, right), (right, left)):
+                if other.positive and term.lo < 0 and not any(c.kind in NEGATIVE_CAUSES for c in term.causes):
+                    # `term` is shown to reach 0, and below 0 only by what is not known of it
+                    # (beta * h, beta = softplus(b) - exp(a)): where it is 0 the sum is `other` > 0.
+                    causes = ()
             return left.lo + right.lo, left.hi + right.hi, causes
         case "-":
             if left.unknown or right.unknown:
@@ -351,7 +362,10 @@ def _difference_evidence(left: Value, right: Value, lo: float, cause: Cause | No
     ):
         return (replace(cause, kind="complement"),)  # 1 - p of a probability, or of a value clipped to [eps, 1]
     known_right = math.isfinite(right.hi) or math.isfinite(right.lo)
-    if math.isfinite(left.lo) and known_right and (left.causes or right.causes or left.constant is None):
+    # Two values known only to be above some epsilon ((n + eps) - (k + eps)) overlap by what is
+    # not known of their size, which shows nothing; a bound above or evidence on either side does.
+    bounded = left.causes or right.causes or math.isfinite(left.hi) or math.isfinite(right.hi)
+    if math.isfinite(left.lo) and known_right and bounded and (left.causes or right.causes or left.constant is None):
         return merge_causes(left.causes, (replace(cause, kind="difference"),))
     return ()
 

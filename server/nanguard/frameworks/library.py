@@ -55,6 +55,7 @@ class Effect(Enum):
     SUBTRACT = "subtract"        # receiver - argument
     MULTIPLY = "multiply"        # receiver * argument
     DIVIDE = "divide"            # receiver / argument
+    NEGATE = "negate"            # -receiver
 
 
 @dataclass(frozen=True, slots=True)

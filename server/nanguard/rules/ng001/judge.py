@@ -113,6 +113,8 @@ class LogObserver:
             return
         if receiver is None and fw.GUARD_KEYWORD in keywords:
             return  # np.log(p, where=p > 0, out=...): the zeros are never logged
+        if _given_negative_infinity(call):
+            return  # logp = log(p); logp[~keep] = -inf: the code means this result to hold -inf
         value = known if known is not None else self.analysis.evaluate(argument, env)
         if not value.evidence and not value.positive:
             value = self._surroundings(call, argument, log, value, env) or value
@@ -178,6 +180,50 @@ class LogObserver:
             if not receiver.library_ref:
                 return Value(ref="." + function.child_by_field_name("attribute").text.decode())
         return self.analysis.evaluate(function, env)
+
+
+def _given_negative_infinity(call: Node) -> bool:
+    """Whether the log's result is assigned to a name that the statements after it set to -inf
+    in places (``logp[~nucleus] = float('-inf')``, ``logp.masked_fill_(mask, -inf)``): -inf is a
+    value the code means that result to hold (masked sampling, log-space scores), not an accident."""
+    node = call.parent
+    while node is not None and node.type in ("parenthesized_expression", "unary_operator"):
+        node = node.parent
+    if node is None or node.type != "assignment" or node.parent is None or node.parent.type != "expression_statement":
+        return False
+    target = node.child_by_field_name("left")
+    if target is None or target.type != "identifier":
+        return False
+    statement = node.parent.next_named_sibling
+    for _ in range(MAX_CONTEXT_STEPS):
+        if statement is None or statement.type != "expression_statement" or not statement.named_children:
+            return False
+        step = statement.named_children[0]
+        if step.type == "assignment":
+            left, right = step.child_by_field_name("left"), step.child_by_field_name("right")
+            if left is not None and left.type == "subscript" and left.child_by_field_name("value").text == target.text:
+                if right is not None and _negative_infinity(right):
+                    return True
+            elif left is not None and left.text == target.text:
+                return False  # reassigned: what follows is about another value
+        elif step.type == "call":
+            function = step.child_by_field_name("function")
+            positional, _ = call_arguments(step)
+            if (
+                function is not None and function.type == "attribute"
+                and function.child_by_field_name("object").text == target.text
+                and function.child_by_field_name("attribute").text == b"masked_fill_"
+                and len(positional) == 2 and _negative_infinity(positional[1])
+            ):
+                return True
+        statement = statement.next_named_sibling
+    return False
+
+
+def _negative_infinity(node: Node) -> bool:
+    """``float('-inf')``, ``-float('inf')``, ``-np.inf``, ``-math.inf``."""
+    text = node.text.decode().replace(" ", "").replace("'", "").replace('"', "").lower()
+    return text in ("float(-inf)", "-float(inf)") or (text.startswith("-") and text.rsplit(".", 1)[-1] == "inf")
 
 
 def _module(name: str, env: Env) -> bool:
