@@ -4,7 +4,13 @@ Why: generated corpora hide jedi, the prefilter and start-up costs; real trees s
 figure is the median wall time of whole processes, and the yardsticks run in the same call, so
 the ratios hold on a loaded machine.
 
-    NANGUARD_BENCH_CACHE=... .venv/bin/python bench/bench_realcode.py [-n RUNS] [PROJECT ...]
+    NANGUARD_BENCH_CACHE=... .venv/bin/python bench/bench_realcode.py [-n RUNS] [--findings DIR] [PROJECT ...]
+
+Speed must not change what is found: every run also checks that the warm (cached) run's JSON
+findings equal the cold run's, and with ``--findings DIR`` that the cold run's equal those kept
+in DIR by an earlier run (of another commit); a corpus seen for the first time is kept there.
+The corpora sit under the benchmark cache, which the repository's .gitignore names, so
+nanguard is told not to respect it (ruff checks a folder it is given either way).
 """
 
 from __future__ import annotations
@@ -40,6 +46,26 @@ def median_seconds(command: list[str], runs: int) -> float:
     return statistics.median(times)
 
 
+def findings(command: list[str]) -> str:
+    """The JSON report of one run, the file paths in it as the run printed them."""
+    return subprocess.run([*command, "--output-format", "json"], check=False, capture_output=True, text=True).stdout
+
+
+def same_findings(name: str, cold: str, warm: str | None, kept: Path | None) -> str:
+    """A word for the table: whether the findings held, against the warm run and the kept ones."""
+    problems = []
+    if warm is not None and warm != cold:
+        problems.append("warm differs")
+    if kept is not None:
+        known = kept / f"{name}.json"
+        if not known.exists():
+            kept.mkdir(parents=True, exist_ok=True)
+            known.write_text(cold, encoding="utf-8")
+        elif known.read_text(encoding="utf-8") != cold:
+            problems.append(f"differs from {known}")
+    return "; ".join(problems) or "same"
+
+
 def nanguard_flags() -> list[str]:
     """`--no-cache` where this nanguard has a persistent cache, so the cold figure is cold."""
     helptext = subprocess.run([sys.executable, "-m", "nanguard", "check", "--help"],
@@ -50,14 +76,16 @@ def nanguard_flags() -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", "--runs", type=int, default=5)
+    parser.add_argument("--findings", type=Path, metavar="DIR",
+                        help="compare each corpus' findings with those kept here (kept on first sight)")
     parser.add_argument("projects", nargs="*", default=list(CORPORA))
     options = parser.parse_args()
     ruff = shutil.which("ruff") or str(Path(sys.executable).with_name("ruff"))
-    nanguard = [sys.executable, "-m", "nanguard", "check", "--exit-zero"]
+    nanguard = [sys.executable, "-m", "nanguard", "check", "--exit-zero", "--no-respect-gitignore"]
     flags = nanguard_flags()
     has_cache = bool(flags)
     print(f"{'corpus':18} {'lines':>8} {'nanguard s':>10} {'/ ruff':>7} {'/ ast':>7} "
-          f"{'no-jedi s':>9} {'/ ruff':>7}" + ("" if not has_cache else f" {'warm s':>7} {'/ cold':>7}"))
+          f"{'no-jedi s':>9} {'/ ruff':>7}" + ("" if not has_cache else f" {'warm s':>7} {'/ cold':>7}") + "  findings")
     for name in options.projects:
         folder = realcode.ensure(name)
         lines = realcode.python_lines(folder)
@@ -68,9 +96,12 @@ def main() -> int:
         nojedi = median_seconds([*nanguard, *flags, "--no-jedi", target], options.runs)
         row = (f"{name:18} {lines:>8} {cold:>10.2f} {cold / ruff_s:>7.1f} {cold / ast_s:>7.2f} "
                f"{nojedi:>9.2f} {nojedi / ruff_s:>7.1f}")
+        cold_findings, warm_findings = findings([*nanguard, *flags, target]), None
         if has_cache:
             warm = median_seconds([*nanguard, target], options.runs)
             row += f" {warm:>7.2f} {warm / cold:>7.2f}"
+            warm_findings = findings([*nanguard, target])
+        row += "  " + same_findings(name, cold_findings, warm_findings, options.findings)
         print(row, flush=True)
     return 0
 

@@ -477,7 +477,7 @@ def test_invalid_configuration_is_a_usage_error_naming_the_file(tmp_path: Path) 
 
 
 BULKY_MODULE = "WIDTH = 3\n" + "".join(f"# {'padding ' * 120}\n" for _ in range(50))
-"""About 50 kB without a log: skipped without a parse, but counts towards the size that earns a process pool."""
+"""About 50 kB without a log: read and skipped without a parse; no part of the work a process pool would share."""
 
 
 def test_parallel_and_serial_runs_give_the_same_output(tmp_path: Path) -> None:
@@ -492,22 +492,27 @@ def test_parallel_and_serial_runs_give_the_same_output(tmp_path: Path) -> None:
     assert parallel.stdout == serial.stdout
 
 
-def test_a_process_pool_only_for_enough_source_and_with_the_same_outcomes(tmp_path: Path) -> None:
-    from nanguard.cli import FileJob, Mode, run_jobs, worth_a_pool
+def test_a_process_pool_only_for_enough_work_left_by_screening_and_with_the_same_outcomes(tmp_path: Path, monkeypatch) -> None:
+    import nanguard.cli as cli
     from nanguard.report.progress import ProgressBar
     from nanguard.settings import Settings
 
     paths = [write(tmp_path / f"m{i}.py", TORCH_MODULE if i % 3 == 0 else BULKY_MODULE * 7) for i in range(24)]
-    jobs = [FileJob(str(path), path.name, Settings(strict=True), Mode.CHECK) for path in paths]
+    jobs = [cli.FileJob(str(path), path.name, Settings(strict=True), cli.Mode.CHECK) for path in paths]
+    screening = cli.screen(jobs, None)
+    assert len(screening.work) == 8 and len(screening.known) == 16  # the bulky files need no analysis
+    assert screening.work_bytes == 8 * len(TORCH_MODULE.encode())
+    monkeypatch.setattr(cli, "PARALLEL_MIN_BYTES", screening.work_bytes)  # a threshold small files reach
 
     def outcomes(workers: int) -> list:
         progress = ProgressBar(len(jobs), sys.stderr, enabled=False)
-        return sorted(run_jobs(jobs, workers, progress), key=lambda outcome: outcome.display)
+        found = cli.screen(jobs, None)
+        return sorted([*found.known, *cli.run_jobs(found, workers, progress)], key=lambda outcome: outcome.display)
 
-    assert worth_a_pool(jobs, 2)
-    assert not worth_a_pool(jobs, 1)
-    assert not worth_a_pool(jobs[:1], 2)
-    assert not worth_a_pool([FileJob(str(tmp_path / "missing.py"), "missing.py", Settings(), Mode.CHECK)] * 50, 2)
+    assert cli.worth_a_pool(screening.work_bytes, len(screening.work), 2)
+    assert not cli.worth_a_pool(screening.work_bytes - 1, len(screening.work), 2)
+    assert not cli.worth_a_pool(screening.work_bytes, len(screening.work), 1)
+    assert not cli.worth_a_pool(screening.work_bytes, 1, 2)
     pooled = outcomes(2)
     assert pooled == outcomes(1)
     assert sum(len(outcome.findings) for outcome in pooled) == 8

@@ -69,3 +69,35 @@ def test_parameters_are_never_taken_for_tensors():
 def test_bracketed_targets_count_as_bindings():
     assert call_sites(b"import wandb\nrun = wandb.init()\n(run, b) = pair\ny = run.log(1)\n") != []
 
+
+
+def test_an_import_word_in_a_comment_hides_no_import_after_it():
+    # "import (" in a comment must not swallow the real import on the next line
+    code = b"# we import (see below\nimport wandb\nfrom x import y  # )\nwandb.log({'loss': 1})\n"
+    assert call_sites(code) == []
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        b"import logging\nlogger = logging.getLogger()\nlogger = torch\nlogger.log(x)\n",
+        b"import wandb\nfor wandb in runs:\n    wandb.log(1)\n",
+        b"import wandb\nwandb: Any = make()\nwandb.log(1)\n",
+    ],
+)
+def test_a_logging_import_rebound_later_in_the_file_is_checked(code):
+    assert call_sites(code) != []
+
+
+@pytest.mark.parametrize(
+    "imports",
+    [
+        "import numpy as \\\n    np\n",  # a backslash continuation, which Python accepts
+        "import numpy \\\n    as np\n",
+        "import numpy as\n    np\n",  # not Python, but tree-sitter reads np as the alias: the screen must not skip what the parse sees
+    ],
+)
+def test_an_import_continued_on_the_next_line_binds_its_alias(imports):
+    code = imports + "def f(x):\n    return np.log(np.maximum(x, 0))\n"
+    assert call_sites(code.encode()) != []
+    assert flagged(code) == [(len(imports.splitlines()) + 2, "numpy.log")]

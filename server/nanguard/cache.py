@@ -23,8 +23,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from nanguard.dependencies import Stamp, Stamps, stamp
+from nanguard.dependencies import Stamp, Stamps
 from nanguard.settings import Settings
+from nanguard.version import VERSION
 
 DEFAULT_FOLDER = ".nanguard_cache"
 _FORMAT = 1
@@ -36,12 +37,7 @@ _TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache dire
 def _code_stamp() -> bytes:
     """nanguard's version and the stamps of its own files: an edited checkout (an editable
     install keeps its version) never takes results computed by other code."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        parts = [version("nanguard")]
-    except PackageNotFoundError:
-        parts = ["unknown"]
+    parts = [VERSION]
     package = Path(__file__).resolve().parent
     for file in sorted(package.rglob("*.py")):
         info = file.stat()
@@ -122,13 +118,3 @@ class ResultCache:
                 (self.folder / name).write_text(text, encoding="utf-8")
         self._ready = True
 
-
-def file_key(cache: ResultCache, path: Path, settings: Settings, mode: str) -> tuple[str, Stamp] | None:
-    """The key of the file at `path` as it is now, and its stamp (to tell whether it changed
-    while it was analysed); None when it cannot be read."""
-    before = stamp(path)
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return None
-    return cache.key(path, data, settings, mode), before

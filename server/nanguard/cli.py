@@ -11,65 +11,64 @@ import os
 import sys
 import time
 from collections import Counter
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import Enum
-from importlib import metadata
 from itertools import chain
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence, TextIO
-
-import tree_sitter
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence, TextIO, TypeVar
 
 from nanguard.cache import DEFAULT_FOLDER as DEFAULT_CACHE_FOLDER
-from nanguard.cache import ResultCache, file_key
+from nanguard.cache import ResultCache
 from nanguard.dependencies import Resolution, Stamp, Stamps, stamp
-from nanguard.engine import analyze, fix_all_with_findings
 from nanguard.files import (
+    NOTEBOOK_SUFFIX,
     ExcludePattern,
     FileError,
+    SourceFile,
     decode_source,
     discover,
     include_pattern,
-    read_source,
+    read_file,
+    decoded_source,
     with_per_file_ignores,
     write_source,
 )
 from nanguard.gitignore import GitIgnore, GitIgnored
 from nanguard.model import Finding, FixKind
-from nanguard.notebook import NOTEBOOK_SUFFIX
-from nanguard.notebook.check import NotebookResult, check_notebook, check_notebook_text
-from nanguard.notebook.ipynb import NotebookError
-from nanguard.notebook.ipynb import decode as decode_notebook
 from nanguard.report import FORMAT_NAMES, FileNote, FileProblem, PathFinding, Run, printable, render
 from nanguard.report.diff import unified_diff
 from nanguard.report.progress import ProgressBar
 from nanguard.report.text import fixed_listing, plural, statistics, summary
-from nanguard.rules import RULES
+from nanguard.rules import RULES, may_find
 from nanguard.settings import (
     FIX_KINDS,
     Settings,
     SettingsError,
-    find_pyproject,
     read_pyproject_table,
     settings_from_mapping,
     tomllib,
 )
-from nanguard.source import new_parser
-from nanguard.suppression import UNUSED_NOQA
-from nanguard.syntax import FirstTree, SyntaxProblem, describe
+from nanguard.version import VERSION
 from nanguard.watch import wait_for_change
+
+if TYPE_CHECKING:  # what a run may not need is imported where it is used (start-up time)
+    import tree_sitter
+
+    from nanguard.notebook.check import NotebookResult
+    from nanguard.syntax import SyntaxProblem
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
 EXIT_INTERRUPTED = 130
 
-PARALLEL_MIN_BYTES = 4 << 20
-"""Below about this much source a process pool costs more than it saves: starting workers and
-passing results costs ~0.1 s, while one process screens typical ML code at ~20 MiB/s
-(bench/bench_check.py), so two workers start to win at a few MiB."""
+PARALLEL_MIN_BYTES = 8 << 20
+"""Below about this much source to analyse (what screening leaves: files that may have
+findings) a process pool costs more than it saves. One process analyses such files at 1-5 MB/s
+(bench/bench_realcode.py); starting workers, and sharing two cores with everything else on the
+machine, costs about as much as the second worker saves until the work takes a few seconds:
+on two cores, keras' 1.2 MB of it ran 1.2x slower pooled, transformers' 13 MB only 5% faster."""
+
 
 PROGRESS_MIN_FILES = 500
 """Smaller trees finish before a progress bar would be worth looking at."""
@@ -95,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="nanguard",
         description="Find log() calls whose argument can reach zero in TensorFlow, PyTorch, NumPy, JAX and Keras code.",
     )
-    parser.add_argument("--version", action="version", version=f"nanguard {metadata.version('nanguard')}")
+    parser.add_argument("--version", action="version", version=f"nanguard {VERSION}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     check = commands.add_parser(
@@ -276,12 +275,31 @@ class Configuration:
         self._excludes: dict[Path, tuple[ExcludePattern | GitIgnored, ...]] = {}
 
     def _lookup(self, folder: Path) -> FolderConfiguration:
-        if folder not in self._pyprojects:
-            self._pyprojects[folder] = self.config_file or find_pyproject(folder)
-        pyproject = self._pyprojects[folder]
+        pyproject = self.config_file or self._nearest_pyproject(folder)
         if pyproject not in self._by_pyproject:
             self._by_pyproject[pyproject] = self._load(pyproject)
         return self._by_pyproject[pyproject]
+
+    def _nearest_pyproject(self, folder: Path) -> Path | None:
+        """`find_pyproject` of `folder`, each folder of a tree looked at once: a folder without
+        one has its parent's (asking every folder up to the root costs a tree of 2,600 entries
+        a tenth of a second)."""
+        pending: list[Path] = []
+        found: Path | None = None
+        while folder not in self._pyprojects:
+            pending.append(folder)
+            candidate = folder / "pyproject.toml"
+            if candidate.is_file():
+                found = candidate
+                break
+            if folder.parent == folder:
+                break
+            folder = folder.parent
+        else:
+            found = self._pyprojects[folder]
+        for seen in pending:
+            self._pyprojects[seen] = found
+        return found
 
     def _load(self, pyproject: Path | None) -> FolderConfiguration:
         try:
@@ -384,18 +402,29 @@ _parser: tuple[int, tree_sitter.Parser] | None = None
 
 def process_parser() -> tree_sitter.Parser:
     """This process's tree-sitter parser: parsers are not shareable, so each worker makes its own."""
+    from nanguard.source import new_parser
+
     global _parser
     if _parser is None or _parser[0] != os.getpid():
         _parser = (os.getpid(), new_parser())
     return _parser[1]
 
 
-def check_file(job: FileJob) -> FileOutcome:
-    """Read, analyse and (by mode) fix one file; every failure becomes a `problem`, never an exception."""
+def check_file(job: FileJob, source: SourceFile | None = None) -> FileOutcome:
+    """Read (unless `source` is its text, read already), analyse and (by mode) fix one file;
+    every failure becomes a `problem`, never an exception."""
+    if Path(job.path).suffix.lower() == NOTEBOOK_SUFFIX:
+        return guarded(job, check_notebook_file)
+    return guarded(job, lambda job: check_python_file(job, source))
+
+
+_T = TypeVar("_T")
+
+
+def guarded(job: FileJob, work: Callable[[FileJob], _T]) -> _T | FileOutcome:
+    """`work(job)`, or the outcome saying why it failed."""
     try:
-        if Path(job.path).suffix.lower() == NOTEBOOK_SUFFIX:
-            return check_notebook_file(job)
-        return check_python_file(job)
+        return work(job)
     except RecursionError:
         return FileOutcome(job.display, problem="code nested too deeply to analyse")
     except Exception as error:  # the engine promises not to raise; if it does, lose one file, not the run
@@ -405,12 +434,39 @@ def check_file(job: FileJob) -> FileOutcome:
         )
 
 
-def check_python_file(job: FileJob) -> FileOutcome:
+@dataclass(frozen=True, slots=True)
+class ReadFile:
+    """A Python file read and decoded, before any analysis."""
+
+    source: SourceFile
+    data: bytes
+    stamp: Stamp
+
+
+def read_python(job: FileJob) -> ReadFile | FileOutcome:
+    """The file of `job` read; or its outcome when that needs no analysis: it cannot be read
+    (an undecodable file is reported, logs or not), or no enabled rule can find anything in it,
+    so nothing needs fixing either (most files of a tree: they cost a read and a byte search)."""
     path = Path(job.path)
     try:
-        source = read_source(path)
+        data, status = read_file(path)
+        source = decoded_source(path, data, status)
     except FileError as error:
         return FileOutcome(job.display, problem=str(error))
+    if not may_find(data, job.settings):
+        return FileOutcome(job.display, depends=None if job.mode.fixes else frozenset())
+    return ReadFile(source, data, (job.path, status.st_mtime_ns, status.st_size))
+
+
+def check_python_file(job: FileJob, source: SourceFile | None = None) -> FileOutcome:
+    from nanguard.engine import analyze
+
+    if source is None:
+        read = read_python(job)
+        if isinstance(read, FileOutcome):
+            return read
+        source = read.source
+    path = source.path
     outcome, fixed = check_python_text(job, source.text)
     if not job.mode.writes:
         return outcome
@@ -424,6 +480,9 @@ def check_python_file(job: FileJob) -> FileOutcome:
 
 def check_python_text(job: FileJob, text: str) -> tuple[FileOutcome, str]:
     """The outcome for Python `text` of the file `job` names, and its fixed text (by mode)."""
+    from nanguard.engine import analyze, fix_all_with_findings
+    from nanguard.syntax import FirstTree
+
     path = Path(job.path)
     parser = FirstTree(process_parser())
     if not job.mode.fixes:
@@ -448,6 +507,8 @@ def _fixed_codes(before: Sequence[Finding], after: Sequence[Finding]) -> tuple[t
 
 
 def check_notebook_file(job: FileJob) -> FileOutcome:
+    from nanguard.notebook.check import check_notebook
+
     path, parser = Path(job.path), process_parser()
     before = check_notebook(path, job.display, job.settings, parser=parser) if job.show_fixes and job.mode.writes else None
     result = check_notebook(path, job.display, job.settings, fix=job.mode.writes, diff=job.mode is Mode.DIFF, parser=parser)
@@ -492,29 +553,83 @@ def _pool_context() -> Any:
     return multiprocessing.get_context("fork") if sys.platform == "linux" else multiprocessing.get_context()
 
 
-def worth_a_pool(jobs: Sequence[FileJob], workers: int) -> bool:
-    """Decided before any file is analysed: jedi starts a thread and a subprocess in the process
-    that uses it, and a process in that state must not be forked."""
-    if workers <= 1 or len(jobs) < 2:
-        return False
-    total = 0
+@dataclass(slots=True)
+class Screening:
+    """What reading every file told before any analysis."""
+
+    known: list[FileOutcome] = field(default_factory=list)
+    """Outcomes that need no analysis: unreadable files, files no enabled rule can find
+    anything in, and those the cache holds."""
+    work: list[FileJob] = field(default_factory=list)
+    """The files to analyse."""
+    sources: dict[str, SourceFile] = field(default_factory=dict)
+    """The texts of `work`'s Python files as read, by path, so that one process reads each once."""
+    keys: dict[str, tuple[str, Stamp]] = field(default_factory=dict)
+    """By display path: the cache key of a file whose outcome the cache may keep, and its stamp
+    when it was read."""
+    work_bytes: int = 0
+    """The size of `work`: what a process pool would share out."""
+
+
+def screen(jobs: Iterable[FileJob], cache: ResultCache | None, progress: ProgressBar | None = None) -> Screening:
+    """Each file read once and sorted into outcomes known without analysis and work to do.
+    The cache is asked only about files that could have findings (for the others a byte search
+    is cheaper than a lookup). Python files checked without fixing are kept in it; a file
+    fixing would not change (it has no findings) is taken from it with any mode."""
+    screening = Screening()
+    stamps = Stamps()
     for job in jobs:
-        try:
-            total += os.stat(job.path).st_size
-        except OSError:
+        if Path(job.path).suffix.lower() == NOTEBOOK_SUFFIX:
+            screening.work.append(job)
+            screening.work_bytes += stamp(job.path)[2]
             continue
-        if total >= PARALLEL_MIN_BYTES:
-            return True
-    return False
+        read = guarded(job, read_python)
+        if isinstance(read, FileOutcome):
+            screening.known.append(read)
+            if progress is not None:
+                progress.advance()
+            continue
+        if cache is not None and not (job.show_fixes and job.mode.fixes):
+            key = cache.key(read.source.path, read.data, job.settings, Mode.CHECK.value)
+            outcome = cache.get(key, stamps)
+            if isinstance(outcome, FileOutcome) and (not job.mode.fixes or not outcome.findings):
+                screening.known.append(replace(outcome, display=job.display))
+                if progress is not None:
+                    progress.advance()
+                continue
+            if not job.mode.fixes:
+                screening.keys[job.display] = (key, read.stamp)
+        screening.work.append(job)
+        screening.sources[job.path] = read.source
+        screening.work_bytes += len(read.data)
+    return screening
 
 
-def run_jobs(jobs: Sequence[FileJob], workers: int, progress: ProgressBar) -> Iterator[FileOutcome]:
-    """Outcomes in completion order; a pool only when there is enough source to pay for it."""
-    if not worth_a_pool(jobs, workers):
+def worth_a_pool(work_bytes: int, files: int, workers: int) -> bool:
+    """Whether `files` to analyse, `work_bytes` in all, earn a pool of `workers`: judged from
+    what screening left, not the tree's size (most files of a tree need no parse). Decided
+    before any file is analysed: jedi starts a thread and a subprocess in the process that
+    uses it, and a process in that state must not be forked."""
+    return workers > 1 and files >= 2 and work_bytes >= PARALLEL_MIN_BYTES
+
+
+def run_jobs(screening: Screening, workers: int, progress: ProgressBar) -> Iterator[FileOutcome]:
+    """Outcomes of the screening's work in completion order; a pool only when it pays."""
+    jobs = screening.work
+    if not worth_a_pool(screening.work_bytes, len(jobs), workers):
         for job in jobs:
-            yield check_file(job)
+            yield check_file(job, screening.sources.get(job.path))
             progress.advance()
         return
+    screening.sources.clear()  # workers read their files themselves: cheaper than sending texts
+    yield from _pooled(jobs, workers, progress)
+
+
+def _pooled(jobs: Sequence[FileJob], workers: int, progress: ProgressBar) -> Iterator[FileOutcome]:
+    """`run_jobs` in a pool of `workers` processes, fed small batches."""
+    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
     batch_size = max(1, min(16, len(jobs) // (workers * 16)))  # small batches: a few slow files balance out
     batches = [jobs[start : start + batch_size] for start in range(0, len(jobs), batch_size)]
     with ProcessPoolExecutor(max_workers=min(workers, len(batches)), mp_context=_pool_context()) as pool:
@@ -535,29 +650,6 @@ def run_jobs(jobs: Sequence[FileJob], workers: int, progress: ProgressBar) -> It
         finally:
             for future in pending:
                 future.cancel()
-
-
-def kept_outcomes(cache: ResultCache | None, jobs: list[FileJob]) -> tuple[list[FileOutcome], list[FileJob], dict[str, tuple[str, Stamp]]]:
-    """The outcomes the cache holds for `jobs` (Python files, checked without fixing), the jobs
-    left to run, and the cache keys of those it may keep. A file fixing would not change (it
-    has no findings) is taken from the cache with any mode."""
-    if cache is None:
-        return [], jobs, {}
-    kept, left, keys = [], [], {}
-    stamps = Stamps()
-    for job in jobs:
-        if Path(job.path).suffix.lower() == NOTEBOOK_SUFFIX or job.show_fixes and job.mode.fixes:
-            left.append(job)
-            continue
-        found = file_key(cache, Path(job.path), job.settings, Mode.CHECK.value)
-        outcome = cache.get(found[0], stamps) if found is not None else None
-        if isinstance(outcome, FileOutcome) and (not job.mode.fixes or not outcome.findings):
-            kept.append(replace(outcome, display=job.display))
-            continue
-        left.append(job)
-        if found is not None and not job.mode.fixes:
-            keys[job.display] = found
-    return kept, left, keys
 
 
 def stored_outcomes(cache: ResultCache | None, keys: dict[str, tuple[str, Stamp]], outcomes: Iterable[FileOutcome]) -> Iterator[FileOutcome]:
@@ -595,6 +687,8 @@ def job_settings(settings: Settings, mode: Mode) -> Settings:
     """With --add-noqa the noqa fix is the one applied, to every finding but an unused noqa."""
     if mode is not Mode.ADD_NOQA:
         return settings
+    from nanguard.suppression import UNUSED_NOQA
+
     return replace(settings, fix=FixKind.NOQA.value, ignore=settings.ignore | {UNUSED_NOQA})
 
 
@@ -652,9 +746,9 @@ def run_check(args: argparse.Namespace) -> int:
         if not jobs and not missing and not args.quiet:
             print("nanguard: warning: no Python files to check (all excluded, or none there)", file=sys.stderr)
         cache = None if args.no_cache else ResultCache(config.cache_folder())
-        kept, jobs, keys = kept_outcomes(cache, jobs)
         progress = ProgressBar(len(jobs), sys.stderr, enabled=len(jobs) >= PROGRESS_MIN_FILES and sys.stderr.isatty())
-        outcomes = chain(kept, stored_outcomes(cache, keys, run_jobs(jobs, args.jobs or default_jobs(), progress)))
+        screening = screen(jobs, cache, progress)
+        outcomes = chain(screening.known, stored_outcomes(cache, screening.keys, run_jobs(screening, args.jobs or default_jobs(), progress)))
     try:
         for outcome in outcomes:
             run.findings.extend(PathFinding(outcome.display, finding) for finding in outcome.findings)
@@ -664,6 +758,8 @@ def run_check(args: argparse.Namespace) -> int:
             if outcome.skipped is not None:
                 skipped.append(FileProblem(outcome.display, outcome.skipped))
             if outcome.syntax is not None:
+                from nanguard.syntax import describe
+
                 run.notes.append(FileNote(outcome.display, outcome.syntax.position, describe(outcome.syntax), outcome.syntax_cell))
             if outcome.fixes_applied:
                 run.fixes_applied += outcome.fixes_applied
@@ -726,6 +822,10 @@ def check_stdin(
     job = FileJob(str(named), display, job_settings(config.settings(named), mode), mode, args.show_fixes)
     data = sys.stdin.buffer.read()
     if named.suffix.lower() == NOTEBOOK_SUFFIX:
+        from nanguard.notebook.check import check_notebook_text
+        from nanguard.notebook.ipynb import NotebookError
+        from nanguard.notebook.ipynb import decode as decode_notebook
+
         try:
             text, _ = decode_notebook(data)
         except NotebookError as error:

@@ -63,27 +63,32 @@ def analyze(
     parser: Parser | None = None,
     cache: AnalysisCache | None = None,
     resolution: Resolution | None = None,
+    screen: bool | None = None,
 ) -> list[Finding]:
     """Findings for `text`, sorted by position. Never raises for any input text.
 
     `trees` may be a tree-sitter parse of ``source.encode(text)`` kept up to date by the caller
     (the language server reparses incrementally, see `nanguard.incremental`); `path` lets jedi resolve the user's modules;
     `cache` carries unchanged functions' findings over from the previous version of the text;
-    `resolution` says how far names are settled from other files, and gathers what that read.
+    `resolution` says how far names are settled from other files, and gathers what that read;
+    `screen` lets the rules screen the text before looking at the trees, as they do when there
+    are none: a text with a syntax error can read differently with and without, so a caller
+    passing one tree of such a text asks for it.
     """
     source = Source(text, trees, parser)
-    found = _judged(source, settings, path, trees, cache, resolution if resolution is not None else Resolution())
+    screened = trees is None if screen is None else screen
+    found = _judged(source, settings, path, screened, cache, resolution if resolution is not None else Resolution())
     return suppression.apply(source, found, settings)
 
 
 def _judged(
-    source: Source, settings: Settings, path: Path | None, trees: Trees | None, cache: AnalysisCache | None, resolution: Resolution
+    source: Source, settings: Settings, path: Path | None, screen: bool, cache: AnalysisCache | None, resolution: Resolution
 ) -> list[Finding]:
     """`analyze` before suppression comments are applied."""
     checks: list[FileCheck] = []
     for rule in RULES.values():
         if rule.checked and settings.enabled(rule.code):
-            check = rule.check()(source, settings, trees is None)
+            check = rule.check()(source, settings, screen)
             if check is not None:
                 checks.append(check)
     if not checks:

@@ -20,6 +20,10 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 from nanguard.settings import DEFAULT_INCLUDE, Settings
 
+NOTEBOOK_SUFFIX = ".ipynb"
+"""Notebooks are told from Python files by this suffix alone (here, so that a run without
+notebooks never imports `nanguard.notebook`)."""
+
 SKIPPED_FOLDER_NAMES = frozenset(
     {".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "site-packages", "__pycache__", "node_modules"}
 )
@@ -259,6 +263,13 @@ def read_source(path: Path, decode: Callable[[bytes], tuple[str, str]] | None = 
     """The decoded text of `path` (by `decode`, returning text and encoding; Python's way by
     default); raises `FileError` when Python could not read it either."""
     data, status = read_file(path)
+    return decoded_source(path, data, status, decode)
+
+
+def decoded_source(
+    path: Path, data: bytes, status: os.stat_result, decode: Callable[[bytes], tuple[str, str]] | None = None
+) -> SourceFile:
+    """`read_source` of bytes already read (by `read_file`), for callers that look at them first."""
     text, encoding = (decode or decode_source)(data)
     return SourceFile(path, text, encoding, stat.S_IMODE(status.st_mode), status.st_mtime_ns, status.st_size)
 

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from nanguard.model import Finding, Fix, FixKind
+from nanguard.rules.ng100 import NOQA_MENTION
 from nanguard.settings import Settings
 from nanguard.source import Source
 from tree_sitter import Node
@@ -27,7 +28,6 @@ FILE_NOQA = re.compile(
     rf"^[ \t]*#[ \t]*(?:nanguard|ruff|flake8)[ \t]*:[ \t]*noqa(?:[ \t]*:[ \t]*(?P<codes>{_CODES}))?[ \t]*\r?$",
     re.IGNORECASE | re.MULTILINE,
 )
-_MENTION = re.compile(rb"noqa", re.IGNORECASE)
 _SEPARATORS = re.compile(r"[,\s]+")
 
 
@@ -98,7 +98,7 @@ def file_directives(source: Source) -> Iterator[Directive]:
 def _line_directives(source: Source) -> Iterator[Directive]:
     """Every ``# noqa`` comment of the file (for the unused-suppression report)."""
     seen: set[int] = set()
-    for mention in _MENTION.finditer(source.data):
+    for mention in NOQA_MENTION.finditer(source.data):
         row = source.data.count(b"\n", 0, mention.start())
         if row in seen:
             continue
@@ -112,7 +112,7 @@ def apply(source: Source, findings: list[Finding], settings: Settings) -> list[F
     """`findings` without those a directive silences, plus (when NG100 is selected) one finding
     per directive naming NG codes that silence nothing."""
     report_unused = settings.enabled(UNUSED_NOQA)
-    if not (findings or report_unused) or not _MENTION.search(source.data):
+    if not (findings or report_unused) or not NOQA_MENTION.search(source.data):
         return findings
     file_level = list(file_directives(source))
     used: dict[int, set[str]] = {}

@@ -35,7 +35,7 @@ from nanguard.lsp.textdiff import minimal_edits
 from nanguard.model import Finding, Fix
 from nanguard.notebook import CellFinding, NotebookModule
 from nanguard.settings import Settings
-from nanguard.source import encode, new_parser
+from nanguard.source import new_parser
 from nanguard.syntax import unreadable_lines
 
 
@@ -73,8 +73,8 @@ class UnitAnalysis:
     """By document URI, for every cell of the unit."""
     problem: str | None = None
     pending: bool = False
-    """Names from other files are still to be settled (by jedi, off the keystroke path): a
-    pass without `Resolution.defer` follows."""
+    """Names from other files are still to be settled (by jedi, off the keystroke path), or a
+    syntax error read from an incremental parse: a pass without `Resolution.defer` follows."""
     depends: frozenset[str] = frozenset()
     """The paths of the other files the findings depend on: a change to one analyses the unit again."""
 
@@ -101,6 +101,9 @@ class Memory:
 class Module(Protocol):
     """A unit's texts read as one Python module."""
 
+    exact: bool
+    """Read as a fresh parse of the texts reads them; otherwise a pass reading them so follows."""
+
     def findings(self, settings: Settings, cache: engine.AnalysisCache, resolution: Resolution) -> list[CellFinding]: ...
 
     def fixed(self, settings: Settings) -> tuple[dict[int, str], int]:
@@ -114,8 +117,9 @@ class Snapshot(Protocol):
     path: Path | None
     memory: Memory
 
-    def module(self, parser: tree_sitter.Parser) -> Module | None:
-        """The module; None when the unit has moved past the snapshot (its results are stale)."""
+    def module(self, parser: tree_sitter.Parser, exact: bool) -> Module | None:
+        """The module, read as a fresh parse reads it if `exact`; None when the unit has moved
+        past the snapshot (its results are stale)."""
         ...
 
 
@@ -137,23 +141,24 @@ class TextSnapshot:
     def path(self) -> Path | None:
         return self.document.path
 
-    def module(self, parser: tree_sitter.Parser) -> TextModule | None:
-        parsed = self.document.parse(self.cell.version, parser)
-        return None if parsed is None else TextModule(parsed[0], parsed[1], self.path, parser)
+    def module(self, parser: tree_sitter.Parser, exact: bool) -> TextModule | None:
+        parsed = self.document.parse(self.cell.version, parser, exact)
+        return None if parsed is None else TextModule(*parsed, self.path, parser)
 
 
 @dataclass(frozen=True, slots=True)
 class TextModule:
     text: str
-    trees: list[tree_sitter.Tree] | None
-    """Parsed incrementally as the document was edited; None when the engine must parse the
-    whole text (it has a syntax error)."""
+    trees: list[tree_sitter.Tree]
+    """Parsed incrementally as the document was edited (see `nanguard.incremental`)."""
+    exact: bool
     path: Path | None
     parser: tree_sitter.Parser
 
     def findings(self, settings: Settings, cache: engine.AnalysisCache, resolution: Resolution) -> list[CellFinding]:
+        broken = any(tree.root_node.has_error for tree in self.trees)  # then one tree, of the whole text
         found = engine.analyze(
-            self.text, settings, path=self.path, trees=self.trees, parser=self.parser, cache=cache, resolution=resolution
+            self.text, settings, path=self.path, trees=self.trees, parser=self.parser, cache=cache, resolution=resolution, screen=broken
         )
         return [
             CellFinding(0, finding, (0,) * len(finding.related), tuple((0,) * len(fix.edits) for fix in finding.fixes))
@@ -161,10 +166,8 @@ class TextModule:
         ]
 
     def unreadable(self) -> tuple[tuple[int, int], ...]:
-        """Lines a syntax error kept from being read; a text with one has no incremental trees,
-        so it is parsed whole here, as the engine parses it."""
-        trees = self.trees if self.trees is not None else [self.parser.parse(encode(self.text))]
-        return unreadable_lines(trees)
+        """Lines a syntax error kept from being read."""
+        return unreadable_lines(self.trees)
 
     def fixed(self, settings: Settings) -> tuple[dict[int, str], int]:
         text, count = engine.fix_all(self.text, settings, path=self.path, parser=self.parser)
@@ -188,7 +191,7 @@ class NotebookSnapshot:
     path: Path | None
     memory: Memory
 
-    def module(self, parser: tree_sitter.Parser) -> NotebookCells:
+    def module(self, parser: tree_sitter.Parser, exact: bool) -> NotebookCells:
         return NotebookCells(NotebookModule([(index, cell.text) for index, cell in enumerate(self.cells) if cell.code]), self.path, parser)
 
 
@@ -197,6 +200,8 @@ class NotebookCells:
     module: NotebookModule
     path: Path | None
     parser: tree_sitter.Parser
+    exact: bool = True
+    """The cells are parsed afresh every time."""
 
     def findings(self, settings: Settings, cache: engine.AnalysisCache, resolution: Resolution) -> list[CellFinding]:
         return self.module.analyze(
@@ -244,8 +249,9 @@ class Analyzer:
         self, snapshot: Snapshot, editor: EditorSettings, folder: Path | None, encoding: str, resolution: Resolution
     ) -> UnitAnalysis | None:
         """Findings and diagnostics for every cell of the snapshot; None when the unit has moved
-        past it (or `resolution` was stopped: a newer version is on its way)."""
-        module = snapshot.module(self._parser)
+        past it (or `resolution` was stopped: a newer version is on its way). The keystroke
+        path (`resolution.defer`) takes an incremental parse as it is; the pass after it, exact."""
+        module = snapshot.module(self._parser, exact=not resolution.defer)
         if module is None:
             return None
         resolved = resolve(editor, snapshot.path, folder)
@@ -277,12 +283,13 @@ class Analyzer:
             )
             for cell in snapshot.cells
         }
-        return UnitAnalysis(documents, resolved.problem, resolution.pending, frozenset(path for path, _, _ in resolution.stamps))
+        pending = resolution.pending or not module.exact
+        return UnitAnalysis(documents, resolved.problem, pending, frozenset(path for path, _, _ in resolution.stamps))
 
     def fix_all(self, snapshot: Snapshot, editor: EditorSettings, folder: Path | None, encoding: str) -> FixAll:
         """Minimal edits to the cells applying every default fix across the unit, and how many."""
         resolved = resolve(editor, snapshot.path, folder)
-        module = snapshot.module(self._parser)
+        module = snapshot.module(self._parser, exact=False)  # fixing parses the texts afresh
         if resolved.excluded or module is None:
             return FixAll([], 0)
         try:

@@ -32,6 +32,11 @@ BIG_FIRST_ANALYSIS_CHARACTERS = 256 * 1024
 later ones reuse most of it (see `engine.AnalysisCache`)."""
 
 
+BACKGROUND_QUIET = 0.25
+"""Seconds a unit stays unchanged before the pass that completes its pending results runs: begun
+at once, it held up the next keystroke's analysis on the single worker (a 70 ms parse)."""
+
+
 class Session:
     """One client's session, over `server` (the connection)."""
 
@@ -271,7 +276,8 @@ class Session:
             self.client.show(f"{result.problem}; ignoring that file's settings")
         self._store(result)
         self._depends[unit.uri] = None if result.pending else result.depends
-        if result.pending:  # jedi's answers follow, unless a newer edit comes first
+        if result.pending:  # jedi's answers (or a fresh parse) follow, unless a newer edit comes first
+            await asyncio.sleep(BACKGROUND_QUIET)  # a newer edit cancels this task meanwhile
             resolution = Resolution(stop=partial(self._superseded, unit, revision), open_texts=self.open_texts())
             final = await self._run(unit, revision, snapshot, editor, folder, resolution)
             if final is not None:

@@ -7,6 +7,7 @@ into findings. The engine and the shells only ever talk to this interface.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from importlib import import_module, resources
 from pathlib import Path
@@ -58,6 +59,9 @@ class Rule:
     """Whether the rule is checked when `select` is not set (NG100, like ruff's RUF100, is not)."""
     checked: bool = True
     """Whether a check of its own finds the findings (NG100's come from the suppression pass)."""
+    screen: re.Pattern[bytes] | None = None
+    """A pattern that the bytes of every file with a finding of the rule match: a file that
+    matches no enabled rule's is read, never parsed (None: every file may have findings)."""
 
     @property
     def url(self) -> str:
@@ -65,6 +69,10 @@ class Rule:
 
     def explanation(self) -> str:
         return resources.files(self.package).joinpath(f"{self.code}.md").read_text(encoding="utf-8")
+
+    def may_apply(self, data: bytes) -> bool:
+        """Whether a file of `data` can have findings of this rule, by its `screen`."""
+        return self.screen is None or self.screen.search(data) is not None
 
     def check(self) -> Check:
         """The rule's check, imported on first use: listing rules costs no analysis code."""

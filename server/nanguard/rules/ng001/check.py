@@ -98,7 +98,7 @@ class LogCheck:
 
 def check(source: Source, settings: Settings, screen: bool) -> LogCheck | None:
     """NG001's check of `source`; None for a file that calls no log, which then needs no parse."""
-    if not MAYBE_LOG.search(source.text):
+    if not MAYBE_LOG.search(source.data):
         return None
     sites = call_sites(source.data, screen=screen)
     if not sites:

@@ -8,15 +8,14 @@ everything here is a regular expression over the raw bytes, which costs microsec
 from __future__ import annotations
 
 import re
-from typing import Callable
-
 from nanguard import frameworks as fw
 
 _LOG_SUFFIXES = "|".join(sorted((re.escape(n[3:]) for n in fw.LOG_NAMES), key=len, reverse=True))
 assert all(name.startswith("log") for name in fw.LOG_NAMES)
 
-MAYBE_LOG = re.compile(rf"log(?:{_LOG_SUFFIXES})(?!\w)")
-"""Cheap first look at the text: it starts with a literal, so the regex engine skips ahead fast."""
+MAYBE_LOG = re.compile(rf"log(?:{_LOG_SUFFIXES})(?!\w)".encode())
+"""Cheap first look at the bytes: it starts with a literal, so the regex engine skips ahead
+fast. Text that names a log holds these bytes in any encoding Python reads source in."""
 
 _LOG_USE = re.compile(
     rf"""log(?:{_LOG_SUFFIXES})(?:
@@ -29,54 +28,130 @@ _LOG_USE = re.compile(
 _ASSIGNED = re.compile(rb"(\w+)[ \t]*=(?!=)")
 _WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 _RECEIVER = re.compile(rb"(?<![\w.])(\w+)\.$")
-_IMPORT = re.compile(rb"\n[ \t]*(?:from[ \t]+([\w.]+)[ \t]+)?import[ \t]+(\([^)]*\)|[^\n#;]+)", re.MULTILINE)
+_IMPORT_WORD = re.compile(rb"import[ \t]+(\([^)]*\)|(?:[^\n#;\\]|\\\r?\n|\\)+)")
+"""An import statement's names: in parentheses, or up to the line's end, backslash continuations included."""
+_IMPORT_LEAD = re.compile(rb"[ \t]*(?:from[ \t]+([\w.]+)[ \t]+)?")
+"""A line up to its ``import``: what may stand before it, ``from MODULE`` at most."""
 _KEYWORD_LINE = rb"(?!(?:def|class|async|if|elif|while|return|assert|lambda|print|del|yield|raise)\b)"
 _ASSIGNMENT = re.compile(
     rb"\n[ \t]*" + _KEYWORD_LINE + rb"(\*?\w+(?:[ \t]*,[ \t]*\*?\w+)*)[ \t]*,?[ \t]*(?::[^=\n]*)?=(?!=)[ \t]*(\w*)"
 )
 _BRACKETED_ASSIGNMENT = re.compile(rb"\n[ \t]*([(\[][^=\n]*)=(?!=)")
+_BRACKETED_LINE = re.compile(rb"\n[ \t]*[(\[]")
 _OTHER_BINDING = re.compile(rb"(?:for|as|global|nonlocal)[ \t]+(\w+)")
+_AFTER_KEYWORD = re.compile(rb"(?:for|as|global|nonlocal)[ \t]+$")
+_TARGET_END = re.compile(rb"[ \t]*[,:=]")
+"""What follows a name that an assignment binds: another target, an annotation, the ``=``."""
 _WALRUS = re.compile(rb":=")
 _WORD_BEFORE = re.compile(rb"(\w+)[ \t]*$")
 _NAME = re.compile(rb"\w+")
 _LOGGING_ROOTS = frozenset(module.encode() for module in fw.LOGGING_MODULES)
+_LOGGING_HOPS = 3
+"""``logger = logging.getLogger()``; ``child = logger.getChild()``: how far a logging value is followed."""
 
 
-def _non_tensor_names(data: bytes) -> Callable[[bytes], bool]:
-    """Names that can hold neither a tensor nor a module: bound only to logging modules or to
-    what their calls return (``import wandb``, ``logger = logging.getLogger()``,
-    ``run = wandb.init()``), or bound nowhere in the file (parameters, whose values nanguard
-    never takes for tensors)."""
-    roots: dict[bytes, set[bytes]] = {}
-    data = b"\n" + data  # every line, the first included, starts after a newline
-    for match in _IMPORT.finditer(data):
-        module = match.group(1)
-        for part in match.group(2).strip(b"()").split(b","):
-            words = part.split()
-            if not words:
+class _Bindings:
+    """Where the names of one file are bound, each worked out when first asked about: a file
+    asks about the few receivers of its log calls, and scanning every assignment of a long
+    file for all of its names would cost about as much as the parse it is meant to spare."""
+
+    def __init__(self, data: bytes):
+        self.data = b"\n" + data  # every line, the first included, starts after a newline
+        self.few: dict[bytes, set[bytes]] = {}
+        """The roots of the names bound by imports and ``:=``, which are rare: found at once."""
+        self._roots: dict[bytes, set[bytes]] = {}
+        self._unread_alias = False
+        """An import ends in ``as`` on its line (the parser may take the next line's word as the
+        alias): which name it binds is unknown, so no name is taken for unbound."""
+        self._imports()
+        for match in _WALRUS.finditer(self.data):
+            target = _WORD_BEFORE.search(self.data, max(match.start() - 64, 0), match.start())
+            if target is not None:
+                self.few.setdefault(target.group(1), set()).add(b"")
+
+    def _imports(self) -> None:
+        """``import x.y``, ``import x as y``, ``from m import (a, b as c)``: each statement
+        found from its ``import`` word, and its line's start checked to hold at most ``from m``."""
+        data, end, match = self.data, 0, _IMPORT_WORD.search(self.data)
+        while match is not None:
+            line = data.rfind(b"\n", 0, match.start())
+            lead = _IMPORT_LEAD.fullmatch(data, line + 1, match.start()) if line >= end else None
+            if lead is None:  # not a statement's (in a comment), or in the statement before's parentheses
+                match = _IMPORT_WORD.search(data, match.start() + 1)
                 continue
-            name = words[-1] if len(words) == 3 and words[1] == b"as" else words[0]
-            origin = module or words[0]
-            root = b"." if origin.startswith(b".") else origin.split(b".")[0]
-            roots.setdefault(name.split(b".")[0], set()).add(root)
-    for match in _ASSIGNMENT.finditer(data):
-        targets = _NAME.findall(match.group(1))
-        root = match.group(2) if len(targets) == 1 else b""
-        for target in targets:
-            roots.setdefault(target, set()).add(root)
-    for match in _BRACKETED_ASSIGNMENT.finditer(data):
-        for target in _NAME.findall(match.group(1)):
-            roots.setdefault(target, set()).add(b"")
-    for match in _OTHER_BINDING.finditer(data):
-        roots.setdefault(match.group(1), set()).add(b"")
-    for match in _WALRUS.finditer(data):
-        target = _WORD_BEFORE.search(data, max(match.start() - 64, 0), match.start())
-        if target is not None:
-            roots.setdefault(target.group(1), set()).add(b"")
-    logging_names: set[bytes] = set()
-    for _ in range(3):  # logger = logging.getLogger(); child = logger.getChild()
-        logging_names |= {name for name, sources in roots.items() if sources <= (_LOGGING_ROOTS | logging_names)}
-    return lambda name: name not in roots or name in logging_names
+            end = match.end()
+            module = lead.group(1)
+            for part in match.group(1).strip(b"()").split(b","):
+                words = [word for word in part.split() if word != b"\\"]
+                if not words:
+                    continue
+                if words[-1] == b"as":
+                    self._unread_alias = True
+                name = words[-1] if len(words) == 3 and words[1] == b"as" else words[0]
+                origin = module or words[0]
+                root = b"." if origin.startswith(b".") else origin.split(b".")[0]
+                self.few.setdefault(name.split(b".")[0], set()).add(root)
+            match = _IMPORT_WORD.search(data, end)
+
+    def roots(self, name: bytes) -> set[bytes]:
+        """What `name` is bound to: the roots of the values assigned to it (``b""`` for any
+        other binding); empty when it is bound nowhere."""
+        found = self._roots.get(name)
+        if found is None:
+            found = self._roots[name] = set(self.few.get(name, ())) | self._assigned(name)
+        return found
+
+    def _assigned(self, name: bytes) -> set[bytes]:
+        """The roots of `name` from assignments and ``for``/``as``/``global``/``nonlocal``,
+        read only on the lines where `name` stands as such a target."""
+        data, roots, lines = self.data, set(), set()
+        for match in re.finditer(re.escape(name) + rb"(?!\w)", data):
+            start = match.start()
+            if data[start - 1] in _WORD:
+                continue
+            line = data.rfind(b"\n", 0, start)
+            if (
+                _TARGET_END.match(data, match.end())
+                or _BRACKETED_LINE.match(data, line)
+                or _AFTER_KEYWORD.search(data, line, start)
+            ):
+                lines.add(line)
+        for line in lines:
+            assignment = _ASSIGNMENT.match(data, line)
+            if assignment is not None:
+                targets = _NAME.findall(assignment.group(1))
+                if name in targets:
+                    roots.add(assignment.group(2) if len(targets) == 1 else b"")
+            bracketed = _BRACKETED_ASSIGNMENT.match(data, line)
+            if bracketed is not None and name in _NAME.findall(bracketed.group(1)):
+                roots.add(b"")
+            end = data.find(b"\n", line + 1)
+            for other in _OTHER_BINDING.finditer(data, line, len(data) if end == -1 else end):
+                if other.group(1) == name:
+                    roots.add(b"")
+        return roots
+
+    def logging_value(self, name: bytes, hops: int = _LOGGING_HOPS) -> bool:
+        """Whether `name` is bound, and only to logging modules or what their calls return."""
+        roots = self.roots(name) if hops else set()
+        return bool(roots) and all(root in _LOGGING_ROOTS or self.logging_value(root, hops - 1) for root in roots)
+
+    def _imported_otherwise(self, name: bytes, hops: int = _LOGGING_HOPS) -> bool:
+        """Whether the imports alone show `name` is not `logging_value`: one of its roots is
+        neither a logging module nor such a value. Settles the usual receivers (``torch``,
+        ``math``) without reading the assignments of names used on every line."""
+        return hops == 0 or any(
+            root not in _LOGGING_ROOTS and self._imported_otherwise(root, hops - 1) for root in self.few.get(name, ())
+        )
+
+    def never_tensor(self, name: bytes) -> bool:
+        """Names that can hold neither a tensor nor a module: bound only to logging modules or
+        to what their calls return (``import wandb``, ``logger = logging.getLogger()``,
+        ``run = wandb.init()``), or bound nowhere in the file (parameters, whose values
+        nanguard never takes for tensors)."""
+        if self._unread_alias or (name in self.few and self._imported_otherwise(name)):
+            return False
+        return not self.roots(name) or self.logging_value(name)
 
 
 def call_sites(data: bytes, screen: bool = True) -> list[tuple[int, int]]:
@@ -85,7 +160,7 @@ def call_sites(data: bytes, screen: bool = True) -> list[tuple[int, int]]:
     `screen`, calls on names that cannot hold a tensor (worth it only to spare a parse)."""
     sites: list[tuple[int, int]] = []
     aliases: set[bytes] = set()
-    never_tensor: Callable[[bytes], bool] | None = None
+    bindings: _Bindings | None = None
     for match in _LOG_USE.finditer(data):
         start = match.start()
         if start and data[start - 1] in _WORD:
@@ -97,9 +172,9 @@ def call_sites(data: bytes, screen: bool = True) -> list[tuple[int, int]]:
                 if name in fw.INSTANCE_NAMES:
                     continue
                 if screen and match.group("empty") is None:
-                    if never_tensor is None:
-                        never_tensor = _non_tensor_names(data)
-                    if never_tensor(name):
+                    if bindings is None:
+                        bindings = _Bindings(data)
+                    if bindings.never_tensor(name):
                         continue
             sites.append((start, match.start("call")))
         elif match.group("alias") is not None:
