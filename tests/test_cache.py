@@ -87,3 +87,20 @@ def test_fix_is_right_with_a_warm_cache(tmp_path):
     assert "clip" in (folder / "direct.py").read_text() or "clamp" in (folder / "direct.py").read_text()
     assert check(folder).stdout == check(folder, "--no-cache").stdout
     assert check(folder).returncode == 0
+
+
+def test_editing_an_imported_constant_changes_the_importers_findings(tmp_path):
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "config.py").write_text("EPS = 1e-8\n")
+    (package / "loss.py").write_text(
+        "import torch\nfrom .config import EPS\n\n\ndef nll(z):\n    return torch.log(torch.softmax(z, 1) + EPS)\n"
+    )
+    assert "pkg/loss.py" not in check(tmp_path).stdout, "an epsilon of 1e-8 keeps a softmax from 0"
+    (package / "config.py").write_text("EPS = 0.0\n")
+    after = check(tmp_path)
+    assert "pkg/loss.py:6:12: NG001 `torch.log(torch.softmax(z, 1) + EPS)`" in after.stdout
+    assert after.stdout == check(tmp_path, "--no-cache").stdout
+    (package / "config.py").write_text("EPS = 1e-8\n")
+    assert "pkg/loss.py" not in check(tmp_path).stdout

@@ -21,11 +21,13 @@ FUNCTIONS = [
     "class Loss{i}:\n    eps = 1e-6\n    def __call__(self, p):\n        q = torch.sigmoid(p)\n        return torch.log(q) + torch.log(p + self.eps)\n",
     "def plain_{i}(x):\n    return x * {i}\n",
     "@torch.no_grad()\ndef metric_{i}(p):\n    return np.log2(p)  # noqa: E501\n",
+    "def same_{i}(p):\n    return p\n",
+    "def caller_{i}(x):\n    return torch.log(same_{j}(x))\n",  # what same_ returns is followed
 ]
 
 
 def module(count: int) -> str:
-    return MODULE_HEADER + "\n".join(FUNCTIONS[i % len(FUNCTIONS)].format(i=i) for i in range(count))
+    return MODULE_HEADER + "\n".join(FUNCTIONS[i % len(FUNCTIONS)].format(i=i, j=i - 1) for i in range(count))
 
 
 EDITS = [

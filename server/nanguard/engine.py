@@ -19,6 +19,7 @@ from nanguard import suppression
 from nanguard.dependencies import Resolution, Stamp, Stamps
 from nanguard.edits import apply_edits, line_offsets, offset_of, split_lines
 from nanguard.fixes import import_point
+from nanguard.jedi_resolver import imported_values
 from nanguard.flow import ModuleAnalysis, Watch
 from nanguard.model import Finding, Position, Span, TextEdit
 from nanguard.rules import RULES
@@ -35,14 +36,19 @@ class AnalysisCache:
     The language server keeps one per open document: after an edit inside one function, the
     others are not interpreted again. An entry is reused when the top-level statement's text,
     the module's values (imports, constants) and the settings are all unchanged, and the files
-    its calls were settled from (jedi, the user's modules) are too; its findings move with the
+    its calls were settled from (jedi, the user's modules) are too, and so are the other
+    top-level statements whose functions it called (their summaries); its findings move with the
     statement when lines are added or removed above it.
     """
 
     def __init__(self) -> None:
-        self.entries: dict[tuple, tuple[int, list[Finding], frozenset[Stamp]]] = {}
-        """(statement text, context) -> (the line it started on, its findings there, the
-        stamps of the other files they depend on)."""
+        self.entries: dict[tuple, Entry] = {}
+        """(statement text, context) -> its `Entry`."""
+
+
+Entry = tuple[int, list[Finding], frozenset[Stamp], frozenset[tuple[int, bytes]]]
+"""The line a statement started on, its findings there, the stamps of the other files they
+depend on, and the (line, text) of the other top-level statements whose functions they used."""
 
 
 _REUSABLE = frozenset({"function_definition", "class_definition", "decorated_definition"})
@@ -89,7 +95,8 @@ def _judged(
         return []
     reuse = _Reuse(source, cache, settings, Stamps(resolution.open_texts)) if cache is not None else None
     watches = [Watch(node, check.observer) for check in checks for node in check.watched]
-    analysis = ModuleAnalysis(source, watches, reuse.known if reuse else lambda top: False)
+    imported = imported_values(path, settings, resolution) if path is not None else None
+    analysis = ModuleAnalysis(source, watches, reuse.known if reuse else lambda top: False, imported)
     if reuse is not None:
         reuse.analysis = analysis
     analysis.run()
@@ -99,7 +106,7 @@ def _judged(
         fresh.extend(check.findings())
     if reuse is not None:
         findings = reuse.combine(analysis, fresh, [item for check in checks for item in check.unsettled()])
-        for _, _, stamps in reuse.reused.values():
+        for _, _, stamps, _ in reuse.reused.values():
             resolution.stamps.update(stamps)
     else:
         findings = [finding for _, finding in fresh]
@@ -115,7 +122,7 @@ class _Reuse:
         self.cache = cache
         self.settings = settings
         self.analysis: ModuleAnalysis | None = None
-        self.reused: dict[int, tuple[int, list[Finding], frozenset[Stamp]]] = {}
+        self.reused: dict[int, Entry] = {}
         """By statement start byte: its entry."""
         self._keys: dict[int, tuple] = {}
         self._stamps = stamps
@@ -130,10 +137,18 @@ class _Reuse:
         if top.type not in _REUSABLE:
             return False
         entry = self.cache.entries.get(self._key(top))
-        if entry is None or not self._stamps.current(entry[2]):
+        if entry is None or not self._stamps.current(entry[2]) or not entry[3] <= self._statements:
             return False
         self.reused[top.start_byte] = entry
         return True
+
+    @cached_property
+    def _statements(self) -> frozenset[tuple[int, bytes]]:
+        """(line, text) of each top-level statement: what a summary an entry used was made of."""
+        return frozenset(self._located(top) for top in self.source.statements)
+
+    def _located(self, top: Node) -> tuple[int, bytes]:
+        return (top.start_point[0], self.source.data[top.start_byte : top.end_byte])
 
     def _key(self, top: Node) -> tuple:
         """The cache key of a top-level statement: its text and the context."""
@@ -162,20 +177,21 @@ class _Reuse:
                 depends[index] = None
             else:
                 known.update(stamps)
-        entries: dict[tuple, tuple[int, list[Finding], frozenset[Stamp]]] = {}
+        entries: dict[tuple, Entry] = {}
         findings: list[Finding] = []
         for index in analysis.statements_with_watches:  # elsewhere there is nothing to find
             top = tops[index]
             line = top.start_point[0]
             stamps: frozenset[Stamp] | set[Stamp] | None
             if top.start_byte in self.reused:
-                old_line, old, stamps = self.reused[top.start_byte]
+                old_line, old, stamps, used = self.reused[top.start_byte]
                 own = [_moved(f, old_line, line, top.end_point[0] - line) for f in old]
             else:
                 own, stamps = by_top.get(index, []), depends.get(index, set())
+                used = frozenset(self._located(tops[i]) for i in analysis.dependencies.get(index, ()) if i not in (index, -1))
             findings.extend(own)
             if top.type in _REUSABLE and stamps is not None:  # None: an answer from another file is still to come
-                entries[self._key(top)] = (line, own, frozenset(stamps))
+                entries[self._key(top)] = (line, own, frozenset(stamps), used)
         findings.extend(by_top.get(-1, []))
         self.cache.entries = entries
         return findings

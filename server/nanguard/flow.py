@@ -12,6 +12,8 @@ hold a watched node are interpreted.
 
 from __future__ import annotations
 
+import itertools
+import re
 from bisect import bisect_left
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -20,6 +22,7 @@ from typing import Callable, Iterator, Protocol
 from tree_sitter import Node
 
 from nanguard import frameworks as fw
+from nanguard.callees import Definition, class_methods, generates, module_functions
 from nanguard.frameworks import Effect
 from nanguard.source import Source
 from nanguard.values import (
@@ -46,6 +49,9 @@ from nanguard.values import (
 MAX_LOOP_ROUNDS = 6
 """Rounds of a loop body before giving up on a fixpoint (widening gets there in three)."""
 
+_CONSTANT_NAME = re.compile(r"^_*[A-Z][A-Z0-9_]*$")
+"""A module constant by convention (``EPS``, ``MIN_STD``): imported names read from the project."""
+
 MAX_LITERAL_ELEMENTS = 64
 """Longer literal lists are not read element by element (their range is unknown)."""
 
@@ -55,6 +61,12 @@ constant, so ``1 - eps`` is not a complement that reaches 0."""
 
 MAX_LOG_NESTING = 12
 """How deep in an expression a log's range is still worked out (``-log(-log(u))`` is 4 deep)."""
+
+MAX_CALL_DEPTH = 3
+"""How many user functions deep a call is followed to learn what it returns."""
+
+MAX_SUMMARIES = 2000
+"""Summaries computed for one module at most (each runs a function body once)."""
 
 MAX_DEPTH = 120
 """Deeper expressions or blocks are not followed (their value is unknown), so pathological
@@ -80,6 +92,35 @@ def root_module(name: str) -> str:
 
 
 FRAMEWORK_ROOTS = frozenset(root_module(module) for modules in fw.FRAMEWORKS.values() for module in modules)
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """What a call of one of the module's functions returns, for given arguments."""
+
+    value: Value
+    statements: frozenset[int]
+    """Indices in `Source.statements` of the top-level statements whose code it ran."""
+    elements: tuple[Value, ...] | None = None
+    """Of a function whose every return is a tuple of one length (``return a, b``): each
+    element's value, for ``a, b = f()``."""
+
+
+NOT_FOLLOWED = Summary(UNKNOWN, frozenset())
+"""A call that is not followed: what it returns is unknown."""
+
+
+def _tuple_elements(returns: list[tuple[Value, tuple[Value, ...] | None]]) -> tuple[Value, ...] | None:
+    """Each element's value when the returns that give a tuple all give one of the same length
+    (the others, ``return self._cached``, may hold anything: unknown elements)."""
+    lengths = {len(elements) for _, elements in returns if elements is not None}
+    if len(lengths) != 1:
+        return None
+    joined: list[Value] | None = None
+    for _, elements in returns:
+        row = list(elements) if elements is not None else [UNKNOWN] * next(iter(lengths))
+        joined = row if joined is None else [join(a, b) or UNKNOWN for a, b in zip(joined, row)]
+    return tuple(joined) if joined is not None else None
 
 
 class Env:
@@ -281,16 +322,46 @@ def _minimum_of(node: Node) -> Node:
 class ModuleAnalysis:
     """Interprets one module, calling the observer of each watched node where the node runs."""
 
-    def __init__(self, source: Source, watches: list[Watch], reused: Callable[[Node], bool] = lambda top: False):
+    def __init__(
+        self,
+        source: Source,
+        watches: list[Watch],
+        reused: Callable[[Node], bool] = lambda top: False,
+        imported: Callable[[str, str], dict[str, Value]] | None = None,
+    ):
         self.source = source
         self.reused = reused
         """Whether the findings of a top-level statement are already known (then its functions
         are not interpreted again); asked once the module's own statements have run."""
+        self.imported = imported
+        """The value of a constant of another module of the project (``from .config import EPS``),
+        by (module as written, name): under ``""``, and its dict entries under ``['EPS']``."""
         self.watches = sorted(watches, key=lambda w: w.node.start_byte)
         self._starts = [w.node.start_byte for w in self.watches]
         self._observed: set[int] = set()
         self._class_attributes: dict[int, dict[str, Value]] = {}
         self._observing = True
+        self._summaries: dict[tuple, Summary] = {}
+        self._active: list[int] = []
+        """The functions being summarised, innermost last (a recursive call is not followed)."""
+        self._returns: list[tuple[Value, tuple[Value, ...] | None]] | None = None
+        """While a function is summarised: the values its returns give."""
+        self._methods: dict[int, dict[str, Definition]] = {}
+        self.call_sites: list[Node] = []
+        """The calls being followed into the functions they run, outermost first, while the
+        watched nodes of those functions are observed there (empty: a node runs in its own
+        function)."""
+        self._entries_bound = False
+        """Whether a dict literal's entries were bound (then rebinding a name drops its entries)."""
+        self._assigned: tuple[str, dict[str, Value]] | None = None
+        """While a class's attributes are collected: ``self.`` of the method being run, and the
+        attributes its assignments join into."""
+        self._reading: set[int] | None = None
+        """Where the statements whose code a summary ran are gathered, for the function being
+        interpreted (see `dependencies`)."""
+        self.dependencies: dict[int, set[int]] = {}
+        """By index in `source.statements`: the other top-level statements whose functions its
+        findings depend on through the summaries it used (it is stale when one of them changes)."""
 
     # ---------------------------------------------------------------------------------- driver
 
@@ -303,17 +374,48 @@ class ModuleAnalysis:
         skipped = {i for i in self.statements_with_watches if self.reused(statements[i])}
         while pending:
             definition, env = pending.pop()
-            if statement_at(definition.start_byte) not in skipped:
+            index = statement_at(definition.start_byte)
+            if index not in skipped:
+                self._reading = self.dependencies.setdefault(index, set())
                 self._function(definition, env, pending)
+        self._reading = None
         for watch in self.watches:
             if watch.node.id not in self._observed and statement_at(watch.node.start_byte) not in skipped:
                 self._observe(watch, self.module_env, [])
 
     @cached_property
     def statements_with_watches(self) -> list[int]:
-        """Indices in `source.statements` of the statements holding a watched node, in order."""
+        """Indices in `source.statements` of the statements holding a watched node, or a call
+        of a function that returns one (observed at that call), in order."""
         at = self.source.statement_at
-        return sorted({index for watch in self.watches if (index := at(watch.node.start_byte)) >= 0})
+        holding = {index for watch in self.watches if (index := at(watch.node.start_byte)) >= 0}
+        relays = self._relay_calls
+        if relays is not None:
+            data = self.source.data
+            holding |= {index for index, top in enumerate(self.source.statements) if relays.search(data, top.start_byte, top.end_byte)}
+        return sorted(holding)
+
+    @cached_property
+    def _relay_calls(self) -> re.Pattern[bytes] | None:
+        """Calls of the module's functions and methods that return a watched node (``return
+        jnp.log(x)``): their callers are interpreted too, for the node to be observed there."""
+        names = set()
+        end = -1
+        for watch in self.watches:  # in document order
+            nested, end = watch.node.start_byte < end, max(end, watch.node.end_byte)
+            if not nested and returned_by(watch.node):  # a node inside another watched one is not what is returned
+                function = _enclosing(watch.node, "function_definition")
+                name = function.child_by_field_name("name") if function is not None else None
+                if name is not None:
+                    names.add(re.escape(name.text.decode()))
+        return re.compile(rb"\b(?:" + "|".join(sorted(names)).encode() + rb")\s*\(") if names else None
+
+    def _interpreted(self, node: Node) -> bool:
+        """Whether `node` holds a watched node or calls a function returning one."""
+        if self.has_watches(node):
+            return True
+        relays = self._relay_calls
+        return relays is not None and relays.search(self.source.data, node.start_byte, node.end_byte) is not None
 
     def fingerprint(self) -> int:
         """What a function's findings may depend on outside its own text: the module's final
@@ -360,6 +462,13 @@ class ModuleAnalysis:
             path = _path(stop, watch.node)
             if not any(node.type in SCOPE_TYPES for node in path):
                 self._observe(watch, env, path)
+        relays = self._relay_calls
+        if relays is not None and relays.search(self.source.data, start, end) is not None:
+            # A call of a function returning a watched node runs here: follow it, for the node
+            # to be observed with this call's arguments (its value is needed nowhere else).
+            for call in _descendants_of_type(stop, "call", stop=None):
+                if start <= call.start_byte < end and relays.match(self.source.data, _callee_name(call).start_byte):
+                    self.evaluate(call, self._path_env(_path(stop, call), call, env))
 
     def _observe(self, watch: Watch, env: Env, path: list[Node]) -> None:
         self._observed.add(watch.node.id)
@@ -386,6 +495,9 @@ class ModuleAnalysis:
             return self.refine(condition, True, env) if condition is not None else env
         if kind in ("return_statement", "raise_statement", "break_statement", "continue_statement"):
             self._observe_region(node.start_byte, node.end_byte, env, node)
+            if kind == "return_statement" and self._returns is not None:
+                returned = node.named_children[0] if node.named_children else None
+                self._returns.append(self._returned(returned, env))
             return None
         if kind == "decorated_definition":
             definition = node.child_by_field_name("definition")
@@ -419,6 +531,17 @@ class ModuleAnalysis:
             return self._block(node.children, env, pending, depth + 1)
         self._observe_region(node.start_byte, node.end_byte, env, node)
         return env
+
+    def _returned(self, returned: Node | None, env: Env) -> tuple[Value, tuple[Value, ...] | None]:
+        """What a return statement gives, and the elements of a tuple it returns (``return a, b``)."""
+        if returned is None:
+            return UNKNOWN, None
+        if returned.type in ("expression_list", "tuple"):
+            parts = [part for part in returned.named_children if part.type != "comment"]
+            if all(part.type not in ("list_splat", "parenthesized_list_splat") for part in parts):
+                return Value(), tuple(self.evaluate(part, env) for part in parts)
+        value = self.evaluate(returned, env)
+        return value, self._returned_elements(returned, env)  # return self._compute() of a tuple
 
     def _in_place(self, node: Node, env: Env) -> None:
         """``out.scatter_add_(...)``, ``p.clamp_(min=eps)``, ``p.neg_().exp_()``: in-place tensor
@@ -494,7 +617,18 @@ class ModuleAnalysis:
         if kind in ("identifier", "attribute"):
             key = dotted_key(target)
             if key is not None:
+                if self._entries_bound:  # the entries of a dict the name held before are gone
+                    stale = [name for name in env.values if name.startswith(key + "[")]
+                    for name in stale:
+                        del env.values[name]
                 env.values[key] = value
+                if value_node is not None and value_node.type == "dictionary":
+                    self._bind_entries(key, value_node, env)
+                if self._assigned is not None and key.startswith(self._assigned[0]) and key.count(".") == 1:
+                    attributes = self._assigned[1]
+                    for name in (key, *(name for name in env.values if name.startswith(key + "["))):
+                        member = name.split(".", 1)[1]
+                        attributes[member] = join(attributes.get(member), env.values[name]) or env.values[name]
         elif kind in ("pattern_list", "tuple_pattern", "list_pattern", "tuple", "list", "expression_list"):
             targets = [t for t in target.named_children if t.type != "comment"]
             sources = None
@@ -503,6 +637,9 @@ class ModuleAnalysis:
             if sources is not None and len(sources) == len(targets) and all(s.type != "list_splat" for s in sources):
                 for sub_target, sub_source in zip(targets, sources):
                     self._bind(sub_target, self.evaluate(sub_source, env), sub_source, env)
+            elif (elements := self._returned_elements(value_node, env)) is not None and len(elements) == len(targets):
+                for sub_target, element in zip(targets, elements):  # a, b = f() of a def f returning a, b
+                    self._bind(sub_target, element, None, env)
             else:
                 for index, sub_target in enumerate(targets):
                     # ``values, indices = x.max(dim)``: the first of a maximum's pair is the maximum.
@@ -514,9 +651,24 @@ class ModuleAnalysis:
         elif kind == "subscript":
             self._overwrite_elements(target, value, env)
 
+    def _returned_elements(self, value_node: Node | None, env: Env) -> tuple[Value, ...] | None:
+        """The elements of the tuple a followed call returns (its summary is computed already)."""
+        if value_node is None or value_node.type != "call":
+            return None
+        function = value_node.child_by_field_name("function")
+        followed = self._callee(function, env) if function is not None else None
+        if followed is None:
+            return None
+        positional, keywords = call_arguments(value_node)
+        return self._summary(followed, positional, keywords, env, 0, value_node).elements
+
     def _overwrite_elements(self, target: Node, value: Value, env: Env) -> None:
         """``buffer[i] = value``, ``r[0] = 1``: some elements of a name change (`_written`)."""
         key = dotted_key(target.child_by_field_name("value"))
+        if key is not None and self._assigned is not None and key.startswith(self._assigned[0]) and key.count(".") == 1:
+            member, attributes = key.split(".", 1)[1], self._assigned[1]
+            if member in attributes:  # self.buffer[:, :k] = grads in a method: the attribute is written
+                attributes[member] = _written(attributes[member], value)
         current = env.lookup(key) if key is not None else None
         if key is None or current is None:
             return
@@ -552,6 +704,17 @@ class ModuleAnalysis:
             else:
                 imported = alias = name.text.decode()
             env.values[alias] = Value(ref=canonical(module + imported if module.endswith(".") else f"{module}.{imported}"))
+            for suffix, value in self._imported_constant(module, imported).items():
+                env.values[alias + suffix] = value
+
+    def _imported_constant(self, module: str, name: str) -> dict[str, Value]:
+        """A constant (``EPS``, ``LOG_FLOOR``, ``eps``) that a module of the project defines, and
+        its dict entries."""
+        if self.imported is None or not (_CONSTANT_NAME.match(name) or fw.EPSILON_NAME.match(name)):
+            return {}
+        if not module.startswith(".") and (root_module(module) in FRAMEWORK_ROOTS or root_module(module) in fw.LOGGING_MODULES):
+            return {}
+        return self.imported(module, name)
 
     def _define_function(self, node: Node, env: Env, pending: list) -> Env:
         body = node.child_by_field_name("body")
@@ -559,14 +722,14 @@ class ModuleAnalysis:
         name = node.child_by_field_name("name")
         if name is not None:
             env.values[name.text.decode()] = USER_DEFINED
-        if body is not None and self.has_watches(body):
+        if body is not None and self._interpreted(body):
             pending.append((node, env))
         return env
 
     def _define_class(self, node: Node, env: Env, pending: list, depth: int) -> Env:
         body = node.child_by_field_name("body")
         self._observe_region(node.start_byte, body.start_byte if body else node.end_byte, env, node)
-        if body is not None and self.has_watches(body):
+        if body is not None and self._interpreted(body):
             # Methods do not see the class namespace: their free names resolve in `env`.
             class_env = Env(env)
             method_defs: list[tuple[Node, Env]] = []
@@ -611,6 +774,15 @@ class ModuleAnalysis:
         outcomes: list[Env | None] = []
         remaining = env
         self._walrus(condition, env)
+        truth = self._truth(condition, env, 0) if condition is not None else None
+        if truth is not None and consequence is not None:  # a flag of a summarised call: one branch runs
+            if truth:
+                return self._block(consequence.children, env, pending, depth + 1)
+            clauses = node.children_by_field_name("alternative")
+            if not clauses:
+                return env
+            if clauses[0].child_by_field_name("condition") is None:  # else:
+                return self._block(_body(clauses[0]), env, pending, depth + 1)
         if consequence is not None and condition is not None:
             outcomes.append(self._block(consequence.children, self.refine(condition, True, remaining), pending, depth + 1))
             remaining = self.refine(condition, False, remaining)
@@ -772,6 +944,9 @@ class ModuleAnalysis:
             return base
         if key is not None:
             owner, _, member = key.rpartition(".")
+            method = self._method(node, owner, member)
+            if method is not None and method.property:
+                return self._by_name(_by_convention(self._summary(method, [], {}, env, depth).value, member), member, node)
             attribute_value = self._class_attribute(node, owner, member)
             if attribute_value is not None:
                 return self._by_name(_by_convention(attribute_value, member), member, node)
@@ -782,6 +957,9 @@ class ModuleAnalysis:
         if function is None:
             return UNKNOWN
         positional, keywords = call_arguments(node)
+        followed = self._callee(function, env)
+        if followed is not None:
+            return self._summary(followed, positional, keywords, env, depth, node).value
         if function.type == "attribute":
             obj = function.child_by_field_name("object")
             receiver = self.evaluate(obj, env, depth)
@@ -1005,15 +1183,33 @@ class ModuleAnalysis:
         if len(parts) != 3:
             return UNKNOWN
         chosen, condition, otherwise = parts
+        truth = self._truth(condition, env, depth)
+        if truth is not None:
+            return self.evaluate(chosen if truth else otherwise, env, depth)
         when_true = self.evaluate(chosen, self.refine(condition, True, env), depth)
         when_false = self.evaluate(otherwise, self.refine(condition, False, env), depth)
         return join(when_true, when_false) or UNKNOWN
+
+    def _truth(self, condition: Node, env: Env, depth: int) -> bool | None:
+        """Whether `condition` holds, when it is a flag a summarised call gave (``sigmoid=True``
+        passed to ``torch.sigmoid(v) if sigmoid else v``); None when not known. Only while
+        summarising: elsewhere a parameter's default is not what every caller passes."""
+        if self._returns is None or bare(condition).type not in ("identifier", "true", "false"):
+            return None
+        constant = self.evaluate(condition, env, depth).constant
+        return bool(constant) if constant is not None else None
+
+    def _boolean(self, node: Node, env: Env, depth: int) -> Value:
+        return Value(1.0, 1.0) if node.type == "true" else Value(0.0, 0.0)
 
     def _parenthesized(self, node: Node, env: Env, depth: int) -> Value:
         inner = node.named_children
         return self.evaluate(inner[0], env, depth) if len(inner) == 1 else UNKNOWN
 
     def _subscript(self, node: Node, env: Env, depth: int) -> Value:
+        entry = self._entry(node, env)
+        if entry is not None:
+            return entry
         subject = node.child_by_field_name("value")
         value = self.evaluate(subject, env, depth)
         if value.ref is not None:
@@ -1022,6 +1218,30 @@ class ModuleAnalysis:
         if selection is not None:  # x[x != 0]: only the elements the comparison holds for
             value = self.evaluate(subject, self.refine(selection, True, env), depth)
         return Value(value.lo, value.hi, value.causes, tensor=value.tensor, dtype=value.dtype, maximum=value.maximum)
+
+    def _entry(self, node: Node, env: Env) -> Value | None:
+        """``COEFFS["EPS"]``, ``self.coeffs["EPS"]``: an entry of a dict literal bound to that name
+        (here, in the module, in a method of the class, or in the module it was imported from)."""
+        index = node.child_by_field_name("subscript")
+        container = node.child_by_field_name("value")
+        suffix = _entry_suffix(index) if index is not None else None
+        base = dotted_key(container) if container is not None and suffix is not None else None
+        if base is None:
+            return None
+        value = env.lookup(base + suffix)  # type: ignore[operator]
+        if value is None and "." in base:
+            owner, _, member = base.rpartition(".")
+            value = self._class_attribute(node, owner, member + suffix)  # type: ignore[operator]
+        return value
+
+    def _bind_entries(self, key: str, dictionary: Node, env: Env) -> None:
+        """``COEFFS = {"EPS": 1e-8}``: each string-keyed entry is bound as ``COEFFS['EPS']``."""
+        self._entries_bound = True
+        for pair in dictionary.named_children:
+            name, value = pair.child_by_field_name("key"), pair.child_by_field_name("value")
+            suffix = _entry_suffix(name) if pair.type == "pair" and name is not None else None
+            if suffix is not None and value is not None:
+                env.values[key + suffix] = self.evaluate(value, env)
 
     def _literal(self, node: Node, env: Env, depth: int) -> Value:
         parsed = _number(node.text.decode())
@@ -1048,10 +1268,126 @@ class ModuleAnalysis:
         self._bind(node.child_by_field_name("name"), value, None, env)
         return value
 
+    # ------------------------------------------------------------------------------ summaries
+
+    @cached_property
+    def _functions(self) -> dict[str, Definition]:
+        return module_functions(self.source.top_nodes)
+
+    def _callee(self, function: Node, env: Env) -> Definition | None:
+        """The module's own function or method a call runs, when the module shows which:
+        ``model(x)`` of a module-level ``def model``, ``self.clip(p)`` of a method of the class."""
+        if function.type == "identifier":
+            name = function.text.decode()
+            scope: Env | None = env
+            while scope is not None and name not in scope.values:
+                scope = scope.parent
+            if scope is None or scope.parent is not None or scope.values[name] is not USER_DEFINED:
+                return None  # not a module-level definition (a local, a parameter, an import)
+            return self._functions.get(name)
+        if function.type == "attribute":
+            owner = dotted_key(function.child_by_field_name("object"))
+            if owner is not None and "." not in owner:
+                method = self._method(function, owner, function.child_by_field_name("attribute").text.decode())
+                return method if method is not None and not method.property else None
+        return None
+
+    def _method(self, node: Node, owner: str, member: str) -> Definition | None:
+        """The method `member` of the class whose method `node` is in, when `owner` is that
+        method's ``self`` (named ``self`` or ``cls``: finding the class walks up the tree, which
+        ``torch.log(torch.log(...))`` nested thousands deep must not pay at every level)."""
+        if owner.encode() not in fw.INSTANCE_NAMES:
+            return None
+        class_body = self._own_class(node, owner)
+        if class_body is None:
+            return None
+        methods = self._methods.get(class_body.id)
+        if methods is None:
+            methods = self._methods[class_body.id] = class_methods(class_body)
+        return methods.get(member)
+
+    def _summary(
+        self, callee: Definition, positional: list[Node], keywords: dict[str, Node], env: Env, depth: int, call: Node | None = None
+    ) -> Summary:
+        """What a call of `callee` returns, with the arguments' values bound to its parameters:
+        the join of its returns. Computed once per function and arguments; a recursive call, one
+        too deep, or a generator is not followed (its value is unknown).
+
+        A callee holding watched nodes, called with something known of an argument from where
+        rules observe, has them observed at this `call` (see `call_sites`): a wrapper of a log
+        is judged where its argument is known."""
+        definition = callee.node
+        if depth > MAX_LOG_NESTING or len(self._active) >= MAX_CALL_DEPTH or definition.id in self._active:
+            return NOT_FOLLOWED
+        splat = any(argument.type in ("list_splat", "dictionary_splat") for argument in [*positional, *keywords.values()])
+        if splat:  # f(x, **options): what comes before the first splat is known, the rest may be anything
+            positional = list(itertools.takewhile(lambda argument: argument.type not in ("list_splat", "dictionary_splat"), positional))
+        arguments = tuple(self.evaluate(argument, env, depth) for argument in positional)
+        named = tuple(sorted((name, self.evaluate(argument, env, depth)) for name, argument in keywords.items()))
+        relayed = (
+            call is not None
+            and self._observing
+            and self.has_watches(definition)
+            and any(not value.unknown for value in [*arguments, *(value for _, value in named)])
+        )
+        key = (definition.id, arguments, named, splat, call.id if relayed else None)  # type: ignore[union-attr]
+        summary = self._summaries.get(key)
+        if summary is None:
+            if len(self._summaries) >= MAX_SUMMARIES or generates(definition):
+                return NOT_FOLLOWED
+            if relayed:
+                self.call_sites.append(call)  # type: ignore[arg-type]
+            try:
+                summary = self._summaries[key] = self._summarise(callee, arguments, dict(named), relayed, splat)
+            finally:
+                if relayed:
+                    self.call_sites.pop()
+        if self._reading is not None:
+            self._reading.update(summary.statements)
+        return summary
+
+    def _summarise(
+        self, callee: Definition, arguments: tuple[Value, ...], named: dict[str, Value], observe: bool, splat: bool
+    ) -> Summary:
+        definition = callee.node
+        outer = self.module_env if hasattr(self, "module_env") else Env()
+        env = self._parameters(definition, outer)
+        parameters = definition.child_by_field_name("parameters")
+        names = [_parameter_name(p) for p in (parameters.named_children if parameters is not None else [])]
+        if callee.bound and names:
+            names = names[1:]
+        if splat:  # a splat may pass any parameter not given by name before it
+            for name in names:
+                if name is not None:
+                    env.values[name.text.decode()] = UNKNOWN
+        for name, value in zip(names, arguments):
+            if name is not None:
+                env.values[name.text.decode()] = value
+        for name, value in named.items():
+            if name in env.values:
+                env.values[name] = value
+        saved = (self._observing, self._returns, self._reading)
+        self._observing, self._returns, self._reading = observe, [], {self.source.statement_at(definition.start_byte)}
+        self._active.append(definition.id)
+        try:
+            body = definition.child_by_field_name("body")
+            self._block(body.children if body is not None else [], env, [], 1)
+            value, elements = UNKNOWN, _tuple_elements(self._returns)
+            for returned, _ in self._returns:
+                value = join(value, returned) if value is not UNKNOWN else returned  # type: ignore[assignment]
+        except RecursionError:  # deep code in deep calls: what it returns is not known
+            value, elements = UNKNOWN, None
+        finally:
+            statements = self._reading
+            self._active.pop()
+            self._observing, self._returns, self._reading = saved
+        return Summary(replace(value, ref=None, user=False) if value.ref is not None else value, frozenset(statements), elements)
+
     # ------------------------------------------------------------------------ class attributes
 
-    def _class_attribute(self, node: Node, owner: str, member: str) -> Value | None:
-        """``self.eps``: the class's ``eps`` attribute or what its methods assign to ``self.eps``."""
+    def _own_class(self, node: Node, owner: str) -> Node | None:
+        """The body of the class whose method holds `node`, when `owner` is that method's first
+        parameter (``self``, ``cls``)."""
         function = _enclosing(node, "function_definition")
         if function is None:
             return None
@@ -1060,7 +1396,12 @@ class ModuleAnalysis:
             class_body = class_body.parent
         if class_body is None or class_body.type != "block" or class_body.parent.type != "class_definition":
             return None
-        if _first_parameter(function) != owner:
+        return class_body if _first_parameter(function) == owner else None
+
+    def _class_attribute(self, node: Node, owner: str, member: str) -> Value | None:
+        """``self.eps``: the class's ``eps`` attribute or what its methods assign to ``self.eps``."""
+        class_body = self._own_class(node, owner)
+        if class_body is None:
             return None
         attributes = self._class_attributes.get(class_body.id)
         if attributes is None:
@@ -1070,7 +1411,11 @@ class ModuleAnalysis:
         return attributes.get(member)
 
     def _collect_class_attributes(self, class_body: Node) -> dict[str, Value]:
-        observing, self._observing = self._observing, False
+        """The class's own attributes, joined with what any method assigns to ``self.name``
+        where it assigns it (``scale = 1e-3; self.floor = scale`` in ``__init__``, ``self.std =
+        tf.exp(self.logstd)`` in ``build``): each method that assigns one runs once for this."""
+        saved = (self._observing, self._returns, self._assigned)
+        self._observing, self._returns = False, None
         try:
             class_env = Env(self.module_env if hasattr(self, "module_env") else None)
             self._block(class_body.children, class_env, [], 1)
@@ -1083,27 +1428,14 @@ class ModuleAnalysis:
                 if method is None or method.type != "function_definition":
                     continue
                 self_name = _first_parameter(method)
-                if self_name is None:
+                body = method.child_by_field_name("body")
+                if self_name is None or body is None or not _assigns_attribute(method, self_name):
                     continue
-                method_env = self._parameters(method, class_env.parent or Env())
-                for assignment in _descendants_of_type(method, "assignment", stop=None):
-                    left = assignment.child_by_field_name("left")
-                    if left is not None and left.type == "subscript":  # self.buffer[:, :k] = grads
-                        key = dotted_key(left.child_by_field_name("value"))
-                        member = key.split(".", 1)[1] if key is not None and key.startswith(self_name + ".") else None
-                        if member in attributes:
-                            value = self.evaluate(assignment.child_by_field_name("right"), method_env)
-                            attributes[member] = _written(attributes[member], value)
-                        continue
-                    key = dotted_key(left) if left is not None else None
-                    if key is None or not key.startswith(self_name + ".") or key.count(".") != 1:
-                        continue
-                    value = self.evaluate(assignment.child_by_field_name("right"), method_env)
-                    member = key.split(".", 1)[1]
-                    attributes[member] = join(attributes.get(member), value) if member in attributes else value  # type: ignore[assignment]
+                self._assigned = (self_name + ".", attributes)
+                self._block(body.children, self._parameters(method, class_env.parent or Env()), [], 1)
             return attributes
         finally:
-            self._observing = observing
+            self._observing, self._returns, self._assigned = saved
 
     def _path_env(self, path: list[Node], node: Node, env: Env) -> Env:
         """`env` refined by the guards on the `path` down to `node`: ``x if x > 0 else 1``,
@@ -1283,6 +1615,47 @@ def _descendants_of_type(node: Node, kind: str, stop: Node | None) -> Iterator[N
             stack.extend(reversed(current.children))
 
 
+def _entry_suffix(node: Node) -> str | None:
+    """``['EPS']`` for a plain string key ``"EPS"`` (no interpolation, prefix or concatenation)."""
+    if node.type != "string" or node.named_child_count != 3 or node.named_children[1].type != "string_content":
+        return None
+    start = node.named_children[0].text.decode()
+    if start.strip("'\"") != "":
+        return None  # f"", b"", r"": not a plain key
+    content = node.named_children[1].text.decode()
+    return None if "'" in content or "\\" in content else f"['{content}']"
+
+
+_RETURNED = frozenset({"parenthesized_expression", "unary_operator", "binary_operator", "expression_list"})
+
+
+def _callee_name(call: Node) -> Node:
+    """The name a call calls: ``f`` of ``f(x)``, ``log`` of ``self.log(x)``."""
+    function = call.child_by_field_name("function") or call
+    return function.child_by_field_name("attribute") or function if function.type == "attribute" else function
+
+
+def returned_by(node: Node) -> bool:
+    """Whether `node` is (a term of) what a ``return`` statement returns (``return -log(x)``)."""
+    parent = node.parent
+    while parent is not None and parent.type in _RETURNED:
+        parent = parent.parent
+    return parent is not None and parent.type == "return_statement"
+
+
+def _assigns_attribute(method: Node, self_name: str) -> bool:
+    """Whether `method` assigns an attribute of its ``self`` (``self.eps = ...``, ``self.a, self.b = ...``)."""
+    prefix = self_name + "."
+    for assignment in _descendants_of_type(method, "assignment", stop=None):
+        left = assignment.child_by_field_name("left")
+        if left is not None and any(
+            (key := dotted_key(target)) is not None and key.startswith(prefix)
+            for target in (left, *_descendants_of_type(left, "attribute", stop=None))
+        ):
+            return True
+    return False
+
+
 def _enclosing(node: Node, kind: str) -> Node | None:
     parent = node.parent
     while parent is not None and parent.type != kind:
@@ -1336,4 +1709,6 @@ _EVALUATORS: dict[str, Callable[[ModuleAnalysis, Node, Env, int], Value]] = {
     "list": ModuleAnalysis._sequence,
     "tuple": ModuleAnalysis._sequence,
     "named_expression": ModuleAnalysis._named,
+    "true": ModuleAnalysis._boolean,
+    "false": ModuleAnalysis._boolean,
 }

@@ -30,6 +30,7 @@ from nanguard.dependencies import Resolution, Stamp, Stamps
 from nanguard.flow import FRAMEWORK_ROOTS, Env, ModuleAnalysis, canonical, root_module
 from nanguard.settings import Settings
 from nanguard.source import PYTHON, Source
+from nanguard.values import Value
 
 if TYPE_CHECKING:
     import jedi
@@ -212,6 +213,26 @@ class _Resolver:
         target = self.locate(module_name, importer.path) or self.jedi_module_file(importer.source.text, importer.path, module)
         return self.name_in(target, name, hops + 1) if target is not None else None
 
+    def value_in(self, module_name: str, name: str, importer: Path, hops: int) -> dict[str, Value]:
+        """The value of the constant `name` of the project module `module_name` imported from
+        `importer` (key ``""``) and of its dict entries (keys ``['EPS']``), following its imports;
+        their evidence stays in its own file (ranges only)."""
+        target = self.locate(module_name, importer)
+        module = self.load(target) if target is not None and hops <= MAX_HOPS else None
+        if module is None:
+            return {}
+        values = module.env.values
+        value = values.get(name)
+        if name in module.imports and (value is None or value.ref is not None):
+            origin, original = module.imports[name]
+            return self.value_in(origin.text.decode().replace(" ", ""), original, module.path, hops + 1)
+        found = {key[len(name) :]: value for key, value in values.items() if key == name or key.startswith(name + "[")}
+        return {
+            suffix: Value(value.lo, value.hi, tensor=value.tensor, dtype=value.dtype)
+            for suffix, value in found.items()
+            if not (value.unknown or value.ref is not None or value.user or value.empty)
+        }
+
     # jedi: for modules outside the project folder (installed packages, unusual layouts)
 
     def script(self, text: str, path: Path) -> jedi.Script:
@@ -277,6 +298,22 @@ def _script(text: str, path: Path, root: str, environment_path: str | None) -> j
     import jedi
 
     return jedi.Script(code=text, path=path, project=_project(root, environment_path))
+
+
+def imported_values(path: Path, settings: Settings, resolution: Resolution) -> Callable[[str, str], dict[str, Value]]:
+    """What the interpreter asks for a constant imported from another module of the project
+    (`flow.ModuleAnalysis.imported`): read from disk or the editor's text, never with jedi, and
+    the files read go into `resolution`'s stamps, so the caches that keep findings on them
+    (the command line's, the editor's) notice when those files change."""
+    resolver = _Resolver(settings, resolution.open_texts)
+
+    def value(module: str, name: str) -> dict[str, Value]:
+        key = ("value", str(path), module, name)
+        found = resolver.answer(key, lambda: resolver.value_in(module, name, path, 1))
+        resolution.stamps.update(resolver.take_stamps())
+        return found  # type: ignore[return-value]
+
+    return value
 
 
 def resolve_unresolved(

@@ -73,3 +73,23 @@ async def test_a_change_on_disk_is_seen_at_the_next_edit(tmp_path):
         (pkg / "ops.py").write_text(REEXPORTING)
         client.change(train, 3, ((7, 0, 7, 0), "\n"))
         await eventually(lambda: lines(client, train) == [5] and client.latest(train).version == 3)
+
+
+CONFIG = "EPS = 1e-8\n"
+USES_CONSTANT = "import torch\nfrom .config import EPS\n\n\ndef nll(z):\n    return torch.log(torch.softmax(z, 1) + EPS)\n"
+
+
+async def test_editing_an_imported_constant_in_the_editor_changes_the_importers_findings(tmp_path):
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "config.py").write_text(CONFIG)
+    (tmp_path / "pkg" / "loss.py").write_text(USES_CONSTANT)
+    loss, config = (tmp_path / "pkg" / "loss.py").as_uri(), (tmp_path / "pkg" / "config.py").as_uri()
+    async with session(folders=[tmp_path]) as client:
+        client.open(loss, USES_CONSTANT)
+        assert await client.wait_diagnostics(loss, 1) == []
+        client.open(config, CONFIG)
+        client.change(config, 2, ((0, 0, 1, 0), "EPS = 0.0\n"))  # unsaved: the editor's text counts
+        await eventually(lambda: lines(client, loss) == [5])
+        client.change(config, 3, ((0, 0, 1, 0), CONFIG))
+        await eventually(lambda: lines(client, loss) == [])

@@ -12,12 +12,14 @@ from tree_sitter import Node
 
 from nanguard.dependencies import Resolution, Stamp
 from nanguard.fixes import format_epsilon, noqa_fix
-from nanguard.flow import ModuleAnalysis
+from nanguard.flow import ModuleAnalysis, returned_by
 from nanguard.model import Finding
 from nanguard.rules.ng001 import RULE
 from nanguard.rules.ng001.fixes import bound_fix, clip_fix, epsilon_fix, stable_fix
 from nanguard.rules.ng001.judge import Judgement, LogObserver
-from nanguard.rules.ng001.message import message, reportable
+from nanguard.engine import cause_reference
+from nanguard.model import Related
+from nanguard.rules.ng001.message import EXCERPT_BYTES, excerpt, message, reportable
 from nanguard.rules.ng001.prefilter import MAYBE_LOG, call_sites
 from nanguard.settings import Settings
 from nanguard.source import Source
@@ -41,11 +43,37 @@ class LogCheck:
 
     def findings(self) -> list[tuple[int, Finding]]:
         epsilon = format_epsilon(self.settings.epsilon)
-        return [
+        own = [
             (judgement.call.start_byte, self._finding(judgement, epsilon))
             for judgement in self.observer.judgements.values()
             if reportable(judgement.value, self.settings.strict)
         ]
+        return own + [
+            (judgement.site.start_byte, self._relayed_finding(judgement))
+            for judgement in self.observer.relayed.values()
+            if judgement.site is not None and self._relayed(judgement)
+        ]
+
+    def _relayed(self, judgement: Judgement) -> bool:
+        """Whether a log reached through a call is that call's finding: the log is what a thin
+        wrapper returns (``return jnp.log(x)``), the call's argument shows it reaches zero, and
+        the log is not a finding in its own function already."""
+        own = self.observer.judgements.get(judgement.call.id)
+        if own is not None and reportable(own.value, self.settings.strict):
+            return False
+        return judgement.value.evidence and not judgement.value.positive and returned_by(judgement.call)
+
+    def _relayed_finding(self, judgement: Judgement) -> Finding:
+        """The finding at the call of a wrapper whose log its argument reaches: the log's
+        message, and the log as a related location; a fix belongs to the wrapper or the caller."""
+        source, site = self.source, judgement.site
+        assert site is not None
+        text, related = message(judgement, source)
+        where = source.span(judgement.call)
+        log = Related(where, "the log is taken here")
+        lead = f"`{excerpt(source.node_text(site, EXCERPT_BYTES))}` takes a log {cause_reference(where.start.line + 1)}"
+        fixes = tuple(fix for fix in (noqa_fix(source, site.start_point[0], RULE.code),) if fix is not None)
+        return Finding(RULE.code, source.span(site), f"{lead}: {text}", judgement.function, (log, *related), fixes)
 
     def unsettled(self) -> list[tuple[Node, frozenset[Stamp] | None]]:
         if not self.settings.jedi:

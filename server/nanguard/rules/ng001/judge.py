@@ -38,6 +38,9 @@ class Judgement:
     env: Env
     inner: Value | None = None
     """The callee of the argument when the argument is itself a call (for log(softmax(z)))."""
+    site: Node | None = None
+    """The call of the module's own function this log was reached through, with that call's
+    arguments (a wrapper of a log, judged where its argument is known); None: in its own function."""
 
 
 @dataclass(slots=True)
@@ -58,6 +61,8 @@ class LogObserver:
     def __init__(self, frameworks: frozenset[str]):
         self.frameworks = frameworks
         self.judgements: dict[int, Judgement] = {}
+        self.relayed: dict[tuple[int, int], Judgement] = {}
+        """By (call site, log call): logs judged with the arguments of a call that reached them."""
         self.unresolved: dict[int, Unresolved] = {}
         self.analysis: ModuleAnalysis | None = None
 
@@ -88,7 +93,7 @@ class LogObserver:
             sources = tuple(
                 (m, last) for m in modules if root_module(m) not in FRAMEWORK_ROOTS and root_module(m) not in fw.LOGGING_MODULES
             )
-            if sources:
+            if sources and not self.analysis.call_sites:  # settled later, in its own function
                 self.unresolved[call.id] = Unresolved(call, name, env, sources)
 
     def record(
@@ -114,10 +119,13 @@ class LogObserver:
         if not value.evidence and not value.positive:
             value = self._surroundings(call, argument, log, value, env) or value
         inner = self._inner_callee(argument, env) if argument.type == "call" else None
-        previous = self.judgements.get(call.id)
+        site = self.analysis.call_sites[0] if self.analysis.call_sites else None
+        judgements: dict = self.judgements if site is None else self.relayed
+        key = call.id if site is None else (site.id, call.id)
+        previous = judgements.get(key)
         if previous is not None:
             value = join(previous.value, value) or value
-        self.judgements[call.id] = Judgement(call, function, log, argument, receiver is not None, value, env, inner)
+        judgements[key] = Judgement(call, function, log, argument, receiver is not None, value, env, inner, site)
 
     def _surroundings(self, call: Node, argument: Node, log: LogFunction, value: Value, env: Env) -> Value | None:
         """For an argument known to be >= 0 but not kept from 0 (``abs(x)``, ``x`` after ``assert
