@@ -98,7 +98,7 @@ def random_edit(editor: Editor, rnd: random.Random) -> tuple[int, int, str]:
     return start, start + len(fragment), ""
 
 
-@pytest.mark.parametrize("seed", [*range(12), 48, 106, 148, 182, 253])
+@pytest.mark.parametrize("seed", [*range(12), 48, 106, 148, 182, 253, 390])
 def test_a_document_that_parses_gets_the_findings_of_a_fresh_parse(seed):
     """Random edits, as while typing: one that breaks the text is followed by another edit
     elsewhere half the time, then both are undone. The findings always equal a fresh analysis,

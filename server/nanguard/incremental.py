@@ -223,7 +223,13 @@ def _aligned(chunks: list[_Chunk], data: bytes) -> list[_Chunk]:
 
 
 def _begins_statement(data: bytes, offset: int) -> bool:
-    return data[offset - 1 : offset] in (b"", b"\n") and _STATEMENT_LINE.match(data, offset) is not None
+    """Whether a top-level statement can begin at `offset`: a line at the left margin that no
+    backslash at the end of the line before continues (``import torch\\`` joins the next line)."""
+    return (
+        data[offset - 1 : offset] in (b"", b"\n")
+        and _STATEMENT_LINE.match(data, offset) is not None
+        and not data[max(offset - 3, 0) : offset].endswith((b"\\\n", b"\\\r\n"))
+    )
 
 
 def _statement_starts(tree: Tree | None) -> list[int]:
