@@ -28,9 +28,9 @@ _LOG_USE = re.compile(
 _ASSIGNED = re.compile(rb"(\w+)[ \t]*=(?!=)")
 _WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 _RECEIVER = re.compile(rb"(?<![\w.])(\w+)\.$")
-_IMPORT_WORD = re.compile(rb"import(?:[ \t]|\\?\r?\n)+(\([^)]*\)|(?:[^\n#;\\]|\\\r?\n|\\)+)")
+_IMPORT_WORD = re.compile(rb"import(?:[ \t]|\\?\r?\n)+(\([^)]*\)|(?:\bas[ \t]*\r?\n|[^\n#;\\]|\\\r?\n|\\)+)")
 """An import statement's names: in parentheses, or up to the line's end, backslash continuations
-included; an ``import`` that ends its line takes the next line's (tree-sitter reads them so)."""
+included; an ``import`` or ``as`` that ends its line takes the next line's (tree-sitter reads them so)."""
 _IMPORT_LEAD = re.compile(rb"[ \t]*(?:from[ \t]+([\w.]+)[ \t]+)?")
 """A line up to its ``import``: what may stand before it, ``from MODULE`` at most."""
 _KEYWORD_LINE = rb"(?!(?:def|class|async|if|elif|while|return|assert|lambda|print|del|yield|raise)\b)"
@@ -61,9 +61,6 @@ class _Bindings:
         self.few: dict[bytes, set[bytes]] = {}
         """The roots of the names bound by imports and ``:=``, which are rare: found at once."""
         self._roots: dict[bytes, set[bytes]] = {}
-        self._unread_alias = False
-        """An import ends in ``as`` on its line (the parser may take the next line's word as the
-        alias): which name it binds is unknown, so no name is taken for unbound."""
         self._imports()
         for match in _WALRUS.finditer(self.data):
             target = _WORD_BEFORE.search(self.data, max(match.start() - 64, 0), match.start())
@@ -83,11 +80,9 @@ class _Bindings:
             end = match.end()
             module = lead.group(1)
             for part in match.group(1).strip(b"()").split(b","):
-                words = [word for word in part.split() if word != b"\\"]
+                words = part.replace(b"\\", b" ").split()  # a continuation's backslash separates words
                 if not words:
                     continue
-                if words[-1] == b"as":
-                    self._unread_alias = True
                 name = words[-1] if len(words) == 3 and words[1] == b"as" else words[0]
                 origin = module or words[0]
                 root = b"." if origin.startswith(b".") else origin.split(b".")[0]
@@ -150,7 +145,7 @@ class _Bindings:
         to what their calls return (``import wandb``, ``logger = logging.getLogger()``,
         ``run = wandb.init()``), or bound nowhere in the file (parameters, whose values
         nanguard never takes for tensors)."""
-        if self._unread_alias or (name in self.few and self._imported_otherwise(name)):
+        if name in self.few and self._imported_otherwise(name):
             return False
         return not self.roots(name) or self.logging_value(name)
 
