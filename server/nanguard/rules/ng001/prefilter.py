@@ -47,6 +47,8 @@ _WALRUS = re.compile(rb":=")
 _WORD_BEFORE = re.compile(rb"(\w+)[ \t]*$")
 _NAME = re.compile(rb"\w+")
 _LOGGING_ROOTS = frozenset(module.encode() for module in fw.LOGGING_MODULES)
+_UNNAMED = frozenset({b"", b"."})
+"""Roots that name no binding to follow: any other value, a relative import."""
 _LOGGING_HOPS = 3
 """``logger = logging.getLogger()``; ``child = logger.getChild()``: how far a logging value is followed."""
 
@@ -130,7 +132,9 @@ class _Bindings:
     def logging_value(self, name: bytes, hops: int = _LOGGING_HOPS) -> bool:
         """Whether `name` is bound, and only to logging modules or what their calls return."""
         roots = self.roots(name) if hops else set()
-        return bool(roots) and all(root in _LOGGING_ROOTS or self.logging_value(root, hops - 1) for root in roots)
+        return bool(roots) and all(
+            root in _LOGGING_ROOTS or (root not in _UNNAMED and self.logging_value(root, hops - 1)) for root in roots
+        )
 
     def _imported_otherwise(self, name: bytes, hops: int = _LOGGING_HOPS) -> bool:
         """Whether the imports alone show `name` is not `logging_value`: one of its roots is
