@@ -340,6 +340,7 @@ class ModuleAnalysis:
         self._starts = [w.node.start_byte for w in self.watches]
         self._observed: set[int] = set()
         self._class_attributes: dict[int, dict[str, Value]] = {}
+        self._scope_assignments: dict[int, dict[bytes, list[Node]]] = {}
         self._observing = True
         self._summaries: dict[tuple, Summary] = {}
         self._active: list[int] = []
@@ -1214,10 +1215,48 @@ class ModuleAnalysis:
         value = self.evaluate(subject, env, depth)
         if value.ref is not None:
             return UNKNOWN
-        selection = _selection(node)
+        selection = self._selection(node)
         if selection is not None:  # x[x != 0]: only the elements the comparison holds for
             value = self.evaluate(subject, self.refine(selection, True, env), depth)
         return Value(value.lo, value.hi, value.causes, tensor=value.tensor, dtype=value.dtype, maximum=value.maximum)
+
+    def _selection(self, node: Node) -> Node | None:
+        """The comparison a subscript selects elements by: ``x[x > 0]``, or ``x[keep]`` after the one
+        assignment ``keep = x != 0`` of its scope, with `x` not assigned again in between."""
+        indices = node.children_by_field_name("subscript")
+        if len(indices) != 1:
+            return None
+        index = bare(indices[0])
+        if index.type == "comparison_operator":
+            return index
+        if index.type != "identifier":
+            return None
+        scope = _enclosing(node, "function_definition") or _enclosing(node, "module")
+        if scope is None:
+            return None
+        assignments = self._assignments_in(scope)
+        definitions = assignments.get(index.text, [])
+        if len(definitions) != 1 or definitions[0].end_byte > node.start_byte:
+            return None
+        comparison = bare(definitions[0].child_by_field_name("right"))
+        subject = dotted_key(node.child_by_field_name("value"))
+        if comparison.type != "comparison_operator":
+            return None
+        rebound = assignments.get(subject.encode(), ()) if subject is not None else ()
+        between = (a for a in rebound if definitions[0].end_byte <= a.start_byte < node.start_byte)
+        return comparison if next(between, None) is None else None
+
+    def _assignments_in(self, scope: Node) -> dict[bytes, list[Node]]:
+        """The assignments of a scope (not of its nested functions) by their target's text, in
+        order: read once per scope, as a broken file's module is one scope of thousands of them."""
+        found = self._scope_assignments.get(scope.id)
+        if found is None:
+            found = self._scope_assignments[scope.id] = {}
+            for assignment in _descendants_of_type(scope, "assignment", stop=None):
+                left = assignment.child_by_field_name("left")
+                if left is not None and left.text is not None:
+                    found.setdefault(left.text, []).append(assignment)
+        return found
 
     def _entry(self, node: Node, env: Env) -> Value | None:
         """``COEFFS["EPS"]``, ``self.coeffs["EPS"]``: an entry of a dict literal bound to that name
@@ -1548,37 +1587,6 @@ def _written(current: Value, value: Value) -> Value:
     if any(cause.kind in _FILLED for cause in current.causes):
         return Value(tensor=current.tensor, dtype=current.dtype, filled=True)
     return join(current, value) or value
-
-
-def _selection(node: Node) -> Node | None:
-    """The comparison a subscript selects elements by: ``x[x > 0]``, or ``x[keep]`` after the one
-    assignment ``keep = x != 0`` of its scope, with `x` not assigned again in between."""
-    indices = node.children_by_field_name("subscript")
-    if len(indices) != 1:
-        return None
-    index = bare(indices[0])
-    if index.type == "comparison_operator":
-        return index
-    if index.type != "identifier":
-        return None
-    scope = _enclosing(node, "function_definition") or _enclosing(node, "module")
-    if scope is None:
-        return None
-    subject = dotted_key(node.child_by_field_name("value"))
-    definitions = [a for a in _descendants_of_type(scope, "assignment", stop=None) if _assigns(a, index.text)]
-    if len(definitions) != 1 or definitions[0].end_byte > node.start_byte:
-        return None
-    comparison = bare(definitions[0].child_by_field_name("right"))
-    between = (
-        a for a in _descendants_of_type(scope, "assignment", stop=None)
-        if definitions[0].end_byte <= a.start_byte < node.start_byte and subject is not None and _assigns(a, subject.encode())
-    )
-    return comparison if comparison.type == "comparison_operator" and next(between, None) is None else None
-
-
-def _assigns(assignment: Node, name: bytes) -> bool:
-    left = assignment.child_by_field_name("left")
-    return left is not None and left.text == name
 
 
 def _keep_filled(buffers: list[str], after: Env, exit_env: Env) -> None:
