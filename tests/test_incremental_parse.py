@@ -145,6 +145,24 @@ def test_an_unclosed_bracket_gives_what_the_command_line_gives_and_closing_it_he
     assert editor.findings() == analyze(editor.text) == clean
 
 
+def test_while_a_call_is_typed_the_first_findings_keep_the_rest_of_the_file():
+    """The keystroke's findings come from the chunks, the error kept to the statement being
+    typed: an unclosed bracket above them leaves every later function's findings in place (a
+    parse of the whole text per keystroke cost 15 to 80 ms). The pass that settles them reads
+    the whole text, as the command line does."""
+    editor = Editor(MODULE)
+    clean = editor.findings()
+    line = MODULE.split("\n").index("def safe(p):")
+    editor.insert(line, 0, "weights = torch.log(torch.softmax(\n")
+    assert not editor.parse.exact
+    later = [(f.span.start.line - 1, f.span.start.column, f.message.split(":")[0]) for f in editor.provisional_findings()]
+    assert [finding for finding in later if finding[0] >= line] == [
+        (f.span.start.line, f.span.start.column, f.message.split(":")[0]) for f in clean if f.span.start.line >= line
+    ]
+    assert len(later) > len([f for f in clean if f.span.start.line >= line]) > 0
+    assert editor.findings() == analyze(editor.text)
+
+
 def test_typing_a_call_keeps_the_rest_and_closing_it_heals():
     editor = Editor(MODULE)
     before = editor.findings()

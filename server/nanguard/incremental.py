@@ -23,12 +23,10 @@ Chunks that all parse cleanly read the text as one parse of it would: each top-l
 is whole in its chunk. With a syntax error anywhere they need not: tree-sitter's recovery over
 the whole text can swallow other statements, or read a quote as opening a string that runs to
 the end. What the command line reports is what that whole parse says, so while any chunk is
-broken `parse` returns one tree of the whole text instead. That tree is kept and edited too, so
-the next broken version reparses it incrementally: a full parse of a 6,000-line file takes 70 ms,
-an incremental one 10. tree-sitter's recovery from an error does not always read the same after
-an incremental reparse as after a fresh parse, though, so such a tree is not `exact`: the
-language server publishes its findings at once and those of `settle`, a fresh parse, after
-(unless a newer edit came). The chunks are still kept up to date, for when the error is fixed.
+broken the chunks' trees are not `exact`: the language server publishes their findings at once
+(the error kept to the statement being typed, the rest of the file as it was) and those of
+`settle`, a fresh parse of the whole text, once typing pauses. A whole parse on every keystroke
+cost 15 to 80 ms on a 6,000-line file even incrementally, as an error's recovery is never reused.
 """
 
 from __future__ import annotations
@@ -80,8 +78,6 @@ class IncrementalParse:
     def __init__(self, chunk_lines: int = CHUNK_LINES) -> None:
         self._chunk_lines = chunk_lines
         self._chunks: list[_Chunk] = []
-        self._whole: Tree | None = None
-        """The tree of the whole text, once a version had a syntax error; edited ever since."""
         self.exact = True
         """Whether the last `parse` reads the text as a fresh parse of it does."""
 
@@ -97,8 +93,6 @@ class IncrementalParse:
         """Follow a change of bytes `start_byte`..`old_end_byte`, which now end at `new_end_byte`.
         A change where a chunk begins belongs to that chunk (its first line); one spanning chunks
         joins them."""
-        if self._whole is not None:
-            self._whole.edit(start_byte, old_end_byte, new_end_byte, start_point, old_end_point, new_end_point)
         chunks = self._chunks
         if not chunks:
             return
@@ -117,10 +111,9 @@ class IncrementalParse:
 
     def parse(self, data: bytes, parser: Parser) -> list[Tree]:
         """Trees for `data`, the text after every `edit` so far, one per chunk in document order;
-        when it has a syntax error, one tree of the whole text: only that reads it as the command
-        line does."""
+        not `exact` when one has a syntax error (see `settle`)."""
         text = _Text(data)
-        chunks = _aligned(self._chunks, data) if self._chunks else [_Chunk(0, len(data))]
+        chunks = _aligned(self._chunks, data) if self._chunks else _first_chunks(data, self._chunk_lines)
         settled: list[_Chunk] = []
         index = 0
         while index < len(chunks):
@@ -148,21 +141,17 @@ class IncrementalParse:
         for chunk in settled:
             chunk.changed = chunk.moved = False
         self._chunks = settled
-        if any(chunk.broken for chunk in settled):
-            self.exact = self._whole is None
-            self._whole = parser.parse(data) if self._whole is None else parser.parse(data, self._whole)
-            return [self._whole]
-        self.exact = True
+        self.exact = not any(chunk.broken for chunk in settled)
         return [chunk.tree for chunk in settled if chunk.tree is not None]
 
     def settle(self, data: bytes, parser: Parser) -> list[Tree] | None:
-        """The tree of `data`, the text of the last `parse`, parsed afresh when that parse was
-        not `exact`; None when it was (its trees stand)."""
+        """The tree of `data`, the text of the last `parse`, parsed afresh as one when that parse
+        was not `exact` (only that reads a syntax error as the command line does); None when it
+        was (its trees stand)."""
         if self.exact:
             return None
-        self._whole = parser.parse(data)
         self.exact = True
-        return [self._whole]
+        return [parser.parse(data)]
 
     def _pieces(self, chunk: _Chunk, starts_before: list[int], text: _Text) -> list[_Chunk]:
         """How to cut `chunk`, just parsed: an error typed into it is kept to its statement, one
@@ -201,6 +190,22 @@ def _opens_string(tree: Tree | None) -> bool:
             return True
         pending.extend(child for child in node.children if child.has_error)
     return False
+
+
+def _first_chunks(data: bytes, lines: int) -> list[_Chunk]:
+    """The chunks of a text parsed for the first time, cut at lines that can begin a statement:
+    parsing the whole text to find its statements and then each chunk again cost twice a parse.
+    A cut inside a statement (a string or bracket running over a line at the left margin)
+    leaves the chunk before it broken, and `parse` joins such neighbours again."""
+    cuts, row, seen, cut_row = [0], 0, 0, 0
+    for match in _STATEMENT_LINE.finditer(data):
+        offset = match.start()
+        row += data.count(b"\n", seen, offset)
+        seen = offset
+        if row - cut_row >= lines and _begins_statement(data, offset):
+            cuts.append(offset)
+            cut_row = row
+    return [_Chunk(start, end) for start, end in zip(cuts, [*cuts[1:], len(data)]) if end > start] or [_Chunk(0, len(data))]
 
 
 def _index_at(chunks: list[_Chunk], offset: int) -> int:
