@@ -73,7 +73,7 @@ def analyze(
     `resolution` says how far names are settled from other files, and gathers what that read;
     `screen` lets the rules screen the text before looking at the trees, as they do when there
     are none: a text with a syntax error can read differently with and without, so a caller
-    passing one tree of such a text asks for it.
+    passing trees of such a text asks for it.
     """
     source = Source(text, trees, parser)
     screened = trees is None if screen is None else screen

@@ -156,7 +156,7 @@ class TextModule:
     parser: tree_sitter.Parser
 
     def findings(self, settings: Settings, cache: engine.AnalysisCache, resolution: Resolution) -> list[CellFinding]:
-        broken = any(tree.root_node.has_error for tree in self.trees)  # then one tree, of the whole text
+        broken = any(tree.root_node.has_error for tree in self.trees)  # screened, as the command line screens it
         found = engine.analyze(
             self.text, settings, path=self.path, trees=self.trees, parser=self.parser, cache=cache, resolution=resolution, screen=broken
         )

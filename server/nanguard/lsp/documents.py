@@ -167,11 +167,13 @@ class Document:
         with self._lock:
             if self.version != version:
                 return None
-            if not self._parsed:
-                self._trees = self._parse.parse(encode(self.text), parser)
-                self._parsed = True
-            if exact:
-                self._trees = self._parse.settle(encode(self.text), parser) or self._trees
+            if not self._parsed or exact:
+                data = encode(self.text)
+                if not self._parsed:
+                    self._trees = self._parse.parse(data, parser)
+                    self._parsed = True
+                if exact:
+                    self._trees = self._parse.settle(data, parser) or self._trees
             parsed = self.text, [tree.copy() for tree in self._trees], self._parse.exact
         if not self._edited:
             self._last_read.read(self)
