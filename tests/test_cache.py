@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 REEXPORTING = "from torch import log\n"
@@ -104,3 +105,40 @@ def test_editing_an_imported_constant_changes_the_importers_findings(tmp_path):
     assert after.stdout == check(tmp_path, "--no-cache").stdout
     (package / "config.py").write_text("EPS = 1e-8\n")
     assert "pkg/loss.py" not in check(tmp_path).stdout
+
+
+def settled(folder: Path) -> Path:
+    """`folder` once its files are old enough for the cache's index to vouch for them by their
+    status alone (files changed within the last second are always read)."""
+    time.sleep(1.1)
+    return folder
+
+
+def test_a_warm_run_on_a_settled_tree_reads_no_file_it_knows(tmp_path):
+    folder = settled(project(tmp_path))
+    cold = check(folder)
+    for entry in entries(folder):
+        entry.unlink()  # what is left to answer from is the index of the files' status
+    warm = check(folder)
+    assert (warm.stdout, warm.returncode) == (cold.stdout, cold.returncode) == (check(folder, "--no-cache").stdout, 1)
+    assert entries(folder) == [], "nothing was analysed, so nothing was kept by content"
+
+
+def test_a_file_rewritten_with_its_size_and_modification_time_is_read_again(tmp_path):
+    folder = settled(project(tmp_path))
+    assert "direct.py:3:5: NG001" in check(folder).stdout
+    direct = folder / "direct.py"
+    before = direct.stat()
+    harmless = DIRECT.replace("torch.log(torch.softmax(x, 1))", "torch.exp(torch.softmax(x, 1))")
+    assert len(harmless) == len(DIRECT)
+    direct.write_text(harmless)
+    os.utime(direct, ns=(before.st_atime_ns, before.st_mtime_ns))  # as a careless copy tool leaves it
+    assert "direct.py" not in check(folder).stdout
+
+
+def test_a_settled_tree_follows_its_settings(tmp_path):
+    folder = settled(project(tmp_path))
+    assert "direct.py:3:5: NG001" in check(folder).stdout
+    (folder / "pyproject.toml").write_text('[tool.nanguard]\nper-file-ignores = {"direct.py" = ["NG001"]}\n')
+    after = check(folder)
+    assert "direct.py" not in after.stdout and "pkg/train.py:6:12: NG001" in after.stdout

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence, TextIO, TypeVar
 
 from nanguard.cache import DEFAULT_FOLDER as DEFAULT_CACHE_FOLDER
-from nanguard.cache import ResultCache
+from nanguard.cache import UNKNOWN, ResultCache
 from nanguard.dependencies import Resolution, Stamp, Stamps, stamp
 from nanguard.files import (
     NOTEBOOK_SUFFIX,
@@ -440,22 +440,32 @@ class ReadFile:
 
     source: SourceFile
     data: bytes
-    stamp: Stamp
+    status: os.stat_result
+    """The file's status when it was read."""
+
+    @property
+    def stamp(self) -> Stamp:
+        return (str(self.source.path), self.status.st_mtime_ns, self.status.st_size)
 
 
 def read_python(job: FileJob) -> ReadFile | FileOutcome:
-    """The file of `job` read; or its outcome when that needs no analysis: it cannot be read
-    (an undecodable file is reported, logs or not), or no enabled rule can find anything in it,
-    so nothing needs fixing either (most files of a tree: they cost a read and a byte search)."""
+    """The file of `job` read, or its outcome when it cannot be read (an undecodable file is
+    reported, logs or not)."""
     path = Path(job.path)
     try:
         data, status = read_file(path)
         source = decoded_source(path, data, status)
     except FileError as error:
         return FileOutcome(job.display, problem=str(error))
-    if not may_find(data, job.settings):
-        return FileOutcome(job.display, depends=None if job.mode.fixes else frozenset())
-    return ReadFile(source, data, (job.path, status.st_mtime_ns, status.st_size))
+    return ReadFile(source, data, status)
+
+
+def nothing_to_find(job: FileJob, read: ReadFile) -> FileOutcome | None:
+    """The outcome of a file no enabled rule can find anything in, so nothing needs fixing
+    either (most files of a tree: they cost a read and a byte search); None for the others."""
+    if may_find(read.data, job.settings):
+        return None
+    return FileOutcome(job.display, depends=None if job.mode.fixes else frozenset())
 
 
 def check_python_file(job: FileJob, source: SourceFile | None = None) -> FileOutcome:
@@ -465,6 +475,9 @@ def check_python_file(job: FileJob, source: SourceFile | None = None) -> FileOut
         read = read_python(job)
         if isinstance(read, FileOutcome):
             return read
+        skipped = nothing_to_find(job, read)
+        if skipped is not None:
+            return skipped
         source = read.source
     path = source.path
     outcome, fixed = check_python_text(job, source.text)
@@ -564,45 +577,77 @@ class Screening:
     """The files to analyse."""
     sources: dict[str, SourceFile] = field(default_factory=dict)
     """The texts of `work`'s Python files as read, by path, so that one process reads each once."""
-    keys: dict[str, tuple[str, Stamp]] = field(default_factory=dict)
-    """By display path: the cache key of a file whose outcome the cache may keep, and its stamp
-    when it was read."""
+    keys: dict[str, tuple[str, FileJob, ReadFile]] = field(default_factory=dict)
+    """By display path: the cache key of a file whose outcome the cache may keep, its job, and
+    the file as it was read."""
     work_bytes: int = 0
     """The size of `work`: what a process pool would share out."""
 
 
 def screen(jobs: Iterable[FileJob], cache: ResultCache | None, progress: ProgressBar | None = None) -> Screening:
     """Each file read once and sorted into outcomes known without analysis and work to do.
-    The cache is asked only about files that could have findings (for the others a byte search
-    is cheaper than a lookup). Python files checked without fixing are kept in it; a file
-    fixing would not change (it has no findings) is taken from it with any mode."""
+    A file the cache's index vouches for is not read at all; of the others, the cache is asked
+    only about those that could have findings (for the rest a byte search is cheaper than a
+    lookup). Python files checked without fixing are kept in it; a file fixing would not change
+    (it has no findings) is taken from it with any mode."""
     screening = Screening()
     stamps = Stamps()
     for job in jobs:
-        if Path(job.path).suffix.lower() == NOTEBOOK_SUFFIX:
+        if job.path.lower().endswith(NOTEBOOK_SUFFIX):
             screening.work.append(job)
             screening.work_bytes += stamp(job.path)[2]
             continue
-        read = guarded(job, read_python)
-        if isinstance(read, FileOutcome):
-            screening.known.append(read)
+        usable_cache = cache if cache is not None and not (job.show_fixes and job.mode.fixes) else None
+        indexed = usable_cache.known(job.path, job.settings, stamps) if usable_cache is not None else UNKNOWN
+        outcome = _expanded(indexed, job) if indexed is not UNKNOWN else None
+        if not _usable(outcome, job):
+            outcome = _screen_read(job, usable_cache, stamps, screening)
+        if outcome is not None:
+            screening.known.append(outcome)
             if progress is not None:
                 progress.advance()
-            continue
-        if cache is not None and not (job.show_fixes and job.mode.fixes):
-            key = cache.key(read.source.path, read.data, job.settings, Mode.CHECK.value)
-            outcome = cache.get(key, stamps)
-            if isinstance(outcome, FileOutcome) and (not job.mode.fixes or not outcome.findings):
-                screening.known.append(replace(outcome, display=job.display))
-                if progress is not None:
-                    progress.advance()
-                continue
-            if not job.mode.fixes:
-                screening.keys[job.display] = (key, read.stamp)
-        screening.work.append(job)
-        screening.sources[job.path] = read.source
-        screening.work_bytes += len(read.data)
     return screening
+
+
+def _compact(outcome: FileOutcome) -> FileOutcome | None:
+    """`outcome` as the cache's index keeps it: None for one with nothing to say (most files),
+    which costs the index a byte instead of an object to read back."""
+    return None if replace(outcome, depends=None) == FileOutcome(outcome.display) else outcome
+
+
+def _expanded(indexed: FileOutcome | None, job: FileJob) -> FileOutcome:
+    """The outcome `_compact` kept, for `job`'s file as this run names it."""
+    return FileOutcome(job.display) if indexed is None else replace(indexed, display=job.display)
+
+
+def _usable(outcome: Any, job: FileJob) -> bool:
+    """Whether a cached (check-mode) outcome answers `job`: any mode's, when it has no findings."""
+    return isinstance(outcome, FileOutcome) and (not job.mode.fixes or not outcome.findings)
+
+
+def _screen_read(job: FileJob, cache: ResultCache | None, stamps: Stamps, screening: Screening) -> FileOutcome | None:
+    """`screen` of a file the index did not vouch for: its outcome when known after reading it,
+    else None with the file added to the screening's work."""
+    read = guarded(job, read_python)
+    if isinstance(read, FileOutcome):
+        return read
+    skipped = guarded(job, lambda job: nothing_to_find(job, read))
+    if skipped is not None:
+        if cache is not None:
+            cache.remember(job.path, read.status, job.settings, None, frozenset())
+        return skipped
+    if cache is not None:
+        key = cache.key(read.source.path, read.data, job.settings, Mode.CHECK.value)
+        outcome = cache.get(key, stamps)
+        if _usable(outcome, job):
+            cache.remember(job.path, read.status, job.settings, _compact(outcome), outcome.depends)
+            return replace(outcome, display=job.display)
+        if not job.mode.fixes:
+            screening.keys[job.display] = (key, job, read)
+    screening.work.append(job)
+    screening.sources[job.path] = read.source
+    screening.work_bytes += len(read.data)
+    return None
 
 
 def worth_a_pool(work_bytes: int, files: int, workers: int) -> bool:
@@ -652,24 +697,31 @@ def _pooled(jobs: Sequence[FileJob], workers: int, progress: ProgressBar) -> Ite
                 future.cancel()
 
 
-def stored_outcomes(cache: ResultCache | None, keys: dict[str, tuple[str, Stamp]], outcomes: Iterable[FileOutcome]) -> Iterator[FileOutcome]:
+def stored_outcomes(
+    cache: ResultCache | None, keys: dict[str, tuple[str, FileJob, ReadFile]], outcomes: Iterable[FileOutcome]
+) -> Iterator[FileOutcome]:
     """`outcomes`, each kept in the cache on the way when its file did not change meanwhile."""
     for outcome in outcomes:
         found = keys.get(outcome.display)
         if cache is not None and found is not None and outcome.problem is None:
-            key, before = found
-            path = before[0]
-            if stamp(path) == before:
+            key, job, read = found
+            if stamp(job.path) == read.stamp:
                 cache.put(key, outcome, outcome.depends)
+                cache.remember(job.path, read.status, job.settings, _compact(outcome), outcome.depends)
         yield outcome
 
 
 def display_path(path: Path, working_folder: Path) -> str:
-    """`path` relative to the working folder when it is below it, else absolute."""
+    """`path` relative to the working folder when it is below it, else absolute. The common case
+    is a cut of the text: `relative_to` costs a tree of thousands of files tens of milliseconds."""
+    text, folder = str(path), str(working_folder)
+    prefix = folder if folder.endswith(os.sep) else folder + os.sep
+    if text.startswith(prefix) and len(text) > len(prefix):
+        return text[len(prefix):]
     try:
         return str(path.relative_to(working_folder))
     except ValueError:
-        return str(path)
+        return text
 
 
 def wants_color(choice: str, stream: Any) -> bool:
@@ -728,6 +780,7 @@ def run_check(args: argparse.Namespace) -> int:
     skipped: list[FileProblem] = []
     diffs: list[tuple[str, str]] = []
     fixed: dict[str, dict[str, int]] = {}
+    cache: ResultCache | None = None
     stdin = reads_stdin(args)
     if stdin:
         outcome, fixed_text = check_stdin(args, config, mode, working_folder)
@@ -769,6 +822,8 @@ def run_check(args: argparse.Namespace) -> int:
                 diffs.append((outcome.display, outcome.diff))
     finally:
         progress.close()
+    if cache is not None:
+        cache.save()
     run.sort()
     if stdin and mode.writes and fixed_text is not None:
         sys.stdout.write(fixed_text)  # the fixed file; reports go to stderr, as with ruff
