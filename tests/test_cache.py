@@ -142,3 +142,18 @@ def test_a_settled_tree_follows_its_settings(tmp_path):
     (folder / "pyproject.toml").write_text('[tool.nanguard]\nper-file-ignores = {"direct.py" = ["NG001"]}\n')
     after = check(folder)
     assert "direct.py" not in after.stdout and "pkg/train.py:6:12: NG001" in after.stdout
+
+
+def test_a_warm_run_loads_no_analysis_code(tmp_path):
+    """Start-up is most of a warm run: it must not pay for the parser, the framework tables or
+    the rules' screens when the cache's index answers for every file."""
+    folder = settled(project(tmp_path))
+    check(folder)
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, nanguard.cli\nnanguard.cli.main(['check', '--no-respect-gitignore', '.'])\n"
+         "print(' '.join(sorted(sys.modules)), file=sys.stderr)"],
+        cwd=folder, capture_output=True, text=True, timeout=120,
+    )
+    assert "pkg/train.py:6:12: NG001" in loaded.stdout
+    modules = set(loaded.stderr.split())
+    assert not modules & {"tree_sitter", "jedi", "nanguard.engine", "nanguard.frameworks", "nanguard.rules.ng001.prefilter", "hashlib"}

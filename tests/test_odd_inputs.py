@@ -142,9 +142,11 @@ def test_symlink_loop_and_dangling_link_are_named(tmp_path: Path) -> None:
 
 AS_NOBODY = """
 import os, sys
+import hashlib, tempfile, tokenize
 import nanguard.cli, nanguard.engine, nanguard.report.text, nanguard.suppression, nanguard.syntax
 # Load what a check needs while the interpreter's files are readable (the command line imports
-# the engine only once it has a file to analyse): one analysis runs every lazy import.
+# the engine only once it has a file to analyse, and the cache's and the reader's helpers only
+# once it reads or writes one): one analysis runs the engine's lazy imports.
 nanguard.cli.build_parser()
 nanguard.engine.analyze("import numpy as np\\nnp.log(0)\\n")
 os.setgroups([]); os.setgid(65534); os.setuid(65534)

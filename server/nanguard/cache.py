@@ -20,10 +20,8 @@ that nanguard reads from the same tree.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
-import tempfile
 import time
 from dataclasses import fields
 from functools import lru_cache
@@ -98,6 +96,8 @@ class ResultCache:
     def key(self, path: Path, data: bytes, settings: Settings, mode: str) -> str:
         """The key of the file at `path` holding `data`; the path counts, as relative imports
         (and so the findings) depend on where a file is."""
+        import hashlib  # here: a warm run that its index answers hashes nothing
+
         digest = hashlib.sha256()
         parts = (str(_FORMAT).encode(), self._code, mode.encode(), _settings_digest(settings), os.fsencode(path.absolute()), data)
         for part in parts:
@@ -173,6 +173,8 @@ class ResultCache:
     def _write(self, target: Path, content: Any, make_parent: bool = False) -> None:
         """Pickle `content` to `target` atomically; failing to (a read-only folder) only costs
         the next run time."""
+        import tempfile  # here: a run that writes nothing never needs it
+
         try:
             self._prepare()
             if make_parent:

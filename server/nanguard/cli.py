@@ -36,7 +36,6 @@ from nanguard.files import (
 from nanguard.gitignore import GitIgnore, GitIgnored
 from nanguard.model import Finding, FixKind
 from nanguard.report import FORMAT_NAMES, FileNote, FileProblem, PathFinding, Run, printable, render
-from nanguard.report.diff import unified_diff
 from nanguard.report.progress import ProgressBar
 from nanguard.report.text import fixed_listing, plural, statistics, summary
 from nanguard.rules import RULES, may_find
@@ -46,10 +45,9 @@ from nanguard.settings import (
     SettingsError,
     read_pyproject_table,
     settings_from_mapping,
-    tomllib,
+    toml,
 )
 from nanguard.version import VERSION
-from nanguard.watch import wait_for_change
 
 if TYPE_CHECKING:  # what a run may not need is imported where it is used (start-up time)
     import tree_sitter
@@ -193,6 +191,7 @@ def inline_settings(configs: Sequence[str]) -> dict[str, Any]:
     for given in configs:
         if "=" not in given:
             continue
+        tomllib = toml()
         try:
             settings.update(tomllib.loads(given))
         except tomllib.TOMLDecodeError as error:
@@ -507,6 +506,8 @@ def check_python_text(job: FileJob, text: str) -> tuple[FileOutcome, str]:
     fixed, count, remaining = fix_all_with_findings(text, job.settings, path=path, parser=parser)  # type: ignore[arg-type]
     syntax = parser.syntax_error(text)
     if job.mode is Mode.DIFF:
+        from nanguard.report.diff import unified_diff
+
         return FileOutcome(job.display, fixes_applied=count, diff=unified_diff(job.display, text, fixed), syntax=syntax), fixed
     fixed_codes = _fixed_codes(before, remaining) if count else ()
     return FileOutcome(job.display, tuple(remaining), None, count, syntax=syntax, fixed_codes=fixed_codes), fixed
@@ -908,6 +909,8 @@ def watch_command(args: argparse.Namespace) -> int:
             print(f"nanguard: error: {error}", file=sys.stderr)
         sys.stdout.flush()
         print(f"[{time.strftime('%H:%M:%S')}] Watching for file changes.", file=sys.stderr, flush=True)
+        from nanguard.watch import wait_for_change
+
         wait_for_change(lambda: watched_files(args))
 
 

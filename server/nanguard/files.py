@@ -11,8 +11,6 @@ import errno
 import io
 import os
 import stat
-import tempfile
-import tokenize
 from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -279,6 +277,8 @@ def decode_source(data: bytes) -> tuple[str, str]:
     if b"\0" in data:
         line = data.count(b"\n", 0, data.index(b"\0")) + 1
         raise FileError(f"contains a NUL byte (line {line}); not Python source (binary or UTF-16?)")
+    import tokenize  # here: a warm run reads no file
+
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as error:
@@ -337,6 +337,8 @@ def write_source(source: SourceFile, text: str) -> bool:
 
 def write_atomically(target: Path, data: bytes, mode: int) -> None:
     """Write `data` to `target` so that readers see the old file or the new one, never a part."""
+    import tempfile  # here: most runs write nothing
+
     try:
         handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".nanguard")
     except OSError as error:

@@ -15,18 +15,15 @@ import math
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import MISSING, Field, dataclass, field, fields, replace
-from difflib import get_close_matches
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
-
-from nanguard.frameworks import FRAMEWORKS
 from nanguard.rules import DEFAULT_SELECT, RULES
 
+FRAMEWORKS = ("tensorflow", "keras", "torch", "numpy", "jax")
+"""The names the `frameworks` setting takes, those of `nanguard.frameworks`' libraries (which
+checks that they are): named here, settings are read without loading the tables."""
 DEFAULT_EPSILON = 1e-10
 DEFAULT_INCLUDE = ("*.py", "*.ipynb")
 
@@ -234,6 +231,8 @@ def settings_from_mapping(mapping: Mapping[str, Any], base: Settings | None = No
 def closest_key(key: str, known: Iterable[str]) -> str | None:
     """The known spelling closest to `key`, if one is close: a typo is the usual reason for an
     unknown key."""
+    from difflib import get_close_matches
+
     close = get_close_matches(key.replace("_", "-").lower(), list(known), n=1, cutoff=0.6)
     return close[0] if close else None
 
@@ -278,7 +277,17 @@ def read_pyproject_table(pyproject: Path) -> dict[str, Any]:
     return table
 
 
+def toml() -> ModuleType:
+    """The TOML reader, imported on first use: a tree without configuration files never needs it."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
+    return tomllib
+
+
 def _read_table(pyproject: Path) -> dict[str, Any]:
+    tomllib = toml()
     try:
         with pyproject.open("rb") as handle:
             document = tomllib.load(handle)

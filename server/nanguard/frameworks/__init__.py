@@ -8,6 +8,7 @@ its own module with `numpy.mirrored`.
 
 from __future__ import annotations
 
+from nanguard import settings
 from nanguard.frameworks import distributions, jax, keras, numpy, python, scipy, tensorflow, torch
 from nanguard.frameworks.conventions import (
     CORRELATION_NAME,
@@ -61,6 +62,8 @@ def merged(column: str, libraries: tuple[Library, ...] = LIBRARIES) -> dict:
 
 FRAMEWORKS: dict[str, tuple[str, ...]] = {lib.framework: lib.roots for lib in LIBRARIES if lib.framework is not None}
 """Framework name (as used by the `frameworks` setting) -> the root modules that belong to it."""
+if tuple(FRAMEWORKS) != settings.FRAMEWORKS:
+    raise ValueError(f"frameworks: the libraries name {tuple(FRAMEWORKS)}, the `frameworks` setting {settings.FRAMEWORKS}")
 
 MODULE_EQUIVALENTS: dict[str, str] = merged("module_equivalents")
 """Module paths that expose the same functions as another module under the same names."""

@@ -6,7 +6,6 @@ the same thing as a run without it; output that is piped or captured never conta
 
 from __future__ import annotations
 
-import shutil
 import time
 from typing import TextIO
 
@@ -32,6 +31,8 @@ class ProgressBar:
             self._draw()
 
     def _draw(self) -> None:
+        import shutil  # here: a run with no progress bar (most) never needs it
+
         label = f" {self.done}/{self.total} files"
         width = max(10, min(50, shutil.get_terminal_size((80, 24)).columns - len(label) - 3))
         filled = width * self.done // self.total

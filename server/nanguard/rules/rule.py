@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from importlib import import_module, resources
+from functools import lru_cache
+from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -59,21 +60,31 @@ class Rule:
     """Whether the rule is checked when `select` is not set (NG100, like ruff's RUF100, is not)."""
     checked: bool = True
     """Whether a check of its own finds the findings (NG100's come from the suppression pass)."""
-    screen: re.Pattern[bytes] | None = None
-    """A pattern that the bytes of every file with a finding of the rule match: a file that
-    matches no enabled rule's is read, never parsed (None: every file may have findings)."""
+    screen: str | None = None
+    """Where a pattern is (``module:name``) that the bytes of every file with a finding of the
+    rule match: a file that matches no enabled rule's is read, never parsed (None: every file
+    may have findings). Imported on first use: a run that only lists rules or reads settings,
+    or finds every file in its cache, compiles no expression."""
 
     @property
     def url(self) -> str:
         return f"https://github.com/nanguard/nanguard/blob/main/docs/rules/{self.code}.md"
 
     def explanation(self) -> str:
+        from importlib import resources
+
         return resources.files(self.package).joinpath(f"{self.code}.md").read_text(encoding="utf-8")
 
     def may_apply(self, data: bytes) -> bool:
         """Whether a file of `data` can have findings of this rule, by its `screen`."""
-        return self.screen is None or self.screen.search(data) is not None
+        return self.screen is None or _pattern(self.screen).search(data) is not None
 
     def check(self) -> Check:
         """The rule's check, imported on first use: listing rules costs no analysis code."""
         return import_module(f"{self.package}.check").check
+
+
+@lru_cache(maxsize=None)
+def _pattern(where: str) -> re.Pattern[bytes]:
+    module, _, name = where.partition(":")
+    return getattr(import_module(module), name)

@@ -10,5 +10,5 @@ NOQA_MENTION = re.compile(rb"noqa", re.IGNORECASE)
 
 RULE = Rule(
     "NG100", "unused-noqa", "a noqa directive naming an NG code that silences nothing", __name__, default=False, checked=False,
-    screen=NOQA_MENTION,
+    screen=f"{__name__}:NOQA_MENTION",
 )
