@@ -136,13 +136,12 @@ class _Bindings:
             root in _LOGGING_ROOTS or (root not in _UNNAMED and self.logging_value(root, hops - 1)) for root in roots
         )
 
-    def _imported_otherwise(self, name: bytes, hops: int = _LOGGING_HOPS) -> bool:
-        """Whether the imports alone show `name` is not `logging_value`: one of its roots is
-        neither a logging module nor such a value. Settles the usual receivers (``torch``,
-        ``math``) without reading the assignments of names used on every line."""
-        return hops == 0 or any(
-            root not in _LOGGING_ROOTS and self._imported_otherwise(root, hops - 1) for root in self.few.get(name, ())
-        )
+    def _imported_otherwise(self, name: bytes) -> bool:
+        """Whether the imports alone show `name` is not `logging_value`: it is bound to a module
+        that is not a logging one, or to what such a module holds (``import openvino.opset14 as
+        ov``), or by ``:=``. Settles the usual receivers (``torch``, ``math``, ``ov``) without
+        reading the assignments of names used on every line (thousands in a long file)."""
+        return any(root not in _LOGGING_ROOTS for root in self.few.get(name, ()))
 
     def never_tensor(self, name: bytes) -> bool:
         """Names that can hold neither a tensor nor a module: bound only to logging modules or
