@@ -40,10 +40,16 @@ EDITS = [
     # an unclosed bracket, as while typing a call: tree-sitter wraps the rest in one ERROR
     lambda lines, k, i: lines.insert(k, "broken = compute("),
     lambda lines, k, i: lines.__setitem__(k, lines[k] + ")") if lines[k].endswith("compute(") else None,
+    # what other functions read of the module: a function renamed or defined twice, a name they
+    # spell bound at module level, a module-level branch (a new environment for what follows)
+    lambda lines, k, i: lines.__setitem__(k, lines[k].replace("def ", "def re", 1)) if lines[k].startswith("def ") else None,
+    lambda lines, k, i: lines.insert(k, f"def same_{i % 7}(p):\n    return torch.softmax(p, 1)"),
+    lambda lines, k, i: lines.insert(k, f"same_{i % 7} = torch.sigmoid"),
+    lambda lines, k, i: lines.insert(5, "if EPS:\n    EPS = 0.0"),
 ]
 
 
-@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("seed", range(8))
 def test_reused_findings_equal_a_fresh_analysis_after_random_edits(seed):
     rnd = random.Random(seed)
     lines = module(40).split("\n")
@@ -64,3 +70,18 @@ def test_cache_follows_settings():
     narrowed = Settings(frameworks=frozenset({"numpy"}))
     assert analyze(text, narrowed, cache=cache) == analyze(text, narrowed)
 
+
+
+def test_renaming_a_function_leaves_the_functions_that_do_not_spell_its_name_reused():
+    """The analysis cache keeps a function while the module's values under the names it spells
+    hold: typing a new name on another ``def`` line does not interpret the whole file again."""
+    text = MODULE_HEADER + FUNCTIONS[0].format(i=0) + "\n" + FUNCTIONS[3].format(i=1) + "\n" + FUNCTIONS[6].format(i=2, j=1)
+    cache = AnalysisCache()
+    before = analyze(text, cache=cache)
+    renamed = text.replace("def plain_1(", "def plainer_1(")
+    after = analyze(renamed, cache=cache)
+    assert after == analyze(renamed)
+    nll = [finding for finding in before if finding.span.start.line == 7]
+    assert nll and all(any(kept is finding for kept in after) for finding in nll), "nll_0 was reused, not interpreted again"
+    eps = text.replace("EPS = 1e-8", "EPS = 0.0")
+    assert analyze(eps, cache=cache) == analyze(eps)

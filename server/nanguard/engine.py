@@ -20,7 +20,7 @@ from nanguard.dependencies import Resolution, Stamp, Stamps
 from nanguard.edits import apply_edits, line_offsets, offset_of, split_lines
 from nanguard.fixes import import_point
 from nanguard.jedi_resolver import imported_values
-from nanguard.flow import ModuleAnalysis, Watch
+from nanguard.flow import ModuleAnalysis, Watch, spelled_names
 from nanguard.model import Finding, Position, Span, TextEdit
 from nanguard.rules import RULES
 from nanguard.rules.rule import FileCheck
@@ -35,20 +35,24 @@ class AnalysisCache:
 
     The language server keeps one per open document: after an edit inside one function, the
     others are not interpreted again. An entry is reused when the top-level statement's text,
-    the module's values (imports, constants) and the settings are all unchanged, and the files
-    its calls were settled from (jedi, the user's modules) are too, and so are the other
-    top-level statements whose functions it called (their summaries); its findings move with the
-    statement when lines are added or removed above it.
+    the module's imports and the settings are all unchanged, and so are the module's values
+    under the names it spells (a function renamed elsewhere leaves it alone), the files its
+    calls were settled from (jedi, the user's modules), and the other top-level statements whose
+    functions it called (their summaries); its findings move with the statement when lines are
+    added or removed above it.
     """
 
     def __init__(self) -> None:
         self.entries: dict[tuple, Entry] = {}
-        """(statement text, context) -> its `Entry`."""
+        """(statement text, context) -> its `Entry`, as of the last analysis."""
+        self.module_names: dict[str, int] = {}
+        """`ModuleAnalysis.module_names` of the last analysis, which its entries held under."""
 
 
-Entry = tuple[int, list[Finding], frozenset[Stamp], frozenset[tuple[int, bytes]]]
+Entry = tuple[int, list[Finding], frozenset[Stamp], frozenset[tuple[int, bytes]], frozenset[str]]
 """The line a statement started on, its findings there, the stamps of the other files they
-depend on, and the (line, text) of the other top-level statements whose functions they used."""
+depend on, the (line, text) of the other top-level statements whose functions they used, and
+the names those texts and its own spell."""
 
 
 _REUSABLE = frozenset({"function_definition", "class_definition", "decorated_definition"})
@@ -106,7 +110,7 @@ def _judged(
         fresh.extend(check.findings())
     if reuse is not None:
         findings = reuse.combine(analysis, fresh, [item for check in checks for item in check.unsettled()])
-        for _, _, stamps, _ in reuse.reused.values():
+        for _, _, stamps, _, _ in reuse.reused.values():
             resolution.stamps.update(stamps)
     else:
         findings = [finding for _, finding in fresh]
@@ -131,13 +135,25 @@ class _Reuse:
     def context(self) -> tuple:
         """What every entry also depends on; known once the module's own statements have run."""
         assert self.analysis is not None
-        return (self.analysis.fingerprint(), import_point(self.source), self.settings)
+        return (self.analysis.module_shape(), import_point(self.source), self.settings)
+
+    @cached_property
+    def _changed_names(self) -> set[str]:
+        """The names under which the module's values differ from the last analysis'."""
+        assert self.analysis is not None
+        before, now = self.cache.module_names, self.analysis.module_names
+        return {name for name in before.keys() | now.keys() if before.get(name) != now.get(name)}
 
     def known(self, top: Node) -> bool:
         if top.type not in _REUSABLE:
             return False
         entry = self.cache.entries.get(self._key(top))
-        if entry is None or not self._stamps.current(entry[2]) or not entry[3] <= self._statements:
+        if (
+            entry is None
+            or not self._changed_names.isdisjoint(entry[4])
+            or not self._stamps.current(entry[2])
+            or not entry[3] <= self._statements
+        ):
             return False
         self.reused[top.start_byte] = entry
         return True
@@ -184,16 +200,20 @@ class _Reuse:
             line = top.start_point[0]
             stamps: frozenset[Stamp] | set[Stamp] | None
             if top.start_byte in self.reused:
-                old_line, old, stamps, used = self.reused[top.start_byte]
+                old_line, old, stamps, used, names = self.reused[top.start_byte]
                 own = [_moved(f, old_line, line, top.end_point[0] - line) for f in old]
             else:
                 own, stamps = by_top.get(index, []), depends.get(index, set())
                 used = frozenset(self._located(tops[i]) for i in analysis.dependencies.get(index, ()) if i not in (index, -1))
+                names = None
             findings.extend(own)
             if top.type in _REUSABLE and stamps is not None:  # None: an answer from another file is still to come
-                entries[self._key(top)] = (line, own, frozenset(stamps), used)
+                if names is None:
+                    names = spelled_names(self._located(top)[1]).union(*(spelled_names(text) for _, text in used))
+                entries[self._key(top)] = (line, own, frozenset(stamps), used, names)
         findings.extend(by_top.get(-1, []))
         self.cache.entries = entries
+        self.cache.module_names = analysis.module_names
         return findings
 
 

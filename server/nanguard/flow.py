@@ -91,6 +91,20 @@ def root_module(name: str) -> str:
     return name.split(".", 1)[0]
 
 
+_DOTTED_OR_KEYED = re.compile(r"[.\[]")
+_IDENTIFIER = re.compile(r"[^\W\d]\w*")
+
+
+def spelled_root(name: str) -> str:
+    """The name code spells for a path of `Env`: ``cfg`` for ``cfg.EPS``, ``EPS`` for ``EPS['a']``."""
+    return _DOTTED_OR_KEYED.split(name, 1)[0]
+
+
+def spelled_names(code: bytes) -> frozenset[str]:
+    """Every identifier in `code` (a superset of the names it reads: attributes and keywords too)."""
+    return frozenset(_IDENTIFIER.findall(code.decode("utf-8", "replace")))
+
+
 FRAMEWORK_ROOTS = frozenset(root_module(module) for modules in fw.FRAMEWORKS.values() for module in modules)
 
 
@@ -341,6 +355,8 @@ class ModuleAnalysis:
         self._observed: set[int] = set()
         self._class_attributes: dict[int, dict[str, Value]] = {}
         self._scope_assignments: dict[int, dict[bytes, list[Node]]] = {}
+        self._module_definitions: dict[str, int] = {}
+        """How many functions and classes the module defines under each name."""
         self._observing = True
         self._summaries: dict[tuple, Summary] = {}
         self._active: list[int] = []
@@ -369,6 +385,7 @@ class ModuleAnalysis:
     def run(self) -> None:
         pending: list[tuple[Node, Env]] = []
         self.module_env = self._read_through(self.source.top_nodes, Env(), pending, 0)
+        self._pending_functions = list(pending)
         # Functions run after the module has been executed: free names see its final values.
         statement_at = self.source.statement_at
         statements = self.source.statements
@@ -418,13 +435,38 @@ class ModuleAnalysis:
         relays = self._relay_calls
         return relays is not None and relays.search(self.source.data, node.start_byte, node.end_byte) is not None
 
-    def fingerprint(self) -> int:
-        """What a function's findings may depend on outside its own text: the module's final
-        values (imports, constants) and where an added import would go."""
-        values = self.module_env.values
-        defined = frozenset(name for name, value in values.items() if value is USER_DEFINED)  # most of them
-        others = frozenset((name, value) for name, value in values.items() if value is not USER_DEFINED)
-        return hash((defined, others, self.module_env.stars))
+    @cached_property
+    def _module_scopes(self) -> list[Env]:
+        """The module-level environments functions run in: the final one, and those a function
+        was defined in (a join at module level, an ``if`` or ``try``, starts a new one)."""
+        scopes: dict[int, Env] = {id(self.module_env): self.module_env}
+        for _, env in self._pending_functions:
+            while env.parent is not None:
+                env = env.parent
+            scopes.setdefault(id(env), env)
+        return list(scopes.values())
+
+    def module_shape(self) -> int:
+        """What every function's findings may depend on outside its own text: the names that
+        stand for modules and functions (a fix spells its calls with them) and star imports."""
+        aliases = frozenset(item for scope in self._module_scopes for item in scope.aliases().items())
+        return hash((aliases, tuple(scope.stars for scope in self._module_scopes)))
+
+    @cached_property
+    def module_names(self) -> dict[str, int]:
+        """By name as code spells it (``cfg`` of ``cfg.EPS``, ``EPS`` of ``EPS['a']``): a hash
+        of the module-level values under it. A function reads the module only through the names
+        its text spells, and those of the functions it calls: its findings hold while these do."""
+        names: dict[str, int] = {}
+        for scope in self._module_scopes:
+            for name, value in scope.values.items():  # a sum: the same in any order, cheap to build
+                root = name if "." not in name and "[" not in name else spelled_root(name)
+                names[root] = names.get(root, 0) + hash((name, value))
+        # The value of a function's name says only "user-defined"; which code a call runs is in the
+        # (line, text) of the definitions an entry used, unless a definition is added under its name.
+        for name, count in self._module_definitions.items():
+            names[name] = names.get(name, 0) + count
+        return names
 
     def _watches_in(self, start: int, end: int) -> Iterator[Watch]:
         index = bisect_left(self._starts, start)
@@ -720,9 +762,7 @@ class ModuleAnalysis:
     def _define_function(self, node: Node, env: Env, pending: list) -> Env:
         body = node.child_by_field_name("body")
         self._observe_region(node.start_byte, body.start_byte if body else node.end_byte, env, node)
-        name = node.child_by_field_name("name")
-        if name is not None:
-            env.values[name.text.decode()] = USER_DEFINED
+        self._bind_definition(node, env)
         if body is not None and self._interpreted(body):
             pending.append((node, env))
         return env
@@ -736,10 +776,17 @@ class ModuleAnalysis:
             method_defs: list[tuple[Node, Env]] = []
             self._block(body.children, class_env, method_defs, depth + 1)
             pending.extend((definition, env) for definition, _ in method_defs)
+        self._bind_definition(node, env)
+        return env
+
+    def _bind_definition(self, node: Node, env: Env) -> None:
+        """Bind the name a ``def`` or ``class`` defines; the module's are counted (see `module_names`)."""
         name = node.child_by_field_name("name")
         if name is not None:
-            env.values[name.text.decode()] = USER_DEFINED
-        return env
+            text = name.text.decode()
+            env.values[text] = USER_DEFINED
+            if env.parent is None:
+                self._module_definitions[text] = self._module_definitions.get(text, 0) + 1
 
     def _function(self, node: Node, outer: Env, pending: list) -> None:
         env = self._parameters(node, outer)
