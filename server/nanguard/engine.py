@@ -152,16 +152,22 @@ class _Reuse:
             entry is None
             or not self._changed_names.isdisjoint(entry[4])
             or not self._stamps.current(entry[2])
-            or not entry[3] <= self._statements
+            or not all(self._still_there(line, text) for line, text in entry[3])
         ):
             return False
         self.reused[top.start_byte] = entry
         return True
 
     @cached_property
-    def _statements(self) -> frozenset[tuple[int, bytes]]:
-        """(line, text) of each top-level statement: what a summary an entry used was made of."""
-        return frozenset(self._located(top) for top in self.source.statements)
+    def _statement_lines(self) -> dict[int, Node]:
+        """The top-level statements by the line they start on."""
+        return {top.start_point[0]: top for top in self.source.statements}
+
+    def _still_there(self, line: int, text: bytes) -> bool:
+        """Whether a top-level statement of `text` starts on `line`: what a summary an entry
+        used was made of (only those are cut out of the text, not every statement)."""
+        top = self._statement_lines.get(line)
+        return top is not None and top.end_byte - top.start_byte == len(text) and self._located(top)[1] == text
 
     def _located(self, top: Node) -> tuple[int, bytes]:
         return (top.start_point[0], self.source.data[top.start_byte : top.end_byte])
