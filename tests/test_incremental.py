@@ -23,6 +23,7 @@ FUNCTIONS = [
     "@torch.no_grad()\ndef metric_{i}(p):\n    return np.log2(p)  # noqa: E501\n",
     "def same_{i}(p):\n    return p\n",
     "def caller_{i}(x):\n    return torch.log(same_{j}(x))\n",  # what same_ returns is followed
+    "def scaled_{i}(p):\n    return torch.log(p.eps)\n",
 ]
 
 
@@ -46,6 +47,10 @@ EDITS = [
     lambda lines, k, i: lines.insert(k, f"def same_{i % 7}(p):\n    return torch.softmax(p, 1)"),
     lambda lines, k, i: lines.insert(k, f"same_{i % 7} = torch.sigmoid"),
     lambda lines, k, i: lines.insert(5, "if EPS:\n    EPS = 0.0"),
+    # a function's parameter name bound at module level (a broken line leaves the body there),
+    # and a path under it, which a lookup of ``p.eps`` in the function still reaches
+    lambda lines, k, i: lines.insert(k, "p = torch.softmax(EPS, 1)"),
+    lambda lines, k, i: lines.insert(k, "self.eps = 0.0\np.eps = 0.0"),
 ]
 
 
@@ -85,3 +90,18 @@ def test_renaming_a_function_leaves_the_functions_that_do_not_spell_its_name_reu
     assert nll and all(any(kept is finding for kept in after) for finding in nll), "nll_0 was reused, not interpreted again"
     eps = text.replace("EPS = 1e-8", "EPS = 0.0")
     assert analyze(eps, cache=cache) == analyze(eps)
+
+
+def test_a_parameter_bound_at_module_level_leaves_the_function_reused_but_not_a_path_under_it():
+    text = MODULE_HEADER + FUNCTIONS[0].format(i=0) + "\n" + FUNCTIONS[7].format(i=1)
+    cache = AnalysisCache()
+    before = analyze(text, cache=cache)
+    shadowing = text + "logits = torch.softmax(EPS, 1)\n"  # below: nothing moves
+    after = analyze(shadowing, cache=cache)
+    assert after == analyze(shadowing)
+    nll = [finding for finding in before if finding.span.start.line == 7]
+    assert nll and all(any(kept is finding for kept in after) for finding in nll), "nll_0(logits) reads its own logits"
+    path = shadowing + "p.eps = 0.0\n"
+    found = analyze(path, cache=cache)
+    assert found == analyze(path)
+    assert any("`p.eps` is a constant at or below 0" in finding.message for finding in found)

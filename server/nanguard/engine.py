@@ -20,7 +20,7 @@ from nanguard.dependencies import Resolution, Stamp, Stamps
 from nanguard.edits import apply_edits, line_offsets, offset_of, split_lines
 from nanguard.fixes import import_point
 from nanguard.jedi_resolver import imported_values
-from nanguard.flow import ModuleAnalysis, Watch, spelled_names
+from nanguard.flow import ModuleAnalysis, Watch, names_read
 from nanguard.model import Finding, Position, Span, TextEdit
 from nanguard.rules import RULES
 from nanguard.rules.rule import FileCheck
@@ -179,6 +179,13 @@ class _Reuse:
             key = self._keys[top.start_byte] = (self.source.data[top.start_byte : top.end_byte], self.context)
         return key
 
+    def _names_read(self, analysis: ModuleAnalysis, index: int) -> frozenset[str]:
+        """The module names the findings of statement `index` hold under: those its own code
+        reads and those of the functions it called (summaries run in the module's values)."""
+        tops, data = self.source.statements, self.source.data
+        others = (names_read(tops[i], data) for i in analysis.dependencies.get(index, ()) if i not in (index, -1))
+        return names_read(tops[index], data, index not in analysis.observed_in_module_values).union(*others)
+
     def combine(
         self, analysis: ModuleAnalysis, fresh: list[tuple[int, Finding]], unsettled: list[tuple[Node, frozenset[Stamp] | None]]
     ) -> list[Finding]:
@@ -215,7 +222,7 @@ class _Reuse:
             findings.extend(own)
             if top.type in _REUSABLE and stamps is not None:  # None: an answer from another file is still to come
                 if names is None:
-                    names = spelled_names(self._located(top)[1]).union(*(spelled_names(text) for _, text in used))
+                    names = self._names_read(analysis, index)
                 entries[self._key(top)] = (line, own, frozenset(stamps), used, names)
         findings.extend(by_top.get(-1, []))
         self.cache.entries = entries

@@ -105,6 +105,34 @@ def spelled_names(code: bytes) -> frozenset[str]:
     return frozenset(_IDENTIFIER.findall(code.decode("utf-8", "replace")))
 
 
+PATH_UNDER = "."
+"""Appended to a name in `ModuleAnalysis.module_names`: the paths under it (``x.eps``, ``x['a']``)."""
+
+
+def names_read(top: Node, data: bytes, parameters_bound: bool = True) -> frozenset[str]:
+    """The keys of `ModuleAnalysis.module_names` through which the top-level statement `top` may
+    read the module: each name it spells, and the paths under it; but not a function's own
+    parameters outside their defaults and annotations (bound on entry, unless declared global),
+    where ``x`` of ``def f(x)``, left at module level by a broken line, is none of its business
+    (unless not `parameters_bound`: code that ran without its function, see
+    `ModuleAnalysis.observed_in_module_values`)."""
+    spelled = spelled_names(data[top.start_byte : top.end_byte])
+    definition = top.child_by_field_name("definition") if top.type == "decorated_definition" else top
+    body = definition.child_by_field_name("body") if definition is not None and definition.type == "function_definition" else None
+    parameters = definition.child_by_field_name("parameters") if body is not None and parameters_bound else None
+    read = spelled
+    if parameters is not None and "global" not in spelled:
+        bound = {name.text.decode() for name in map(_parameter_name, parameters.named_children) if name is not None}
+        outer = [  # what runs in the module's values: decorators, defaults, annotations
+            *(data[top.start_byte : definition.start_byte],),
+            *(data[part.start_byte : part.end_byte] for parameter in parameters.named_children
+              for part in (parameter.child_by_field_name("value"), parameter.child_by_field_name("type")) if part is not None),
+            *(data[part.start_byte : part.end_byte] for part in (definition.child_by_field_name("return_type"),) if part is not None),
+        ]
+        read = (spelled - bound).union(*map(spelled_names, outer))
+    return read | {name + PATH_UNDER for name in spelled}
+
+
 FRAMEWORK_ROOTS = frozenset(root_module(module) for modules in fw.FRAMEWORKS.values() for module in modules)
 
 
@@ -355,6 +383,9 @@ class ModuleAnalysis:
         self._observed: set[int] = set()
         self._class_attributes: dict[int, dict[str, Value]] = {}
         self._scope_assignments: dict[int, dict[bytes, list[Node]]] = {}
+        self.observed_in_module_values: set[int] = set()
+        """Statements holding a watched node that no run of their code reached, observed with
+        the module's values instead: every name there, a parameter's too, reads the module."""
         self._module_definitions: dict[str, int] = {}
         """How many functions and classes the module defines under each name."""
         self._observing = True
@@ -397,9 +428,13 @@ class ModuleAnalysis:
                 self._reading = self.dependencies.setdefault(index, set())
                 self._function(definition, env, pending)
         self._reading = None
-        for watch in self.watches:
-            if watch.node.id not in self._observed and statement_at(watch.node.start_byte) not in skipped:
+        for watch in self.watches:  # never reached (code after a return): seen with the module's values
+            index = statement_at(watch.node.start_byte)
+            if watch.node.id not in self._observed and index not in skipped:
+                self.observed_in_module_values.add(index)
+                self._reading = self.dependencies.setdefault(index, set())  # the calls it follows, too
                 self._observe(watch, self.module_env, [])
+        self._reading = None
 
     @cached_property
     def statements_with_watches(self) -> list[int]:
@@ -460,7 +495,7 @@ class ModuleAnalysis:
         names: dict[str, int] = {}
         for scope in self._module_scopes:
             for name, value in scope.values.items():  # a sum: the same in any order, cheap to build
-                root = name if "." not in name and "[" not in name else spelled_root(name)
+                root = name if "." not in name and "[" not in name else spelled_root(name) + PATH_UNDER
                 names[root] = names.get(root, 0) + hash((name, value))
         # The value of a function's name says only "user-defined"; which code a call runs is in the
         # (line, text) of the definitions an entry used, unless a definition is added under its name.
