@@ -157,3 +157,43 @@ def test_a_warm_run_loads_no_analysis_code(tmp_path):
     assert "pkg/train.py:6:12: NG001" in loaded.stdout
     modules = set(loaded.stderr.split())
     assert not modules & {"tree_sitter", "jedi", "nanguard.engine", "nanguard.frameworks", "nanguard.rules.ng001.prefilter", "hashlib"}
+
+
+def notebook(folder: Path) -> Path:
+    """A notebook whose log comes from the project's own module `pkg.ops`."""
+    import json
+
+    cells = [
+        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": source}
+        for source in ("import torch\nfrom pkg.ops import log\n", "p = torch.softmax(z, dim=1)\n", "loss = log(p)\n")
+    ]
+    document = {"cells": cells, "metadata": {"language_info": {"name": "python"}}, "nbformat": 4, "nbformat_minor": 5}
+    (folder / "explore.ipynb").write_text(json.dumps(document, indent=1))
+    return folder
+
+
+def test_a_warm_run_takes_a_notebooks_findings_from_the_cache(tmp_path):
+    folder = settled(notebook(project(tmp_path)))
+    cold = check(folder)
+    assert "explore.ipynb:cell 3:1:8: NG001" in cold.stdout
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, nanguard.cli\nnanguard.cli.main(['check', '--no-respect-gitignore', '.'])\n"
+         "print(' '.join(sorted(sys.modules)), file=sys.stderr)"],
+        cwd=folder, capture_output=True, text=True, timeout=120,
+    )
+    assert loaded.stdout == cold.stdout
+    assert not set(loaded.stderr.split()) & {"nanguard.engine", "nanguard.notebook", "tree_sitter"}
+    elsewhere = subprocess.run(
+        [sys.executable, "-m", "nanguard", "check", "--no-respect-gitignore", folder.name],
+        cwd=folder.parent, capture_output=True, text=True, timeout=120,
+    )
+    assert f"{folder.name}/explore.ipynb:cell 3:1:8: NG001" in elsewhere.stdout, "a kept finding is named as this run names its file"
+
+
+def test_editing_a_module_a_notebook_imports_changes_its_findings(tmp_path):
+    folder = notebook(project(tmp_path))
+    assert "explore.ipynb:cell 3" in check(folder).stdout
+    (folder / "pkg" / "ops.py").write_text("def log(x):\n    return x\n")
+    after = check(folder)
+    assert "explore.ipynb" not in after.stdout
+    assert after.stdout == check(folder, "--no-cache").stdout

@@ -442,10 +442,6 @@ class ReadFile:
     status: os.stat_result
     """The file's status when it was read."""
 
-    @property
-    def stamp(self) -> Stamp:
-        return (str(self.source.path), self.status.st_mtime_ns, self.status.st_size)
-
 
 def read_python(job: FileJob) -> ReadFile | FileOutcome:
     """The file of `job` read, or its outcome when it cannot be read (an undecodable file is
@@ -524,13 +520,20 @@ def check_notebook_file(job: FileJob) -> FileOutcome:
     from nanguard.notebook.check import check_notebook
 
     path, parser = Path(job.path), process_parser()
+    if not job.mode.fixes:
+        resolution = Resolution()
+        result = check_notebook(path, job.display, job.settings, parser=parser, resolution=resolution)
+        return notebook_outcome(job, result, depends=frozenset(resolution.stamps) if resolution.complete else None)
     before = check_notebook(path, job.display, job.settings, parser=parser) if job.show_fixes and job.mode.writes else None
     result = check_notebook(path, job.display, job.settings, fix=job.mode.writes, diff=job.mode is Mode.DIFF, parser=parser)
     return notebook_outcome(job, result, before)
 
 
-def notebook_outcome(job: FileJob, result: NotebookResult, before: NotebookResult | None = None) -> FileOutcome:
-    """`result` as a file's outcome; `before`, the findings before fixing, for --show-fixes."""
+def notebook_outcome(
+    job: FileJob, result: NotebookResult, before: NotebookResult | None = None, depends: frozenset[Stamp] | None = None
+) -> FileOutcome:
+    """`result` as a file's outcome; `before`, the findings before fixing, for --show-fixes;
+    `depends`, as `FileOutcome.depends`."""
     fixed_codes = (
         _fixed_codes([item.finding for item in before.findings], [item.finding for item in result.findings])
         if before is not None and result.fixes_applied
@@ -540,7 +543,7 @@ def notebook_outcome(job: FileJob, result: NotebookResult, before: NotebookResul
         job.display, problem=result.problem, fixes_applied=result.fixes_applied, diff=result.diff,
         located=result.findings, skipped=result.skipped,
         syntax=result.syntax[1] if result.syntax else None, syntax_cell=result.syntax[0] if result.syntax else None,
-        fixed_codes=fixed_codes,
+        fixed_codes=fixed_codes, depends=depends,
     )
 
 
@@ -578,9 +581,9 @@ class Screening:
     """The files to analyse."""
     sources: dict[str, SourceFile] = field(default_factory=dict)
     """The texts of `work`'s Python files as read, by path, so that one process reads each once."""
-    keys: dict[str, tuple[str, FileJob, ReadFile]] = field(default_factory=dict)
+    keys: dict[str, tuple[str, FileJob, os.stat_result]] = field(default_factory=dict)
     """By display path: the cache key of a file whose outcome the cache may keep, its job, and
-    the file as it was read."""
+    the file's status when it was read."""
     work_bytes: int = 0
     """The size of `work`: what a process pool would share out."""
 
@@ -594,15 +597,12 @@ def screen(jobs: Iterable[FileJob], cache: ResultCache | None, progress: Progres
     screening = Screening()
     stamps = Stamps()
     for job in jobs:
-        if job.path.lower().endswith(NOTEBOOK_SUFFIX):
-            screening.work.append(job)
-            screening.work_bytes += stamp(job.path)[2]
-            continue
         usable_cache = cache if cache is not None and not (job.show_fixes and job.mode.fixes) else None
         indexed = usable_cache.known(job.path, job.settings, stamps) if usable_cache is not None else UNKNOWN
         outcome = _expanded(indexed, job) if indexed is not UNKNOWN else None
         if not _usable(outcome, job):
-            outcome = _screen_read(job, usable_cache, stamps, screening)
+            notebook = job.path.lower().endswith(NOTEBOOK_SUFFIX)
+            outcome = (_screen_notebook if notebook else _screen_read)(job, usable_cache, stamps, screening)
         if outcome is not None:
             screening.known.append(outcome)
             if progress is not None:
@@ -618,12 +618,19 @@ def _compact(outcome: FileOutcome) -> FileOutcome | None:
 
 def _expanded(indexed: FileOutcome | None, job: FileJob) -> FileOutcome:
     """The outcome `_compact` kept, for `job`'s file as this run names it."""
-    return FileOutcome(job.display) if indexed is None else replace(indexed, display=job.display)
+    return FileOutcome(job.display) if indexed is None else _renamed(indexed, job.display)
+
+
+def _renamed(outcome: FileOutcome, display: str) -> FileOutcome:
+    """A kept outcome for its file as this run names it (another working folder names it
+    otherwise), the findings in a notebook's cells included."""
+    located = tuple(replace(item, path=display) for item in outcome.located)
+    return replace(outcome, display=display, located=located)
 
 
 def _usable(outcome: Any, job: FileJob) -> bool:
     """Whether a cached (check-mode) outcome answers `job`: any mode's, when it has no findings."""
-    return isinstance(outcome, FileOutcome) and (not job.mode.fixes or not outcome.findings)
+    return isinstance(outcome, FileOutcome) and (not job.mode.fixes or not (outcome.findings or outcome.located))
 
 
 def _screen_read(job: FileJob, cache: ResultCache | None, stamps: Stamps, screening: Screening) -> FileOutcome | None:
@@ -642,12 +649,32 @@ def _screen_read(job: FileJob, cache: ResultCache | None, stamps: Stamps, screen
         outcome = cache.get(key, stamps)
         if _usable(outcome, job):
             cache.remember(job.path, read.status, job.settings, _compact(outcome), outcome.depends)
-            return replace(outcome, display=job.display)
+            return _renamed(outcome, job.display)
         if not job.mode.fixes:
-            screening.keys[job.display] = (key, job, read)
+            screening.keys[job.display] = (key, job, read.status)
     screening.work.append(job)
     screening.sources[job.path] = read.source
     screening.work_bytes += len(read.data)
+    return None
+
+
+def _screen_notebook(job: FileJob, cache: ResultCache | None, stamps: Stamps, screening: Screening) -> FileOutcome | None:
+    """`_screen_read` of a notebook: looked up by its bytes, which only its analysis decodes
+    (and reports on, when they are not a notebook)."""
+    try:
+        data, status = read_file(Path(job.path))
+    except FileError:
+        data, status = b"", None
+    if cache is not None and status is not None:
+        key = cache.key(Path(job.path), data, job.settings, Mode.CHECK.value)
+        outcome = cache.get(key, stamps)
+        if _usable(outcome, job):
+            cache.remember(job.path, status, job.settings, _compact(outcome), outcome.depends)
+            return _renamed(outcome, job.display)
+        if not job.mode.fixes:
+            screening.keys[job.display] = (key, job, status)
+    screening.work.append(job)
+    screening.work_bytes += len(data)
     return None
 
 
@@ -699,16 +726,16 @@ def _pooled(jobs: Sequence[FileJob], workers: int, progress: ProgressBar) -> Ite
 
 
 def stored_outcomes(
-    cache: ResultCache | None, keys: dict[str, tuple[str, FileJob, ReadFile]], outcomes: Iterable[FileOutcome]
+    cache: ResultCache | None, keys: dict[str, tuple[str, FileJob, os.stat_result]], outcomes: Iterable[FileOutcome]
 ) -> Iterator[FileOutcome]:
     """`outcomes`, each kept in the cache on the way when its file did not change meanwhile."""
     for outcome in outcomes:
         found = keys.get(outcome.display)
         if cache is not None and found is not None and outcome.problem is None:
-            key, job, read = found
-            if stamp(job.path) == read.stamp:
+            key, job, status = found
+            if stamp(job.path) == (job.path, status.st_mtime_ns, status.st_size):
                 cache.put(key, outcome, outcome.depends)
-                cache.remember(job.path, read.status, job.settings, _compact(outcome), outcome.depends)
+                cache.remember(job.path, status, job.settings, _compact(outcome), outcome.depends)
         yield outcome
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from nanguard.dependencies import Resolution
 from nanguard.files import FileError, read_source, write_source
 from nanguard.model import Span
 from nanguard.notebook.ipynb import NotebookError, NotebookFile, NotPython, decode
@@ -33,17 +34,27 @@ class NotebookResult:
 
 
 def check_notebook(
-    path: Path, display: str, settings: Settings, *, fix: bool = False, diff: bool = False, parser: Parser | None = None
+    path: Path,
+    display: str,
+    settings: Settings,
+    *,
+    fix: bool = False,
+    diff: bool = False,
+    parser: Parser | None = None,
+    resolution: Resolution | None = None,
 ) -> NotebookResult:
     """Findings of the notebook at `path` (shown as `display`); with `fix` its fixed cells are
-    written back, with `diff` the change to the file is returned instead."""
+    written back, with `diff` the change to the file is returned instead. `resolution` (when
+    only checking) collects the files the findings depend on, as for `engine.analyze`."""
     try:
         source = read_source(path, decode)
     except NotPython as reason:
         return NotebookResult(skipped=str(reason))
     except (FileError, NotebookError) as error:
         return NotebookResult(problem=str(error))
-    result, fixed_text = check_notebook_text(source.text, path, display, settings, fix=fix, diff=diff, parser=parser)
+    result, fixed_text = check_notebook_text(
+        source.text, path, display, settings, fix=fix, diff=diff, parser=parser, resolution=resolution
+    )
     if not fix or fixed_text == source.text:
         return result
     try:
@@ -55,7 +66,15 @@ def check_notebook(
 
 
 def check_notebook_text(
-    text: str, path: Path, display: str, settings: Settings, *, fix: bool = False, diff: bool = False, parser: Parser | None = None
+    text: str,
+    path: Path,
+    display: str,
+    settings: Settings,
+    *,
+    fix: bool = False,
+    diff: bool = False,
+    parser: Parser | None = None,
+    resolution: Resolution | None = None,
 ) -> tuple[NotebookResult, str]:
     """`check_notebook` on the notebook `text` (of the file `path`; standard input is one), and
     the notebook's text with its cells fixed (`text` itself unless `fix` or `diff`). Writes nothing."""
@@ -72,7 +91,8 @@ def check_notebook_text(
         return replace(result, syntax=cell_syntax_error(module, recorder))
 
     if not (fix or diff):
-        return noted(NotebookResult(_located(notebook, module.analyze(settings, path=path, parser=recorder), display))), text
+        found = module.analyze(settings, path=path, parser=recorder, resolution=resolution)
+        return noted(NotebookResult(_located(notebook, found, display))), text
     try:
         changed, count, remaining = module.fix_all_with_findings(settings, path=path, parser=recorder)
     except ValueError as error:
