@@ -114,6 +114,7 @@ def _judged(
             resolution.stamps.update(stamps)
     else:
         findings = [finding for _, finding in fresh]
+    analysis.close()
     findings.sort(key=lambda f: (f.span.start, f.span.end))
     return findings
 

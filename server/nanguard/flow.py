@@ -413,6 +413,15 @@ class ModuleAnalysis:
 
     # ---------------------------------------------------------------------------------- driver
 
+    def close(self) -> None:
+        """Let go of the watches' observers and the callbacks, which hold the analysis in turn:
+        without these cycles the analysis and its trees (native memory the garbage collector
+        does not weigh) are freed as soon as nothing uses them, not at some later full
+        collection (a server with 50 real files open held 40 MB of such garbage)."""
+        self.watches, self._starts = [], []
+        self.reused = lambda top: False
+        self.imported = None
+
     def run(self) -> None:
         pending: list[tuple[Node, Env]] = []
         self.module_env = self._read_through(self.source.top_nodes, Env(), pending, 0)
