@@ -24,6 +24,9 @@ FUNCTIONS = [
     "def same_{i}(p):\n    return p\n",
     "def caller_{i}(x):\n    return torch.log(same_{j}(x))\n",  # what same_ returns is followed
     "def scaled_{i}(p):\n    return torch.log(p.eps)\n",
+    # local names, one bound on one path only, one read through a path under it
+    "def local_{i}(x):\n    probs = torch.softmax(x, 1)\n    if x.sum():\n        shift = probs\n"
+    "    return torch.log(probs) + torch.log(shift) + torch.log(probs.eps)\n",
 ]
 
 
@@ -51,6 +54,10 @@ EDITS = [
     # and a path under it, which a lookup of ``p.eps`` in the function still reaches
     lambda lines, k, i: lines.insert(k, "p = torch.softmax(EPS, 1)"),
     lambda lines, k, i: lines.insert(k, "self.eps = 0.0\np.eps = 0.0"),
+    # a function's local names bound at module level, and a line at the left margin that
+    # splits a function (its remaining body binds its locals in the module)
+    lambda lines, k, i: lines.insert(k, "shift = torch.softmax(EPS, 1)\nprobs = 1.0\nprobs.eps = 0.0"),
+    lambda lines, k, i: lines.insert(k, "x") if lines[k].startswith("    ") else None,
 ]
 
 
@@ -90,6 +97,29 @@ def test_renaming_a_function_leaves_the_functions_that_do_not_spell_its_name_reu
     assert nll and all(any(kept is finding for kept in after) for finding in nll), "nll_0 was reused, not interpreted again"
     eps = text.replace("EPS = 1e-8", "EPS = 0.0")
     assert analyze(eps, cache=cache) == analyze(eps)
+
+
+def test_a_local_name_bound_at_module_level_leaves_the_function_reused():
+    """A line typed at the left margin inside a function leaves the rest of its body at module
+    level, binding names that are local to every function: those do not run again."""
+    text = MODULE_HEADER + FUNCTIONS[0].format(i=0) + "\n" + FUNCTIONS[0].format(i=1)
+    cache = AnalysisCache()
+    before = analyze(text, cache=cache)
+    lines = text.split("\n")
+    split = lines.index("def nll_1(logits, targets):") + 1
+    broken = "\n".join([*lines[:split], "x", *lines[split:]])  # nll_1's body now runs in the module
+    after = analyze(broken, cache=cache)
+    assert after == analyze(broken)
+    nll_0 = [finding for finding in before if finding.span.start.line < split]
+    assert nll_0 and all(any(kept is finding for kept in after) for finding in nll_0), "nll_0 reads its own probs"
+
+
+def test_a_local_read_before_any_binding_is_not_the_modules():
+    """Python makes a name assigned in a function local to all of it: before the assignment it
+    is unbound there (an error), never the module's value."""
+    text = MODULE_HEADER + "probs = torch.softmax(EPS, 1)\n\ndef f(x):\n    y = torch.log(probs)\n    probs = x\n    return y\n"
+    assert analyze(text) == []
+    assert analyze(text.replace("    probs = x\n", "")), "without the local, the module's softmax is read"
 
 
 def test_a_parameter_bound_at_module_level_leaves_the_function_reused_but_not_a_path_under_it():

@@ -19,12 +19,12 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Callable, Iterator, Protocol
 
-from tree_sitter import Node
+from tree_sitter import Node, Query, QueryCursor
 
 from nanguard import frameworks as fw
 from nanguard.callees import Definition, class_methods, generates, module_functions
 from nanguard.frameworks import Effect
-from nanguard.source import Source
+from nanguard.source import PYTHON, Source
 from nanguard.values import (
     EMPTY,
     INF,
@@ -112,17 +112,18 @@ PATH_UNDER = "."
 def names_read(top: Node, data: bytes, parameters_bound: bool = True) -> frozenset[str]:
     """The keys of `ModuleAnalysis.module_names` through which the top-level statement `top` may
     read the module: each name it spells, and the paths under it; but not a function's own
-    parameters outside their defaults and annotations (bound on entry, unless declared global),
-    where ``x`` of ``def f(x)``, left at module level by a broken line, is none of its business
-    (unless not `parameters_bound`: code that ran without its function, see
-    `ModuleAnalysis.observed_in_module_values`)."""
+    parameters and local names outside its defaults and annotations (unless it declares a name
+    global), where ``x`` of ``def f(x)`` or ``result = ...`` in its body, left at module level by
+    a broken line, is none of its business (unless not `parameters_bound`: code that ran
+    without its function, see `ModuleAnalysis.observed_in_module_values`)."""
     spelled = spelled_names(data[top.start_byte : top.end_byte])
     definition = top.child_by_field_name("definition") if top.type == "decorated_definition" else top
     body = definition.child_by_field_name("body") if definition is not None and definition.type == "function_definition" else None
     parameters = definition.child_by_field_name("parameters") if body is not None and parameters_bound else None
     read = spelled
-    if parameters is not None and "global" not in spelled:
+    if parameters is not None and "global" not in spelled and "nonlocal" not in spelled:
         bound = {name.text.decode() for name in map(_parameter_name, parameters.named_children) if name is not None}
+        bound |= local_names(body)
         outer = [  # what runs in the module's values: decorators, defaults, annotations
             *(data[top.start_byte : definition.start_byte],),
             *(data[part.start_byte : part.end_byte] for parameter in parameters.named_children
@@ -131,6 +132,62 @@ def names_read(top: Node, data: bytes, parameters_bound: bool = True) -> frozens
         ]
         read = (spelled - bound).union(*map(spelled_names, outer))
     return read | {name + PATH_UNDER for name in spelled}
+
+
+_LOCAL_BINDINGS = Query(
+    PYTHON,
+    """
+    (assignment left: (identifier) @bound)
+    (assignment left: [(pattern_list) (tuple_pattern) (list_pattern)] @pattern)
+    (augmented_assignment left: (identifier) @bound)
+    (for_statement left: (identifier) @bound)
+    (for_statement left: [(pattern_list) (tuple_pattern) (list_pattern)] @pattern)
+    (named_expression name: (identifier) @bound)
+    (with_item value: (as_pattern alias: (as_pattern_target (identifier) @bound)))
+    (function_definition name: (identifier) @defined)
+    (class_definition name: (identifier) @defined)
+    (global_statement (identifier) @declared)
+    (nonlocal_statement (identifier) @declared)
+    [(function_definition) (class_definition) (lambda) (list_comprehension) (set_comprehension)
+     (dictionary_comprehension) (generator_expression)] @scope
+    """,
+)
+_PATTERNS = frozenset({"pattern_list", "tuple_pattern", "list_pattern", "list_splat_pattern"})
+
+
+def local_names(body: Node) -> frozenset[str]:
+    """Names Python makes local to the function of `body` (so never read from the module):
+    targets of its assignments, ``for`` loops, ``with ... as`` and ``:=``, and the functions and
+    classes it defines; not those of nested functions, classes, lambdas and comprehensions
+    (their own scopes), and not names it declares global or nonlocal. Forms left out (``except
+    ... as``, imports, ``match``) only leave a name to be looked up further out, as before."""
+    captures = QueryCursor(_LOCAL_BINDINGS).captures(body)
+    scopes = [(scope.start_byte, scope.end_byte) for scope in captures.get("scope", ())]
+
+    def nested(byte: int) -> bool:
+        return any(start < byte < end for start, end in scopes)
+
+    found: set[str] = set()
+    for name in captures.get("bound", ()):
+        if not nested(name.start_byte):
+            found.add(name.text.decode())
+    for pattern in captures.get("pattern", ()):
+        if not nested(pattern.start_byte):
+            found.update(_pattern_names(pattern))
+    for name in captures.get("defined", ()):
+        if not nested(name.parent.start_byte):
+            found.add(name.text.decode())
+    declared = {name.text.decode() for name in captures.get("declared", ()) if not nested(name.start_byte)}
+    return frozenset(found - declared)
+
+
+def _pattern_names(pattern: Node) -> Iterator[str]:
+    """The names an unpacking target binds: ``a, (b, *c)``."""
+    for child in pattern.named_children:
+        if child.type == "identifier":
+            yield child.text.decode()
+        elif child.type in _PATTERNS:
+            yield from _pattern_names(child)
 
 
 FRAMEWORK_ROOTS = frozenset(root_module(module) for modules in fw.FRAMEWORKS.values() for module in modules)
@@ -168,23 +225,38 @@ def _tuple_elements(returns: list[tuple[Value, tuple[Value, ...] | None]]) -> tu
 class Env:
     """Values of names (and dotted paths such as ``self.eps``) in one scope at one point."""
 
-    __slots__ = ("values", "parent", "stars", "_aliases")
+    __slots__ = ("values", "parent", "stars", "local", "_aliases")
 
-    def __init__(self, parent: Env | None = None, values: dict[str, Value] | None = None, stars: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        parent: Env | None = None,
+        values: dict[str, Value] | None = None,
+        stars: tuple[str, ...] = (),
+        local: frozenset[str] = frozenset(),
+    ):
         self.values = values if values is not None else {}
         self.parent = parent
         self.stars = stars
+        self.local = local
+        """A function's local names (`local_names`): one not bound yet on the way here is not
+        looked up in the module, as Python raises there instead of reading the global."""
         self._aliases: dict[str, str] | None = None
 
     def copy(self) -> Env:
-        return Env(self.parent, dict(self.values), self.stars)
+        return Env(self.parent, dict(self.values), self.stars, self.local)
 
     def lookup(self, name: str) -> Value | None:
         env: Env | None = self
+        root: str | None = None
         while env is not None:
             value = env.values.get(name)
             if value is not None:
                 return value
+            if env.local:
+                if root is None:
+                    root = spelled_root(name) if "." in name or "[" in name else name
+                if root in env.local:
+                    return None
             env = env.parent
         return None
 
@@ -223,7 +295,7 @@ def join_envs(envs: list[Env | None]) -> Env | None:
         for name in values.keys() | env.values.keys():
             values[name] = join(values.get(name), env.values.get(name))  # type: ignore[assignment]
     stars = tuple(dict.fromkeys(star for env in live for star in env.stars))
-    return Env(first.parent, values, stars)
+    return Env(first.parent, values, stars, first.local)
 
 
 class Observer(Protocol):
@@ -383,6 +455,8 @@ class ModuleAnalysis:
         self._observed: set[int] = set()
         self._class_attributes: dict[int, dict[str, Value]] = {}
         self._scope_assignments: dict[int, dict[bytes, list[Node]]] = {}
+        self._local_names: dict[int, frozenset[str]] = {}
+        """By function node: its `local_names`, read once per analysis."""
         self.observed_in_module_values: set[int] = set()
         """Statements holding a watched node that no run of their code reached, observed with
         the module's values instead: every name there, a parameter's too, reads the module."""
@@ -839,7 +913,11 @@ class ModuleAnalysis:
             self._block(body.children, env, pending, 1)
 
     def _parameters(self, node: Node, outer: Env) -> Env:
-        env = Env(outer)
+        local = self._local_names.get(node.id)
+        if local is None:
+            body = node.child_by_field_name("body")
+            local = self._local_names[node.id] = local_names(body) if body is not None else frozenset()
+        env = Env(outer, local=local)
         parameters = node.child_by_field_name("parameters")
         names = [_parameter_name(p) for p in (parameters.named_children if parameters is not None else [])]
         texts = {name.text.decode() for name in names if name is not None}
@@ -1669,7 +1747,7 @@ def widen(before: Env, after: Env) -> Env:
         hi = value.hi if value.hi <= old.hi else INF
         if (lo, hi) != (value.lo, value.hi):
             values[name] = Value(lo, hi, value.causes if lo <= 0 else (), value.ref, value.tensor, value.dtype, value.user)
-    return Env(after.parent, values, after.stars)
+    return Env(after.parent, values, after.stars, after.local)
 
 
 def _written(current: Value, value: Value) -> Value:
