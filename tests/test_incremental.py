@@ -114,6 +114,21 @@ def test_a_local_name_bound_at_module_level_leaves_the_function_reused():
     assert nll_0 and all(any(kept is finding for kept in after) for finding in nll_0), "nll_0 reads its own probs"
 
 
+def test_a_new_module_level_branch_leaves_the_functions_reused():
+    """A module-level ``if`` (or a broken line's recovery) starts a new environment for what
+    follows: the names and their values are the same, so no function runs again."""
+    text = MODULE_HEADER + FUNCTIONS[0].format(i=0) + "\n" + FUNCTIONS[0].format(i=1)
+    cache = AnalysisCache()
+    before = analyze(text, cache=cache)
+    lines = text.split("\n")
+    below_nll_0 = lines.index("def nll_1(logits, targets):")
+    branched = "\n".join([*lines[:below_nll_0], "if torch.cuda:", "    pass", *lines[below_nll_0:]])
+    after = analyze(branched, cache=cache)
+    assert after == analyze(branched)
+    nll_0 = [finding for finding in before if finding.span.start.line < below_nll_0]
+    assert nll_0 and all(any(kept is finding for kept in after) for finding in nll_0)
+
+
 def test_a_local_read_before_any_binding_is_not_the_modules():
     """Python makes a name assigned in a function local to all of it: before the assignment it
     is unbound there (an error), never the module's value."""

@@ -568,7 +568,8 @@ class ModuleAnalysis:
         """What every function's findings may depend on outside its own text: the names that
         stand for modules and functions (a fix spells its calls with them) and star imports."""
         aliases = frozenset(item for scope in self._module_scopes for item in scope.aliases().items())
-        return hash((aliases, tuple(scope.stars for scope in self._module_scopes)))
+        stars = tuple(dict.fromkeys(star for scope in self._module_scopes for star in scope.stars))
+        return hash((aliases, stars))  # not how many scopes: a broken line at module level makes one more
 
     @cached_property
     def module_names(self) -> dict[str, int]:
@@ -576,10 +577,11 @@ class ModuleAnalysis:
         of the module-level values under it. A function reads the module only through the names
         its text spells, and those of the functions it calls: its findings hold while these do."""
         names: dict[str, int] = {}
-        for scope in self._module_scopes:
-            for name, value in scope.values.items():  # a sum: the same in any order, cheap to build
-                root = name if "." not in name and "[" not in name else spelled_root(name) + PATH_UNDER
-                names[root] = names.get(root, 0) + hash((name, value))
+        # each binding once, though later scopes repeat what they inherit (a broken line at module
+        # level makes one more scope: nothing else changes); a sum: the same in any order
+        for name, value in {item for scope in self._module_scopes for item in scope.values.items()}:
+            root = name if "." not in name and "[" not in name else spelled_root(name) + PATH_UNDER
+            names[root] = names.get(root, 0) + hash((name, value))
         # The value of a function's name says only "user-defined"; which code a call runs is in the
         # (line, text) of the definitions an entry used, unless a definition is added under its name.
         for name, count in self._module_definitions.items():

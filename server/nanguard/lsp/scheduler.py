@@ -1,4 +1,5 @@
-"""Where analyses run: one worker thread, fed in order, and a per-document debounce in front of it.
+"""Where analyses run: one worker thread, fed in order, a per-document debounce in front of it,
+and the garbage collector run when they are done.
 
 One thread because jedi is not thread-safe and a tree-sitter parser serves one thread; off the
 event loop so that hovers and code actions answer while an analysis runs. The thread is a daemon:
@@ -8,6 +9,7 @@ an analysis in progress never holds up the server's exit.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import queue
 import threading
@@ -67,15 +69,52 @@ def _settle(future: asyncio.Future[Any], *, result: Any = None, error: BaseExcep
         future.set_result(result)
 
 
+IDLE_COLLECT_SECONDS = 1.0
+"""How long the analyses stay done before the garbage collector runs."""
+COLLECT_ANYWAY_OBJECTS = 1_000_000
+"""Objects allocated since the last collection past which one runs without waiting for a pause."""
+
+
+class IdleCollector:
+    """Runs the garbage collector once the analyses have been done for `delay` seconds, instead
+    of at whatever allocation crosses its threshold: mid-keystroke, a full collection over a
+    heap holding jedi's trees took 20 to 110 ms, against a keystroke budget of 15.
+
+    Turns automatic collection off for the process. Little waits for it: an analysis is freed
+    by reference counting alone (tests/test_memory.py), so what is left is jedi's cycles and the
+    protocol's, collected at the next pause in typing."""
+
+    def __init__(self, idle: Callable[[], bool], delay: float = IDLE_COLLECT_SECONDS) -> None:
+        self._idle = idle
+        self._delay = delay
+        self._timer: asyncio.TimerHandle | None = None
+        gc.disable()
+
+    def rearm(self) -> None:
+        """The analyses are done for now: collect after `delay` seconds more of that."""
+        if self._timer is not None:
+            self._timer.cancel()
+        if gc.get_count()[0] > COLLECT_ANYWAY_OBJECTS:
+            gc.collect()
+        self._timer = asyncio.get_running_loop().call_later(self._delay, self._collect)
+
+    def _collect(self) -> None:
+        self._timer = None
+        if self._idle():
+            gc.collect()
+
+
 class Debouncer:
     """Runs a coroutine per key once the key has been quiet for a while.
 
     Calling again for a key cancels what is pending for it, whether still waiting or already
     awaiting the worker: a newer version of a document supersedes the analysis of an older one.
+    `settled` is called whenever the last pending coroutine ends.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, settled: Callable[[], None] = lambda: None) -> None:
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._settled = settled
 
     def call(self, key: str, delay: float, action: Callable[[], Awaitable[None]]) -> None:
         self.cancel(key)
@@ -90,6 +129,10 @@ class Debouncer:
     def pending(self, key: str) -> bool:
         return key in self._tasks
 
+    @property
+    def idle(self) -> bool:
+        return not self._tasks
+
     @staticmethod
     async def _later(delay: float, action: Callable[[], Awaitable[None]]) -> None:
         if delay > 0:
@@ -99,5 +142,7 @@ class Debouncer:
     def _forget(self, key: str, task: asyncio.Task[None]) -> None:
         if self._tasks.get(key) is task:
             del self._tasks[key]
+            if not self._tasks:
+                self._settled()
         if not task.cancelled() and task.exception() is not None:
             logger.error("analysis task failed", exc_info=task.exception())

@@ -21,7 +21,7 @@ from nanguard.lsp.client import Client
 from nanguard.lsp.config import SECTION, EditorConfiguration, EditorSettings, flatten
 from nanguard.lsp.documents import RELEASE_AFTER_CHARACTERS, Document, Documents, release_memory
 from nanguard.lsp.progress import work_done
-from nanguard.lsp.scheduler import Debouncer, Worker
+from nanguard.lsp.scheduler import Debouncer, IdleCollector, Worker
 from nanguard.lsp.units import NotebookUnit, TextUnit, Unit, Units
 from nanguard.syntax import describe_lines
 from pygls.lsp.server import LanguageServer
@@ -57,7 +57,8 @@ class Session:
         self.configuration_ready = asyncio.Event()
         self._analyzer = Analyzer()
         self._worker: Worker | None = None
-        self._debouncer = Debouncer()
+        self._debouncer = Debouncer(settled=lambda: self._collector.rearm())
+        self._collector = IdleCollector(idle=lambda: self._debouncer.idle)
         self._waiters: dict[str, list[asyncio.Future[None]]] = {}
         self._depends: dict[str, frozenset[str] | None] = {}
         """Per unit URI, the paths of the other files its latest results depend on; None while
