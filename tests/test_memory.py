@@ -7,7 +7,9 @@ for a long time. With 50 real files open that was 40 MB of a 135 MB server.
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -61,3 +63,34 @@ def test_fixing_leaves_no_cycles(tmp_path: Path) -> None:
         fixed, count = fix_all(EXAMPLE, path=tmp_path / "train.py")
         assert count and fixed != EXAMPLE
         assert cyclic_garbage() == 0
+
+
+class _Cyclic:
+    """An object only the collector can free: it refers to itself."""
+
+    def __init__(self) -> None:
+        self.itself = self
+
+
+def test_the_server_collects_garbage_in_a_pause_not_during_analyses() -> None:
+    """`IdleCollector` (the server's): automatic collection off, a collection once the analyses
+    have been done for its delay; none while one is pending."""
+    from nanguard.lsp.scheduler import IdleCollector
+
+    async def scenario() -> None:
+        analysing = True
+        collector = IdleCollector(idle=lambda: not analysing, delay=0.05)
+        assert not gc.isenabled()
+        garbage = weakref.ref(_Cyclic())
+        collector.rearm()
+        await asyncio.sleep(0.15)
+        assert garbage() is not None, "an analysis was pending: no collection"
+        analysing = False
+        collector.rearm()
+        await asyncio.sleep(0.15)
+        assert garbage() is None
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        gc.enable()
