@@ -67,9 +67,13 @@ def test_reused_findings_equal_a_fresh_analysis_after_random_edits(seed):
     lines = module(40).split("\n")
     parser = new_parser()
     cache = AnalysisCache()
+    history: list[list[str]] = []
     for step in range(30):
-        edit = rnd.choice(EDITS)
-        edit(lines, rnd.randrange(6, len(lines)), step)
+        history.append(list(lines))
+        if rnd.random() < 0.2:  # undo, one edit or a few: texts the last analysis did not see
+            lines = list(history[-rnd.randint(1, min(3, len(history)))])
+        else:
+            rnd.choice(EDITS)(lines, rnd.randrange(6, len(lines)), step)
         text = "\n".join(lines)
         tree = parser.parse(text.encode())
         assert analyze(text, trees=tree, cache=cache) == analyze(text, trees=tree), step
@@ -127,6 +131,16 @@ def test_a_new_module_level_branch_leaves_the_functions_reused():
     assert after == analyze(branched)
     nll_0 = [finding for finding in before if finding.span.start.line < below_nll_0]
     assert nll_0 and all(any(kept is finding for kept in after) for finding in nll_0)
+
+
+def test_a_character_typed_and_deleted_again_takes_the_findings_from_before():
+    text = MODULE_HEADER + FUNCTIONS[0].format(i=0) + "\n" + FUNCTIONS[0].format(i=1)
+    cache = AnalysisCache()
+    before = analyze(text, cache=cache)
+    typed = text.replace("return -torch.log(probs).mean()", "return -torch.log(probs).mean()x", 1)
+    assert analyze(typed, cache=cache) == analyze(typed)
+    again = analyze(text, cache=cache)
+    assert again == before and all(any(kept is finding for kept in again) for finding in before)
 
 
 def test_a_local_read_before_any_binding_is_not_the_modules():
