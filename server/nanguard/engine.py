@@ -46,20 +46,18 @@ class AnalysisCache:
     def __init__(self) -> None:
         self.entries: dict[tuple, Entry] = {}
         """(statement text, context) -> its `Entry`, as of the last analysis."""
+        self.module_names: dict[str, int] = {}
+        """`ModuleAnalysis.module_names` of the last analysis, which its entries held under."""
         self.earlier: dict[tuple, Entry] = {}
-        """The same, of the analysis before: those the last one did not keep."""
+        """The same as `entries`, of the analysis before: those the last one did not keep."""
 
-    def get(self, key: tuple) -> Entry | None:
-        entry = self.entries.get(key)
-        return entry if entry is not None else self.earlier.get(key)
-
-    def keep(self, entries: dict[tuple, Entry]) -> None:
+    def keep(self, entries: dict[tuple, Entry], module_names: dict[str, int]) -> None:
         """The entries of a new analysis; the last ones become the earlier ones."""
         self.earlier = {key: entry for key, entry in self.entries.items() if key not in entries}
-        self.entries = entries
+        self.entries, self.module_names = entries, module_names
 
 
-Entry = tuple[int, list[Finding], frozenset[Stamp], frozenset[tuple[int, bytes]], tuple[tuple[str, int | None], ...]]
+Entry = tuple[int, list[Finding], frozenset[Stamp], frozenset[tuple[int, bytes]], dict[str, int | None]]
 """The line a statement started on, its findings there, the stamps of the other files they
 depend on, the (line, text) of the other top-level statements whose functions they used, and
 the names those texts and its own spell, each with the module's values under it then (its
@@ -149,13 +147,25 @@ class _Reuse:
         assert self.analysis is not None
         return (self.analysis.module_shape(), import_point(self.source), self.settings)
 
+    @cached_property
+    def _changed_names(self) -> set[str]:
+        """The names under which the module's values differ from the last analysis'."""
+        assert self.analysis is not None
+        before, now = self.cache.module_names, self.analysis.module_names
+        return {name for name in before.keys() | now.keys() if before.get(name) != now.get(name)}
+
     def known(self, top: Node) -> bool:
         if top.type not in _REUSABLE:
             return False
-        entry = self.cache.get(self._key(top))
+        key = self._key(top)
+        entry = self.cache.entries.get(key)
+        if entry is not None:
+            held = self._changed_names.isdisjoint(entry[4])
+        else:
+            entry = self.cache.earlier.get(key)
+            held = entry is not None and self._same_module_names(entry[4])
         if (
-            entry is None
-            or not self._same_module_names(entry[4])
+            not held
             or not self._stamps.current(entry[2])
             or not all(self._still_there(line, text) for line, text in entry[3])
         ):
@@ -163,10 +173,10 @@ class _Reuse:
         self.reused[top.start_byte] = entry
         return True
 
-    def _same_module_names(self, names: tuple[tuple[str, int | None], ...]) -> bool:
+    def _same_module_names(self, names: dict[str, int | None]) -> bool:
         assert self.analysis is not None
         now = self.analysis.module_names
-        return all(now.get(name) == value for name, value in names)
+        return all(now.get(name) == value for name, value in names.items())
 
     @cached_property
     def _statement_lines(self) -> dict[int, Node]:
@@ -233,10 +243,10 @@ class _Reuse:
             if top.type in _REUSABLE and stamps is not None:  # None: an answer from another file is still to come
                 if names is None:
                     values = analysis.module_names
-                    names = tuple((name, values.get(name)) for name in sorted(self._names_read(analysis, index)))
+                    names = {name: values.get(name) for name in self._names_read(analysis, index)}
                 entries[self._key(top)] = (line, own, frozenset(stamps), used, names)
         findings.extend(by_top.get(-1, []))
-        self.cache.keep(entries)
+        self.cache.keep(entries, analysis.module_names)
         return findings
 
 
