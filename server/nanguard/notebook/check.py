@@ -34,14 +34,8 @@ class NotebookResult:
 
 
 def check_notebook(
-    path: Path,
-    display: str,
-    settings: Settings,
-    *,
-    fix: bool = False,
-    diff: bool = False,
-    parser: Parser | None = None,
-    resolution: Resolution | None = None,
+    path: Path, display: str, settings: Settings, *, fix: bool = False, diff: bool = False,
+    parser: Parser | None = None, resolution: Resolution | None = None,
 ) -> NotebookResult:
     """Findings of the notebook at `path` (shown as `display`); with `fix` its fixed cells are
     written back, with `diff` the change to the file is returned instead. `resolution` (when
@@ -66,15 +60,8 @@ def check_notebook(
 
 
 def check_notebook_text(
-    text: str,
-    path: Path,
-    display: str,
-    settings: Settings,
-    *,
-    fix: bool = False,
-    diff: bool = False,
-    parser: Parser | None = None,
-    resolution: Resolution | None = None,
+    text: str, path: Path, display: str, settings: Settings, *, fix: bool = False, diff: bool = False,
+    parser: Parser | None = None, resolution: Resolution | None = None,
 ) -> tuple[NotebookResult, str]:
     """`check_notebook` on the notebook `text` (of the file `path`; standard input is one), and
     the notebook's text with its cells fixed (`text` itself unless `fix` or `diff`). Writes nothing."""
