@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from lsprotocol import types
@@ -68,7 +69,13 @@ class PositionEncoder:
 
     def __init__(self, text: str, encoding: str):
         self.encoding = encoding
-        self._lines = None if encoding == UTF32 or text.isascii() else split_lines(text)
+        self._text = None if encoding == UTF32 or text.isascii() else text
+
+    @cached_property
+    def _lines(self) -> list[str] | None:
+        """The text's lines, split only once a position is converted (most analyses of a
+        document being typed convert none, or the same as before)."""
+        return None if self._text is None else split_lines(self._text)
 
     def dependencies(self, spans: Iterable[Span]) -> tuple[tuple[int, str], ...]:
         """The non-ASCII lines that the converted positions of `spans` depend on: with these
