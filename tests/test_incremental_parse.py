@@ -211,6 +211,24 @@ def test_a_long_document_is_parsed_in_chunks_with_the_findings_of_one_tree():
     assert editor.findings() == analyze(text)
 
 
+def test_errors_typed_and_deleted_again_leave_as_few_chunks_as_before():
+    """Each error typed cuts its chunk into statements; once the errors are gone, neighbours
+    are joined again, so a long session does not end with hundreds of chunks to reparse."""
+    text = MODULE * 12
+    editor = Editor(text, chunk_lines=10)
+    lines = text.count("\n")
+    rnd = random.Random(5)
+    for _ in range(300):
+        line = rnd.randrange(lines)
+        column = len(editor.text.split("\n")[line])
+        editor.insert(line, column, "(")  # an unclosed bracket: the chunk is cut
+        offset = sum(len(row) + 1 for row in editor.text.split("\n")[:line]) + column
+        editor.replace(offset, offset + 1, "")
+    assert editor.text == text
+    assert len(editor.trees) <= 2 * (lines // 10) + 8
+    assert editor.findings() == analyze(text)
+
+
 @pytest.mark.parametrize("chunk_lines", [1, 2, 3])
 def test_cuts_inside_strings_and_compound_statements_are_undone(chunk_lines):
     text = '''import torch

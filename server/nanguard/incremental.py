@@ -15,7 +15,8 @@ So a document is parsed in chunks of a few hundred lines, each a run of whole to
 statements parsed on its own (tree-sitter's included ranges keep positions those of the whole
 text). An edit re-derives the statements of its own chunk only. A chunk that an edit breaks is cut
 where its statements began, so the error stays in the statement being typed and is cheap to
-recover from again. Chunks after an edit are reparsed for their new positions, which tree-sitter
+recover from again; once there are many more chunks than the text needs, clean neighbours are
+joined again, one run per parse. Chunks after an edit are reparsed for their new positions, which tree-sitter
 does by reusing them whole; chunks before it are left as they are. Where cutting would change
 the meaning (a cut that an edit left before an indented line or an `else`), neighbours join.
 
@@ -138,6 +139,8 @@ class IncrementalParse:
             else:
                 settled.append(chunk)
         settled = _strings_joined(settled, parser, text)
+        if len(settled) > 2 * (text.row(len(data)) // self._chunk_lines) + 8:
+            settled = _small_ones_joined(settled, parser, text, self._chunk_lines)
         for chunk in settled:
             chunk.changed = chunk.moved = False
         self._chunks = settled
@@ -190,6 +193,23 @@ def _opens_string(tree: Tree | None) -> bool:
             return True
         pending.extend(child for child in node.children if child.has_error)
     return False
+
+
+def _small_ones_joined(chunks: list[_Chunk], parser: Parser, text: _Text, lines: int) -> list[_Chunk]:
+    """`chunks` with the first run of clean neighbours that fit in `lines` joined into one.
+    Every error typed cuts its chunk into statements; without joining them again, a long
+    session split a 6,000-line file into hundreds of chunks, each parsed again on every
+    keystroke above it. One run per parse keeps the cost of a keystroke that of one chunk."""
+    rows = [*(text.row(chunk.start) for chunk in chunks), text.row(chunks[-1].end)] if chunks else []
+    for first in range(len(chunks) - 1):
+        last = first
+        while last + 1 < len(chunks) and not chunks[last + 1].broken and rows[last + 2] - rows[first] <= lines:
+            last += 1
+        if last > first and not chunks[first].broken:
+            joined = _joined(parser, text, chunks[first], chunks[last])
+            if not joined.broken:
+                return [*chunks[:first], joined, *chunks[last + 1 :]]
+    return chunks
 
 
 def _first_chunks(data: bytes, lines: int) -> list[_Chunk]:
