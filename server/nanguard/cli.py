@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence, T
 
 from nanguard.cache import DEFAULT_FOLDER as DEFAULT_CACHE_FOLDER
 from nanguard.cache import UNKNOWN, ResultCache
-from nanguard.dependencies import Resolution, Stamp, Stamps, stamp
+from nanguard.dependencies import Resolution, Stamp, Stamps, stamp, stamp_of
 from nanguard.files import (
     NOTEBOOK_SUFFIX,
     ExcludePattern,
@@ -644,14 +644,9 @@ def _screen_read(job: FileJob, cache: ResultCache | None, stamps: Stamps, screen
         if cache is not None:
             cache.remember(job.path, read.status, job.settings, None, frozenset())
         return skipped
-    if cache is not None:
-        key = cache.key(read.source.path, read.data, job.settings, Mode.CHECK.value)
-        outcome = cache.get(key, stamps)
-        if _usable(outcome, job):
-            cache.remember(job.path, read.status, job.settings, _compact(outcome), outcome.depends)
-            return _renamed(outcome, job.display)
-        if not job.mode.fixes:
-            screening.keys[job.display] = (key, job, read.status)
+    kept = _kept(job, cache, stamps, screening, read.data, read.status)
+    if kept is not None:
+        return kept
     screening.work.append(job)
     screening.sources[job.path] = read.source
     screening.work_bytes += len(read.data)
@@ -665,16 +660,28 @@ def _screen_notebook(job: FileJob, cache: ResultCache | None, stamps: Stamps, sc
         data, status = read_file(Path(job.path))
     except FileError:
         data, status = b"", None
-    if cache is not None and status is not None:
-        key = cache.key(Path(job.path), data, job.settings, Mode.CHECK.value)
-        outcome = cache.get(key, stamps)
-        if _usable(outcome, job):
-            cache.remember(job.path, status, job.settings, _compact(outcome), outcome.depends)
-            return _renamed(outcome, job.display)
-        if not job.mode.fixes:
-            screening.keys[job.display] = (key, job, status)
+    kept = _kept(job, cache, stamps, screening, data, status) if status is not None else None
+    if kept is not None:
+        return kept
     screening.work.append(job)
     screening.work_bytes += len(data)
+    return None
+
+
+def _kept(
+    job: FileJob, cache: ResultCache | None, stamps: Stamps, screening: Screening, data: bytes, status: os.stat_result
+) -> FileOutcome | None:
+    """The outcome the cache keeps for the file of `job` as read (`data`, `status`), indexed
+    again; else None, with the key noted for keeping the outcome its analysis gives."""
+    if cache is None:
+        return None
+    key = cache.key(Path(job.path), data, job.settings, Mode.CHECK.value)
+    outcome = cache.get(key, stamps)
+    if _usable(outcome, job):
+        cache.remember(job.path, status, job.settings, _compact(outcome), outcome.depends)
+        return _renamed(outcome, job.display)
+    if not job.mode.fixes:
+        screening.keys[job.display] = (key, job, status)
     return None
 
 
@@ -733,7 +740,7 @@ def stored_outcomes(
         found = keys.get(outcome.display)
         if cache is not None and found is not None and outcome.problem is None:
             key, job, status = found
-            if stamp(job.path) == (job.path, status.st_mtime_ns, status.st_size):
+            if stamp(job.path) == stamp_of(job.path, status):
                 cache.put(key, outcome, outcome.depends)
                 cache.remember(job.path, status, job.settings, _compact(outcome), outcome.depends)
         yield outcome

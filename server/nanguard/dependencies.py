@@ -9,6 +9,8 @@ terms, and the command line's cache (`nanguard.cache`) keeps a file's results on
 
 from __future__ import annotations
 
+import os
+
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +26,11 @@ def stamp(path: Path | str) -> Stamp:
         status = Path(path).stat()
     except (OSError, ValueError):
         return (str(path), -1, -1)
+    return stamp_of(path, status)
+
+
+def stamp_of(path: Path | str, status: os.stat_result) -> Stamp:
+    """The stamp of the file at `path` as it was when it had `status`."""
     return (str(path), status.st_mtime_ns, status.st_size)
 
 

@@ -203,8 +203,9 @@ class _Reuse:
         """The module names the findings of statement `index` hold under: those its own code
         reads and those of the functions it called (summaries run in the module's values)."""
         tops, data = self.source.statements, self.source.data
-        others = (names_read(tops[i], data) for i in analysis.dependencies.get(index, ()) if i not in (index, -1))
-        return names_read(tops[index], data, index not in analysis.observed_in_module_values).union(*others)
+        local = analysis.local_names
+        others = (names_read(tops[i], data, local) for i in analysis.dependencies.get(index, ()) if i not in (index, -1))
+        return names_read(tops[index], data, local, index not in analysis.observed_in_module_values).union(*others)
 
     def combine(
         self, analysis: ModuleAnalysis, fresh: list[tuple[int, Finding]], unsettled: list[tuple[Node, frozenset[Stamp] | None]]

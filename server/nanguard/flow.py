@@ -97,7 +97,7 @@ _IDENTIFIER = re.compile(r"[^\W\d]\w*")
 
 def spelled_root(name: str) -> str:
     """The name code spells for a path of `Env`: ``cfg`` for ``cfg.EPS``, ``EPS`` for ``EPS['a']``."""
-    return _DOTTED_OR_KEYED.split(name, 1)[0]
+    return _DOTTED_OR_KEYED.split(name, 1)[0] if "." in name or "[" in name else name
 
 
 def spelled_names(code: bytes) -> frozenset[str]:
@@ -109,13 +109,16 @@ PATH_UNDER = "."
 """Appended to a name in `ModuleAnalysis.module_names`: the paths under it (``x.eps``, ``x['a']``)."""
 
 
-def names_read(top: Node, data: bytes, parameters_bound: bool = True) -> frozenset[str]:
+def names_read(
+    top: Node, data: bytes, local_names: Callable[[Node], frozenset[str]], parameters_bound: bool = True
+) -> frozenset[str]:
     """The keys of `ModuleAnalysis.module_names` through which the top-level statement `top` may
     read the module: each name it spells, and the paths under it; but not a function's own
     parameters and local names outside its defaults and annotations (unless it declares a name
     global), where ``x`` of ``def f(x)`` or ``result = ...`` in its body, left at module level by
     a broken line, is none of its business (unless not `parameters_bound`: code that ran
-    without its function, see `ModuleAnalysis.observed_in_module_values`)."""
+    without its function, see `ModuleAnalysis.observed_in_module_values`). `local_names` gives
+    a function's (`ModuleAnalysis.local_names`)."""
     spelled = spelled_names(data[top.start_byte : top.end_byte])
     definition = top.child_by_field_name("definition") if top.type == "decorated_definition" else top
     body = definition.child_by_field_name("body") if definition is not None and definition.type == "function_definition" else None
@@ -123,7 +126,7 @@ def names_read(top: Node, data: bytes, parameters_bound: bool = True) -> frozens
     read = spelled
     if parameters is not None and "global" not in spelled and "nonlocal" not in spelled:
         bound = {name.text.decode() for name in map(_parameter_name, parameters.named_children) if name is not None}
-        bound |= local_names(body)
+        bound |= local_names(definition)
         outer = [  # what runs in the module's values: decorators, defaults, annotations
             *(data[top.start_byte : definition.start_byte],),
             *(data[part.start_byte : part.end_byte] for parameter in parameters.named_children
@@ -155,7 +158,7 @@ _LOCAL_BINDINGS = Query(
 _PATTERNS = frozenset({"pattern_list", "tuple_pattern", "list_pattern", "list_splat_pattern"})
 
 
-def local_names(body: Node) -> frozenset[str]:
+def _local_names(body: Node) -> frozenset[str]:
     """Names Python makes local to the function of `body` (so never read from the module):
     targets of its assignments, ``for`` loops, ``with ... as`` and ``:=``, and the functions and
     classes it defines; not those of nested functions, classes, lambdas and comprehensions
@@ -238,8 +241,8 @@ class Env:
         self.parent = parent
         self.stars = stars
         self.local = local
-        """A function's local names (`local_names`): one not bound yet on the way here is not
-        looked up in the module, as Python raises there instead of reading the global."""
+        """A function's local names (`ModuleAnalysis.local_names`): one not bound yet on the way
+        here is not looked up in the module, as Python raises there instead of reading the global."""
         self._aliases: dict[str, str] | None = None
 
     def copy(self) -> Env:
@@ -254,7 +257,7 @@ class Env:
                 return value
             if env.local:
                 if root is None:
-                    root = spelled_root(name) if "." in name or "[" in name else name
+                    root = spelled_root(name)
                 if root in env.local:
                     return None
             env = env.parent
@@ -455,8 +458,8 @@ class ModuleAnalysis:
         self._observed: set[int] = set()
         self._class_attributes: dict[int, dict[str, Value]] = {}
         self._scope_assignments: dict[int, dict[bytes, list[Node]]] = {}
-        self._local_names: dict[int, frozenset[str]] = {}
-        """By function node: its `local_names`, read once per analysis."""
+        self._locals_by_function: dict[int, frozenset[str]] = {}
+        """By function node id: its `local_names`."""
         self.observed_in_module_values: set[int] = set()
         """Statements holding a watched node that no run of their code reached, observed with
         the module's values instead: every name there, a parameter's too, reads the module."""
@@ -914,12 +917,16 @@ class ModuleAnalysis:
         if body is not None:
             self._block(body.children, env, pending, 1)
 
-    def _parameters(self, node: Node, outer: Env) -> Env:
-        local = self._local_names.get(node.id)
+    def local_names(self, function: Node) -> frozenset[str]:
+        """The names local to `function` (`_local_names`), read once per analysis."""
+        local = self._locals_by_function.get(function.id)
         if local is None:
-            body = node.child_by_field_name("body")
-            local = self._local_names[node.id] = local_names(body) if body is not None else frozenset()
-        env = Env(outer, local=local)
+            body = function.child_by_field_name("body")
+            local = self._locals_by_function[function.id] = _local_names(body) if body is not None else frozenset()
+        return local
+
+    def _parameters(self, node: Node, outer: Env) -> Env:
+        env = Env(outer, local=self.local_names(node))
         parameters = node.child_by_field_name("parameters")
         names = [_parameter_name(p) for p in (parameters.named_children if parameters is not None else [])]
         texts = {name.text.decode() for name in names if name is not None}

@@ -16,8 +16,8 @@ statements parsed on its own (tree-sitter's included ranges keep positions those
 text). An edit re-derives the statements of its own chunk only. A chunk that an edit breaks is cut
 where its statements began, so the error stays in the statement being typed and is cheap to
 recover from again; once there are many more chunks than the text needs, clean neighbours are
-joined again, one run per parse. Chunks after an edit are reparsed for their new positions, which tree-sitter
-does by reusing them whole; chunks before it are left as they are. Where cutting would change
+joined again, one run per parse. Chunks after an edit are reparsed for their new positions,
+which tree-sitter does by reusing them whole; chunks before it are left as they are. Where cutting would change
 the meaning (a cut that an edit left before an indented line or an `else`), neighbours join.
 
 Chunks that all parse cleanly read the text as one parse of it would: each top-level statement
@@ -202,10 +202,12 @@ def _small_ones_joined(chunks: list[_Chunk], parser: Parser, text: _Text, lines:
     keystroke above it. One run per parse keeps the cost of a keystroke that of one chunk."""
     rows = [*(text.row(chunk.start) for chunk in chunks), text.row(chunks[-1].end)] if chunks else []
     for first in range(len(chunks) - 1):
+        if chunks[first].broken:
+            continue
         last = first
         while last + 1 < len(chunks) and not chunks[last + 1].broken and rows[last + 2] - rows[first] <= lines:
             last += 1
-        if last > first and not chunks[first].broken:
+        if last > first:
             joined = _joined(parser, text, chunks[first], chunks[last])
             if not joined.broken:
                 return [*chunks[:first], joined, *chunks[last + 1 :]]
