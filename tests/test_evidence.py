@@ -14,6 +14,10 @@ def message(code: str) -> str:
 NOT_REPORTED = {
     "literal test data": "import numpy as np\nnp.log(np.array([0.8, 0.1, 0.1]))\n",
     "literal tensor": "import torch\ntorch.FloatTensor([[0.2, 0.8]]).log()\n",
+    "literal weights divided by their sum": (
+        "import numpy as np\ndef test_log_prob():\n    probs = np.array([0.1, 0.2, 0.3])\n"
+        "    normalized = probs / np.sum(probs, axis=-1, keepdims=True)\n    return np.log(normalized)\n"
+    ),
     "log-sum-exp with the max subtracted": (
         "import torch\ndef f(x):\n    m = x.max(dim=1, keepdim=True)[0]\n"
         "    return m + torch.log(torch.exp(x - m).sum(dim=1))\n"

@@ -1313,7 +1313,9 @@ class ModuleAnalysis:
         value = binary(kind, left, right, self._cause("difference", node))
         first, second = node.child_by_field_name("left"), node.child_by_field_name("right")
         if kind == "/" and not value.evidence and not value.positive and self._sum_of(second, first, env, depth):
-            # x / x.sum(): a distribution of x
+            # x / x.sum(): a distribution of x, 0 where x is (never, for x kept above 0: literal weights)
+            if left.positive:
+                return ranged(POSITIVE_FACT, 1.0, tensor=value.tensor, dtype=value.dtype)
             return ranged(0.0, 1.0, self._cause("normalised", node), tensor=value.tensor, dtype=value.dtype)
         if kind == "-" and right.lo >= 0 and value.lo < 0:
             rest = self._other_terms(first, second, right, env, depth)
