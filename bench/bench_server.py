@@ -200,6 +200,10 @@ class BenchClient(LanguageClient):
         def published(params: types.PublishDiagnosticsParams) -> None:
             """Timed on arrival, in `ArrivalProtocol`."""
 
+        @self.feature(types.WINDOW_LOG_MESSAGE)
+        def logged(params: types.LogMessageParams) -> None:
+            """The server's log lines (what it analyses, what jedi settled): not what is timed."""
+
     async def published_at(self, uri: str, version: int) -> float:
         async def wait() -> float:
             while (uri, version) not in self.arrivals:
