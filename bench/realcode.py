@@ -63,6 +63,13 @@ PROJECTS: dict[str, Project] = {
         Project("labml-nn", "0.5.1", "annotated paper implementations: GANs, VAEs, RL, transformers (PyTorch)", wheel=True),
         Project("lightning-bolts", "0.7.0", "research models and training code: GANs, VAEs, RL (PyTorch)", wheel=True),
         Project("cleanrl", "1.2.0", "single-file RL training scripts (PyTorch, JAX)", wheel=True, python="3.9"),
+        Project("gpytorch", "1.15.2", "Gaussian processes (PyTorch)", wheel=True),
+        Project("speechbrain", "1.1.2", "speech toolkit: models, losses and training recipes (PyTorch)", wheel=True),
+        Project("distrax", "0.1.9", "probability distributions and bijectors (JAX)", wheel=True),
+        Project("rlax", "0.1.9", "reinforcement-learning building blocks (JAX)", wheel=True),
+        Project("gluonts", "0.17.0", "probabilistic time-series models (PyTorch)", wheel=True),
+        Project("torchrl", "0.14.1", "reinforcement learning library and objectives (PyTorch)", wheel=True),
+        Project("zuko", "1.6.0", "normalizing flows (PyTorch)", wheel=True),
     )
 }
 
