@@ -13,6 +13,7 @@ hold a watched node are interpreted.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, replace
@@ -40,6 +41,7 @@ from nanguard.values import (
     join,
     logarithm,
     merge_causes,
+    monotone,
     negate,
     number,
     ranged,
@@ -374,6 +376,9 @@ _RANGES: dict[Effect, tuple[float, float, str | None]] = {
 }
 """The range of what a function returns, by its effect, and the cause it is reported with."""
 
+_MONOTONE: dict[Effect, tuple[Callable[[float], float], bool]] = {Effect.ERF: (math.erf, True), Effect.ERFC: (math.erfc, False)}
+"""Effects whose range follows their argument's: the function, and whether it increases."""
+
 _NAMED_RANGES = (
     (fw.PROBABILITY_NAME, 0.0, 1.0, "probability"),
     (fw.CORRELATION_NAME, -1.0, 1.0, "correlation"),
@@ -381,15 +386,20 @@ _NAMED_RANGES = (
 )
 """Names whose values reach zero by what they hold, their range, and the cause reported."""
 
-_FILLED = frozenset({"zero", "nonpositive"})
-"""Causes that a write into some elements makes stale: zeros are what a buffer starts as."""
+_ZEROS_WRITTEN = frozenset({"zero", "nonpositive"})
+"""Causes of a zero the code writes itself: what a write into some elements makes stale (zeros
+are what a buffer starts as), and what a where's branch chooses on purpose."""
 
 _SIGNED_DETAILS = {Effect.SIGNED: "it lies in [-1, 1]", Effect.NORMAL: "it takes any sign"}
 
 POSITIVE_FACT = 5e-324
 """What ``x > 0`` proves of the low end of `x`: the smallest positive float."""
 
-_ARITHMETIC = {Effect.ADD: "+", Effect.SUBTRACT: "-", Effect.MULTIPLY: "*", Effect.DIVIDE: "/"}
+Fact = tuple[str, float, float, bool]
+"""What a condition proves of a name: (name, low end, high end, only if the name is known not to
+be negative)."""
+
+_ARITHMETIC = {Effect.ADD: "+", Effect.SUBTRACT: "-", Effect.MULTIPLY: "*", Effect.NO_NAN_PRODUCT: "*", Effect.DIVIDE: "/"}
 
 _FLIPPED = {">": "<", ">=": "<=", "<": ">", "<=": ">=", "!=": "!=", "==": "=="}
 """A comparison's operator with its sides swapped."""
@@ -397,9 +407,9 @@ _NEGATED = {">": "<=", ">=": "<", "<": ">=", "<=": ">", "!=": "==", "==": "!="}
 """A comparison's operator when it does not hold."""
 
 
-def _comparison_refinements(node: Node, holds: bool) -> list[tuple[str, float]]:
-    """Names a comparison proves positive (or not negative), with the low end it proves: ``x > 0``, ``0 < x``,
-    ``x >= 1e-3``, ``x != 0``, ``np.min(x) > 0``, ``x.min() > 0``."""
+def _comparison_refinements(node: Node, holds: bool) -> list[Fact]:
+    """What a comparison with a number proves of a name: a low end (``x > 0``, ``0 < x``, ``x >=
+    1e-3``, ``x != 0``, ``np.min(x) > 0``, ``x.min() > 0``) or a high end (``x < 0``, ``x <= 1``)."""
     children = node.children
     if len(children) != 3:
         return []
@@ -409,15 +419,30 @@ def _comparison_refinements(node: Node, holds: bool) -> list[tuple[str, float]]:
     if not holds:
         operator = _NEGATED.get(operator, "")
     for subject, bound, op in ((left, right, operator), (right, left, _FLIPPED.get(operator, ""))):
-        key = dotted_key(_minimum_of(subject))
-        limit = _number(bound.text.decode()) if bound.type in ("integer", "float") else None
-        if key is None or limit is None:
+        limit = _literal_number(bound)
+        if limit is None:
             continue
-        if (op == ">" and limit >= 0) or (op == "!=" and limit == 0):
-            return [(key, max(limit, POSITIVE_FACT))]
-        if op == ">=" and limit >= 0:
-            return [(key, limit)]
+        key = dotted_key(_minimum_of(subject))
+        if key is not None and (op == ">" or (op == "!=" and limit == 0)):
+            # x > 1 proves x - 1 > 0: the next float above the bound, not the bound itself
+            return [(key, math.nextafter(limit, INF), INF, False)]
+        if key is not None and op == ">=":
+            return [(key, limit, INF, False)]
+        key = dotted_key(subject)  # the minimum of x bounds no element of x from above
+        if key is not None and op == "<":
+            return [(key, -INF, math.nextafter(limit, -INF), False)]
+        if key is not None and op == "<=":
+            return [(key, -INF, limit, False)]
     return []
+
+
+def _literal_number(node: Node) -> float | None:
+    """The number a literal writes (``3``, ``1e-3``, ``-1.``), or None."""
+    if node.type == "unary_operator" and node.text.startswith(b"-"):
+        argument = node.child_by_field_name("argument")
+        number = _literal_number(argument) if argument is not None else None
+        return -number if number is not None else None
+    return _number(node.text.decode()) if node.type in ("integer", "float") else None
 
 
 def _minimum_of(node: Node) -> Node:
@@ -992,7 +1017,7 @@ class ModuleAnalysis:
             self._bind(node.child_by_field_name("left"), element, None, entry)
         condition = node.child_by_field_name("condition")
         statements = body.children if body is not None else []
-        buffers = [key for key, value in env.values.items() if any(c.kind in _FILLED for c in value.causes)]
+        buffers = [key for key, value in env.values.items() if any(c.kind in _ZEROS_WRITTEN for c in value.causes)]
         after: Env | None = None
         # Run the body until the entry state is stable; after two rounds a bound that still moves
         # is widened to infinity, so every loop reaches its fixpoint in a few rounds.
@@ -1038,16 +1063,26 @@ class ModuleAnalysis:
     def refine(self, condition: Node, holds: bool, env: Env) -> Env:
         """A copy of `env` with what `condition` (being true, or false) proves."""
         refined = env.copy()
-        for key, low in self._facts(condition, holds, 0):
+        for key, low, high, if_not_negative in self._facts(condition, holds, 0):
             current = env.lookup(key) or UNKNOWN
-            if current.lo < low:
-                refined.values[key] = with_range(current, low, max(current.hi, low))
+            if if_not_negative and current.lo < 0:
+                continue
+            lo, hi = max(current.lo, low), min(current.hi, high)
+            if lo > hi:  # the fact contradicts what is known (a default of 0 under `if eps > 0`): callers pass more
+                lo, hi = (low, max(current.hi, low)) if low > -INF else (min(current.lo, high), high)
+            if (lo, hi) != (current.lo, current.hi):
+                refined.values[key] = with_range(current, lo, hi)
         return refined
 
-    def _facts(self, node: Node, holds: bool, depth: int) -> list[tuple[str, float]]:
+    def _facts(self, node: Node, holds: bool, depth: int) -> list[Fact]:
         if depth > 20:
             return []
         kind = node.type
+        if kind in ("identifier", "attribute") and holds:
+            # `if min_alpha:` of a value known not to be negative (a rate that defaults to 0.0):
+            # true, it is not 0, so it is above 0; of a value that may be negative, it proves nothing.
+            key = dotted_key(node)
+            return [(key, POSITIVE_FACT, INF, True)] if key is not None else []
         if kind == "parenthesized_expression" and node.named_children:
             return self._facts(node.named_children[0], holds, depth + 1)
         if kind == "not_operator":
@@ -1213,10 +1248,12 @@ class ModuleAnalysis:
             if len(positional) != 3:
                 return Value(tensor=tensor, dtype=dtype)
             condition, chosen, otherwise = positional
-            when_true = self.evaluate(chosen, self.refine(condition, True, env), depth)
-            when_false = self.evaluate(otherwise, self.refine(condition, False, env), depth)
+            when_true = self._branch(chosen, self.refine(condition, True, env), depth)
+            when_false = self._branch(otherwise, self.refine(condition, False, env), depth)
             joined = join(when_true, when_false) or UNKNOWN
-            return Value(joined.lo, joined.hi, joined.causes, tensor=tensor, dtype=dtype)
+            # where(isfinite(m), m, 0) of a max m: still the max wherever there is one to subtract
+            maximum = any(a.maximum and b.constant is not None for a, b in ((when_true, when_false), (when_false, when_true)))
+            return Value(joined.lo, joined.hi, joined.causes, tensor=tensor, dtype=dtype, maximum=maximum)
         if effect is Effect.PRESERVE:
             value = subject()
             return replace(value, ref=None, user=False, tensor=tensor, dtype=value.dtype or dtype)
@@ -1278,6 +1315,12 @@ class ModuleAnalysis:
             if argument.centered:
                 return Value(0.0, 1.0, result.causes, tensor=True, dtype=result.dtype or dtype, shifted=True)
             return Value(result.lo, result.hi, result.causes, tensor=True, dtype=result.dtype or dtype)
+        if effect in _MONOTONE and (receiver is not None or first is not None):
+            function, increasing = _MONOTONE[effect]
+            lo, hi, kind = _RANGES[effect]
+            argument = subject()
+            result = monotone(argument, function, (lo, hi), increasing, self._cause(kind, call), argument.dtype or dtype)
+            return replace(result, tensor=tensor or result.tensor, dtype=argument.dtype or dtype)
         lo, hi, kind = _RANGES.get(effect, (0.0, INF, "underflows"))
         cause = self._cause(kind, call, _SIGNED_DETAILS.get(effect, "")) if kind is not None else None
         value_dtype = (receiver.dtype if receiver is not None else None) or dtype
@@ -1370,6 +1413,15 @@ class ModuleAnalysis:
         when_true = self.evaluate(chosen, self.refine(condition, True, env), depth)
         when_false = self.evaluate(otherwise, self.refine(condition, False, env), depth)
         return join(when_true, when_false) or UNKNOWN
+
+    def _branch(self, node: Node, env: Env, depth: int) -> Value:
+        """A branch of a where: a zero written there (``0.``, ``zeros_like(x)``) is the value the
+        code chooses where the condition says so (a probability outside the support), whose log
+        is the -inf it means; it is no evidence of an accident."""
+        value = self.evaluate(node, env, depth)
+        if value.constant == 0 and value.causes and all(cause.kind in _ZEROS_WRITTEN for cause in value.causes):
+            return Value(0.0, 0.0, tensor=value.tensor, dtype=value.dtype)
+        return value
 
     def _truth(self, condition: Node, env: Env, depth: int) -> bool | None:
         """Whether `condition` holds, when it is a flag a summarised call gave (``sigmoid=True``
@@ -1764,7 +1816,7 @@ def widen(before: Env, after: Env) -> Env:
 def _written(current: Value, value: Value) -> Value:
     """A value after some of its elements are set to `value`. A buffer of zeros being filled, or
     a zero element overwritten, no longer shows zeros; otherwise the elements may be either."""
-    if any(cause.kind in _FILLED for cause in current.causes):
+    if any(cause.kind in _ZEROS_WRITTEN for cause in current.causes):
         return Value(tensor=current.tensor, dtype=current.dtype, filled=True)
     return join(current, value) or value
 
@@ -1775,7 +1827,7 @@ def _keep_filled(buffers: list[str], after: Env, exit_env: Env) -> None:
     zero-iteration path is not evidence that the buffer stays 0."""
     for key in buffers:
         filled = after.values.get(key)
-        if filled is not None and not any(c.kind in _FILLED for c in filled.causes):
+        if filled is not None and not any(c.kind in _ZEROS_WRITTEN for c in filled.causes):
             exit_env.values[key] = filled
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import struct
 from dataclasses import dataclass, replace
+from typing import Callable
 
 from nanguard.model import Span
 
@@ -410,6 +411,20 @@ def exponential(value: Value, cause: Cause | None) -> Value:
     except OverflowError:
         hi = INF
     return Value(lo, hi, (cause,) if cause is not None and lo <= 0 else (), tensor=True, dtype=value.dtype)
+
+
+def monotone(
+    value: Value, function: Callable[[float], float], limits: tuple[float, float], increasing: bool, cause: Cause, dtype: str | None
+) -> Value:
+    """A monotone `function` (erf, erfc) of `value`: the image of the value's range, rounded to the
+    float type, within the function's `limits`; `cause` is kept while that image reaches zero
+    (``erfc`` of a value kept below 0 lies in [1, 2] and never underflows)."""
+    low_end, high_end = limits if increasing else limits[::-1]
+    first = function(value.lo) if value.lo > -INF else low_end
+    last = function(value.hi) if value.hi < INF else high_end
+    lo, hi = (first, last) if increasing else (last, first)
+    lo, hi = rounded(lo, dtype or "float32"), rounded(hi, dtype or "float32")
+    return Value(lo, hi, (cause,) if lo <= 0 else (), tensor=True, dtype=value.dtype)
 
 
 def cast(value: Value, dtype: str) -> Value:
