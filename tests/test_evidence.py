@@ -52,6 +52,40 @@ NOT_REPORTED = {
     "a product of a softmax with a mask, plus an epsilon": (
         "import torch\ndef f(z, mask):\n    return torch.log(torch.softmax(z, 1) * mask + 1e-8)\n"
     ),
+    "probabilities turned into logits": (
+        "import tensorflow as tf\nclass Bernoulli:\n    def logits(self):\n        probs = tf.convert_to_tensor(self._probs)\n"
+        "        return tf.math.log(probs) - tf.math.log1p(-probs)\n"
+    ),
+    "probabilities turned into logits with log(1 - p)": (
+        "import torch\ndef logits(probs):\n    return torch.log(probs) - torch.log(1 - probs)\n"
+    ),
+    "a log zeroed where its factor is (multiply_no_nan)": (
+        "import tensorflow as tf\ndef log_prob(probs, counts):\n"
+        "    return tf.math.multiply_no_nan(tf.math.log(probs), counts)\n"
+    ),
+    "zeros a where writes outside the support": (
+        "import jax.numpy as jnp\nclass Deterministic:\n    def prob(self, value):\n"
+        "        return jnp.where(jnp.abs(value - self.loc) <= self.slack, 1., 0.)\n"
+        "    def log_prob(self, value):\n        return jnp.log(self.prob(value))\n"
+    ),
+    "a rate tested for truth before its log": (
+        "import torch\ndef f(min_alpha=None):\n    min_alpha = min_alpha if min_alpha else 0.0\n"
+        "    if min_alpha:\n        return torch.tensor(min_alpha).log()\n"
+    ),
+    "erfc of a value a where keeps below 0": (
+        "import tensorflow as tf\ndef f(x):\n    safe_negative_x = tf.where(x < 0, x, -1.)\n"
+        "    return tf.math.log(tf.math.erfc(safe_negative_x))\n"
+    ),
+    "1 + erf of a value an early return keeps above -3": (
+        "import torch\ndef f(x):\n    if x < -3:\n        return None\n    return torch.log(1 + torch.erf(x))\n"
+    ),
+    "a where on a strict bound": "import tensorflow as tf\ndef f(df):\n    return tf.math.log(tf.where(df > 1, df - 1, 1.))\n",
+    "log-softmax with a max that a where keeps finite": (
+        "import numpy as np\ndef _max_finite(x, axis):\n    m = np.max(x, axis=axis, keepdims=True)\n"
+        "    return np.where(np.isfinite(m), m, 0)\n"
+        "def log_softmax(logits):\n    y = logits - _max_finite(logits, -1)\n"
+        "    return y - np.log(np.sum(np.exp(y), axis=-1, keepdims=True))\n"
+    ),
 }
 
 
@@ -177,6 +211,20 @@ def test_a_value_times_its_own_log_once_it_is_known_not_negative():
     assert flagged("import torch\ndef f(p, q):\n    return torch.sum(p * torch.log(p / q))\n") == []
 
 
+def test_what_only_looks_like_a_guard_is_still_reported():
+    # multiply_no_nan zeroes the product where its second factor is 0, not its first: 0 * -inf.
+    code = "import tensorflow as tf\ndef entropy(probs):\n    return -tf.math.multiply_no_nan(probs, tf.math.log(probs))\n"
+    assert "`probs` is a probability by its name (line 2)" in message(code)
+    # A logit of one probability minus the log of another's complement is no logit.
+    code = "import tensorflow as tf\ndef f(z, x):\n    p = tf.nn.softmax(z)\n    return tf.math.log(p) - tf.math.log1p(-x)\n"
+    assert "`p` is a softmax output (line 3)" in message(code)
+    # A where's zero that comes from the data, not from the where, is still evidence.
+    code = "import jax.numpy as jnp\ndef f(mask, z):\n    return jnp.log(jnp.where(mask, jnp.exp(z), 1.0))\n"
+    assert "is an exp/softplus output" in message(code)
+    # Truth proves only "not 0": a value that may be negative stays unknown, one at or below 0 stays evidence.
+    assert findings("import torch\ndef f(x):\n    if x:\n        return torch.log(torch.relu(x))\n")
+
+
 def test_a_where_picks_values_not_gradients():
     code = "import tensorflow as tf\ndef f(x):\n    return tf.where(tf.abs(x) < 1.0, tf.math.log1p(x**2.0), 2 * tf.math.log(tf.math.abs(x)))\n"
     text = message(code)
@@ -214,7 +262,7 @@ REPORTED_WITH = {
     ),
     "a difference of two exps": (
         "import jax.numpy as jnp\ndef f(w, d):\n    return jnp.log(jnp.exp(w) - jnp.expm1(d))\n",
-        "can be negative: `jnp.exp(w)` is an exp/softplus output (line 3)",
+        "a difference that can be 0 or negative; its operands' ranges overlap: `jnp.exp(w)` is an exp/softplus output (line 3), giving NaN",
     ),
     "a sum of exps without the max subtracted": (
         "import torch\ndef f(log_weights):\n    return torch.log(torch.exp(log_weights).mean())\n",

@@ -54,6 +54,7 @@ class Effect(Enum):
     ADD = "add"                  # receiver + argument (tensor methods)
     SUBTRACT = "subtract"        # receiver - argument
     MULTIPLY = "multiply"        # receiver * argument
+    NO_NAN_PRODUCT = "no_nan"    # x * y, and 0 wherever y is 0, even where x is -inf (multiply_no_nan)
     DIVIDE = "divide"            # receiver / argument
     NEGATE = "negate"            # -receiver
 

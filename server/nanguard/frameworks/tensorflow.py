@@ -38,6 +38,7 @@ LIBRARY = Library(
         ),
         **each(Effect.REDUCE_MAX, *prefixed(("tensorflow", "tensorflow.math"), "max", "amax", "reduce_max")),
         **each(Effect.CAST, "tensorflow.cast", "tensorflow.dtypes.cast"),
+        **each(Effect.NO_NAN_PRODUCT, "tensorflow.math.multiply_no_nan"),
         **each(Effect.ABS, "tensorflow.abs", "tensorflow.math.abs"),
         **each(Effect.NONNEGATIVE, *prefixed(("tensorflow", "tensorflow.math"), "square", "sqrt")),
         **each(Effect.ERF, "tensorflow.math.erf", "tensorflow.erf"),

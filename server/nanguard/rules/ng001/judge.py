@@ -115,6 +115,8 @@ class LogObserver:
             return  # np.log(p, where=p > 0, out=...): the zeros are never logged
         if _given_negative_infinity(call):
             return  # logp = log(p); logp[~keep] = -inf: the code means this result to hold -inf
+        if _exact_logit(call, argument) or self._zeroed_with_its_factor(call, env):
+            return
         value = known if known is not None else self.analysis.evaluate(argument, env)
         if not value.evidence and not value.positive:
             value = self._surroundings(call, argument, log, value, env) or value
@@ -170,6 +172,20 @@ class LogObserver:
             child, node = node, node.parent
         return None
 
+    def _zeroed_with_its_factor(self, call: Node, env: Env) -> bool:
+        """Whether the log is the first factor of a product that is 0 wherever the second is, -inf
+        or not (``multiply_no_nan(log(p), counts)``): the 0 * -inf of xlogy is taken care of, and
+        where the count is not 0 the -inf is the exact log-probability of an impossible outcome."""
+        node = call.parent
+        if node is None or node.type != "argument_list" or node.parent is None or node.parent.type != "call":
+            return False
+        product = node.parent
+        assert self.analysis is not None
+        callee = self.analysis.evaluate(product.child_by_field_name("function"), env)
+        rule = fw.VALUE_FUNCTIONS.get(callee.ref or "")
+        positional, _ = call_arguments(product)
+        return rule is not None and rule.effect is Effect.NO_NAN_PRODUCT and bool(positional) and positional[0] == call
+
     def _inner_callee(self, call: Node, env: Env) -> Value | None:
         assert self.analysis is not None
         function = call.child_by_field_name("function")
@@ -218,6 +234,46 @@ def _given_negative_infinity(call: Node) -> bool:
                 return True
         statement = statement.next_named_sibling
     return False
+
+
+def _exact_logit(call: Node, argument: Node) -> bool:
+    """Whether the log is a term of a logit, ``log(p) - log1p(-p)`` or ``log(p) - log(1 - p)``: a
+    probability turned into its logit, where p = 0 or 1 gives -inf or inf, the exact logit of a
+    certain outcome (the distributions that convert their `probs` this way handle it)."""
+    node = call.parent
+    while node is not None and node.type == "parenthesized_expression":
+        call, node = node, node.parent
+    if node is None or node.type != "binary_operator" or node.child_by_field_name("operator").type != "-":
+        return False
+    left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+    if call not in (left, right):
+        return False
+    probability = _logged(left)
+    complement = _logged(right)
+    if probability is None or complement is None or probability[0] == b"log1p":
+        return False
+    name, inner = complement
+    if name == b"log1p":
+        negated = inner.child_by_field_name("argument") if inner.type == "unary_operator" else None
+        return negated is not None and inner.text.startswith(b"-") and bare(negated).text == probability[1].text
+    if inner.type != "binary_operator" or inner.child_by_field_name("operator").type != "-":
+        return False
+    one, rest = inner.child_by_field_name("left"), inner.child_by_field_name("right")
+    literal_one = one.type in ("integer", "float") and float(one.text.decode().replace("_", "")) == 1
+    return literal_one and bare(rest).text == probability[1].text
+
+
+def _logged(node: Node) -> tuple[bytes, Node] | None:
+    """(name, argument) of a call of one argument named like a log or log1p (``tf.math.log(p)``)."""
+    node = bare(node)
+    if node.type != "call":
+        return None
+    function = node.child_by_field_name("function")
+    name = (function.child_by_field_name("attribute") if function.type == "attribute" else function).text
+    positional, _ = call_arguments(node)
+    if len(positional) != 1 or (name != b"log1p" and name.decode() not in fw.LOG_NAMES):
+        return None
+    return name, bare(positional[0])
 
 
 def _negative_infinity(node: Node) -> bool:

@@ -8,7 +8,7 @@ from nanguard.engine import cause_reference
 from nanguard.model import Related
 from nanguard.rules.ng001.judge import Judgement
 from nanguard.source import Source
-from nanguard.values import Cause, Value, describe
+from nanguard.values import NEGATIVE_CAUSES, Cause, Value, describe
 
 EXCERPT_BYTES = 1024
 """Of a node's text, what is read for its excerpt in a message: more than 48 characters need."""
@@ -42,6 +42,10 @@ def message(judgement: Judgement, source: Source) -> tuple[str, tuple[Related, .
     cause = _main_cause(value)
     what, why = describe(cause, value.dtype or fw.FRAMEWORK_DTYPES.get(judgement.log.framework, fw.DEFAULT_DTYPE))
     outcome = "giving NaN" if value.lo < 0 else "giving -inf and NaN gradients"
+    operand = _operand_cause(value, cause)
+    if operand is not None:  # a difference, and the evidence on one of its sides: both are the story
+        operand_what, _ = describe(operand, value.dtype or fw.FRAMEWORK_DTYPES.get(judgement.log.framework, fw.DEFAULT_DTYPE))
+        why = f"{why}: `{excerpt(operand.text)}` is {operand_what} {cause_reference(operand.span.start.line + 1)}"
     if cause.kind in _SURROUNDINGS:
         line = cause.span.start.line + 1
         related = Related(cause.span, f"{what} `{excerpt(cause.text)}` here")
@@ -57,9 +61,21 @@ def message(judgement: Judgement, source: Source) -> tuple[str, tuple[Related, .
     return f"`{call}`: `{argument}` {reach}: `{text}` is {what} {cause_reference(line)}; {why}, {outcome}", (related,)
 
 
+def _operand_cause(value: Value, cause: Cause) -> Cause | None:
+    """For a difference named as the main cause, the evidence on one of its operands (a CDF, an
+    exp), which says why the operands' ranges meet."""
+    if cause.kind != "difference":
+        return None
+    return next((other for other in value.causes if other.kind != "difference" and other.kind not in _LEAST_CAUSES), None)
+
+
 def _main_cause(value: Value) -> Cause:
     for kind in _PREFERRED_CAUSES:
         for cause in value.causes:
             if cause.kind == kind:
                 return cause
+    if value.lo < 0:  # what goes below 0 explains "can be negative"; an exp beside it only reaches 0
+        negative = next((cause for cause in value.causes if cause.kind in NEGATIVE_CAUSES), None)
+        if negative is not None:
+            return negative
     return next((cause for cause in value.causes if cause.kind not in _LEAST_CAUSES), value.causes[0])
