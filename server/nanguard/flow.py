@@ -1078,6 +1078,11 @@ class ModuleAnalysis:
         if depth > 20:
             return []
         kind = node.type
+        if kind == "identifier" and (comparison := self._bound_comparison(node)) is not None:
+            return self._facts(comparison, holds, depth + 1)  # is_pos = x > 0; where(is_pos, ...)
+        if kind == "unary_operator" and node.text.startswith(b"~"):  # ~mask of a tensor mask
+            argument = node.child_by_field_name("argument")
+            return self._facts(argument, not holds, depth + 1) if argument is not None else []
         if kind in ("identifier", "attribute") and holds:
             # `if min_alpha:` of a value known not to be negative (a rate that defaults to 0.0):
             # true, it is not 0, so it is above 0; of a value that may be negative, it proves nothing.
@@ -1254,6 +1259,12 @@ class ModuleAnalysis:
             # where(isfinite(m), m, 0) of a max m: still the max wherever there is one to subtract
             maximum = any(a.maximum and b.constant is not None for a, b in ((when_true, when_false), (when_false, when_true)))
             return Value(joined.lo, joined.hi, joined.causes, tensor=tensor, dtype=dtype, maximum=maximum)
+        if effect is Effect.MASKED_FILL and len(positional) == 3:
+            # x.masked_fill(mask, v): v where the mask holds, x (as the mask's falsehood proves it) elsewhere
+            target, mask, fill = positional
+            kept = self.evaluate(target, self.refine(mask, False, env), depth)
+            joined = join(kept, self._branch(fill, self.refine(mask, True, env), depth)) or UNKNOWN
+            return Value(joined.lo, joined.hi, joined.causes, tensor=True, dtype=kept.dtype or dtype)
         if effect is Effect.PRESERVE:
             value = subject()
             return replace(value, ref=None, user=False, tensor=tensor, dtype=value.dtype or dtype)
@@ -1305,7 +1316,7 @@ class ModuleAnalysis:
                 return Value(tensor=tensor, dtype=dtype)
             lo = low.lo if low is not None else 0.0
             hi = high.hi if high is not None else 1.0
-            return ranged(lo, hi, self._cause("random", call), tensor=tensor, dtype=dtype)
+            return ranged(lo, hi, self._random_cause(call, dtype), tensor=tensor, dtype=dtype)
         if effect in _ARITHMETIC:
             operand = self.evaluate(positional[1], env, depth) if len(positional) > 1 else UNKNOWN
             return binary(_ARITHMETIC[effect], subject(), operand, self._cause("difference", call))
@@ -1323,6 +1334,8 @@ class ModuleAnalysis:
             return replace(result, tensor=tensor or result.tensor, dtype=argument.dtype or dtype)
         lo, hi, kind = _RANGES.get(effect, (0.0, INF, "underflows"))
         cause = self._cause(kind, call, _SIGNED_DETAILS.get(effect, "")) if kind is not None else None
+        if effect is Effect.RANDOM:
+            cause = self._random_cause(call, dtype)
         value_dtype = (receiver.dtype if receiver is not None else None) or dtype
         return Value(lo, hi, (cause,) if cause is not None and lo <= 0 else (), tensor=tensor, dtype=value_dtype)
 
@@ -1344,6 +1357,11 @@ class ModuleAnalysis:
             if pattern.match(name):
                 return ranged(lo, hi, self._cause(kind, node), tensor=value.tensor, dtype=value.dtype)
         return value
+
+    def _random_cause(self, call: Node, dtype: str | None) -> Cause | None:
+        """Why a uniform draw from 0 reaches 0: in float32 one draw in 2**24 is exactly 0, which a
+        training run meets; in float64 (NumPy's default) one in 2**53, which nothing meets."""
+        return None if dtype == "float64" else self._cause("random", call)
 
     def _cause(self, kind: str, node: Node, detail: str = "") -> Cause:
         return Cause(self.source.span(node), kind, self.source.node_text(node), detail)
@@ -1454,29 +1472,35 @@ class ModuleAnalysis:
 
     def _selection(self, node: Node) -> Node | None:
         """The comparison a subscript selects elements by: ``x[x > 0]``, or ``x[keep]`` after the one
-        assignment ``keep = x != 0`` of its scope, with `x` not assigned again in between."""
+        assignment ``keep = x != 0`` of its scope."""
         indices = node.children_by_field_name("subscript")
         if len(indices) != 1:
             return None
         index = bare(indices[0])
-        if index.type == "comparison_operator":
-            return index
-        if index.type != "identifier":
+        return index if index.type == "comparison_operator" else self._bound_comparison(index)
+
+    def _bound_comparison(self, name: Node) -> Node | None:
+        """The comparison a name holds where it is read: the one assignment of it in its scope
+        (``is_pos = x > 0``) before that point, with none of the names it compares assigned again
+        in between."""
+        if name.type != "identifier":
             return None
-        scope = _enclosing(node, "function_definition") or _enclosing(node, "module")
+        scope = _enclosing(name, "function_definition") or _enclosing(name, "module")
         if scope is None:
             return None
         assignments = self._assignments_in(scope)
-        definitions = assignments.get(index.text, [])
-        if len(definitions) != 1 or definitions[0].end_byte > node.start_byte:
+        definitions = assignments.get(name.text, [])
+        if len(definitions) != 1 or definitions[0].end_byte > name.start_byte:
             return None
         comparison = bare(definitions[0].child_by_field_name("right"))
-        subject = dotted_key(node.child_by_field_name("value"))
         if comparison.type != "comparison_operator":
             return None
-        rebound = assignments.get(subject.encode(), ()) if subject is not None else ()
-        between = (a for a in rebound if definitions[0].end_byte <= a.start_byte < node.start_byte)
-        return comparison if next(between, None) is None else None
+        compared = (dotted_key(child) for child in comparison.named_children)
+        for key in {key for key in compared if key is not None}:
+            rebound = assignments.get(key.encode(), ())
+            if any(definitions[0].end_byte <= a.start_byte < name.start_byte for a in rebound):
+                return None
+        return comparison
 
     def _assignments_in(self, scope: Node) -> dict[bytes, list[Node]]:
         """The assignments of a scope (not of its nested functions) by their target's text, in

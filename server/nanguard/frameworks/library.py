@@ -28,6 +28,7 @@ class Effect(Enum):
     MAXIMUM = "maximum"          # at least the largest of its arguments
     MINIMUM = "minimum"          # positive if all its arguments are
     WHERE = "where"              # where(cond, a, b): a where cond holds, else b
+    MASKED_FILL = "masked_fill"  # x.masked_fill(mask, v): v where the mask holds, else x
     POSITIVE = "positive"        # always > 0 and away from 0 (epsilon, ones, finfo)
     ZERO = "zero"                # exactly 0 somewhere (zeros)
     SOFTMAX = "softmax"          # in [0, 1]; underflows to 0

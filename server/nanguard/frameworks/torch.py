@@ -60,6 +60,7 @@ LIBRARY = Library(
     tensor_methods={
         **each(Effect.CLIP, "clamp", "clip", "clamp_", "clip_", keywords=("min",), upper=("max",)),
         **each(Effect.CLIP, "clamp_min", "clamp_min_", keywords=("min",)),
+        **each(Effect.MASKED_FILL, "masked_fill", "masked_fill_"),
         **each(Effect.SOFTMAX, "softmax"),
         **each(Effect.SIGMOID, "sigmoid", "sigmoid_"),
         **each(Effect.RELU, "relu", "relu_"),
