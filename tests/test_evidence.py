@@ -79,6 +79,19 @@ NOT_REPORTED = {
     "1 + erf of a value an early return keeps above -3": (
         "import torch\ndef f(x):\n    if x < -3:\n        return None\n    return torch.log(1 + torch.erf(x))\n"
     ),
+    "a uniform draw in float64": "import numpy as np\ndef f(n):\n    return np.log(np.random.uniform(size=n))\n",
+    "a Metropolis test": (
+        "import jax\nimport jax.numpy as jnp\ndef accept(key, log_p_accept):\n"
+        "    return jnp.log(jax.random.uniform(key)) < log_p_accept\n"
+    ),
+    "the inner log of Gumbel-max noise": (
+        "import jax\nimport jax.numpy as jnp\ndef sample(key, logits):\n    u = jax.random.uniform(key, shape=logits.shape)\n"
+        "    return jnp.argmax(logits - jnp.log(-jnp.log(u)), axis=1)\n"
+    ),
+    "erfc of a tensor masked to its negative part": (
+        "import torch\ndef log_erfc(x):\n    is_pos = x > 0\n    x_neg = x.masked_fill(is_pos, 0)\n"
+        "    return torch.log(torch.special.erfc(x_neg))\n"
+    ),
     "a where on a strict bound": "import tensorflow as tf\ndef f(df):\n    return tf.math.log(tf.where(df > 1, df - 1, 1.))\n",
     "log-softmax with a max that a where keeps finite": (
         "import numpy as np\ndef _max_finite(x, axis):\n    m = np.max(x, axis=axis, keepdims=True)\n"
@@ -221,6 +234,12 @@ def test_what_only_looks_like_a_guard_is_still_reported():
     # A where's zero that comes from the data, not from the where, is still evidence.
     code = "import jax.numpy as jnp\ndef f(mask, z):\n    return jnp.log(jnp.where(mask, jnp.exp(z), 1.0))\n"
     assert "is an exp/softplus output" in message(code)
+    # A float32 draw is 0 once in 2**24: still reported, and so is its log summed into a loss.
+    code = "import torch\ndef f(x):\n    u = torch.rand_like(x)\n    return (torch.log(u) * x).sum()\n"
+    assert "`u` is a uniform random draw (line 3); the draw includes 0" in message(code)
+    # A mask compared the other way round does not keep erfc's argument below 0.
+    code = "import torch\ndef f(x):\n    x_neg = x.masked_fill(x < 0, 0)\n    return torch.log(torch.special.erfc(x_neg))\n"
+    assert "the argument is an erfc output" in message(code)
     # Truth proves only "not 0": a value that may be negative stays unknown, one at or below 0 stays evidence.
     assert findings("import torch\ndef f(x):\n    if x:\n        return torch.log(torch.relu(x))\n")
 

@@ -115,7 +115,7 @@ class LogObserver:
             return  # np.log(p, where=p > 0, out=...): the zeros are never logged
         if _given_negative_infinity(call):
             return  # logp = log(p); logp[~keep] = -inf: the code means this result to hold -inf
-        if _exact_logit(call, argument) or self._zeroed_with_its_factor(call, env):
+        if _exact_logit(call, argument) or self._zeroed_with_its_factor(call, env) or _only_compared(call) or _gumbel_inner(call):
             return
         value = known if known is not None else self.analysis.evaluate(argument, env)
         if not value.evidence and not value.positive:
@@ -234,6 +234,35 @@ def _given_negative_infinity(call: Node) -> bool:
                 return True
         statement = statement.next_named_sibling
     return False
+
+
+def _only_compared(call: Node) -> bool:
+    """Whether the log's value, with terms added or subtracted, is only compared (``log(u) <
+    log_accept``, a Metropolis test): -inf compares as the limit it stands for, with no NaN and no
+    gradient through the comparison."""
+    node = call.parent
+    while node is not None and (
+        node.type in ("parenthesized_expression", "unary_operator")
+        or (node.type == "binary_operator" and node.child_by_field_name("operator").type in _TERMS)
+    ):
+        node = node.parent
+    return node is not None and node.type == "comparison_operator"
+
+
+def _gumbel_inner(call: Node) -> bool:
+    """Whether the log is the inner one of Gumbel noise, ``-log(-log(u))``: at u = 0 the noise is
+    -inf, a score that argmax never picks and a softmax weighs 0, not a NaN."""
+    node = call.parent
+    while node is not None and node.type == "parenthesized_expression":
+        node = node.parent
+    if node is None or node.type != "unary_operator" or not node.text.startswith(b"-"):
+        return False
+    node = node.parent
+    while node is not None and node.type == "parenthesized_expression":
+        node = node.parent
+    if node is None or node.type != "argument_list" or node.parent is None:
+        return False
+    return _logged(node.parent) is not None
 
 
 def _exact_logit(call: Node, argument: Node) -> bool:
