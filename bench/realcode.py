@@ -70,6 +70,16 @@ PROJECTS: dict[str, Project] = {
         Project("gluonts", "0.17.0", "probabilistic time-series models (PyTorch)", wheel=True),
         Project("torchrl", "0.14.1", "reinforcement learning library and objectives (PyTorch)", wheel=True),
         Project("zuko", "1.6.0", "normalizing flows (PyTorch)", wheel=True),
+        Project("blackjax", "1.7.1", "MCMC and SMC samplers (JAX)", wheel=True),
+        Project("torchaudio", "2.11.0", "audio processing and models (PyTorch)", wheel=True),
+        Project("tensorflow-addons", "0.23.0", "layers, losses and seq2seq (TensorFlow)", wheel=True),
+        Project("allennlp", "2.10.1", "NLP models and training (PyTorch)", wheel=True),
+        Project("dopamine-rl", "4.1.2", "RL agents and research code (JAX, TensorFlow)", wheel=True),
+        Project("botorch", "0.18.1", "Bayesian optimisation (PyTorch)", wheel=True),
+        Project("diffusers", "0.42.1", "diffusion models, schedulers and pipelines (PyTorch)", wheel=True),
+        Project("flair", "0.15.1", "NLP models and training (PyTorch)", wheel=True),
+        Project("funsor", "0.4.8", "functional tensors for probabilistic programming (PyTorch, JAX)", wheel=True),
+        Project("deepchem", "2.8.0", "chemistry and biology models (TensorFlow, PyTorch)", wheel=True),
     )
 }
 
