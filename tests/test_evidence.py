@@ -92,6 +92,15 @@ NOT_REPORTED = {
         "import torch\ndef log_erfc(x):\n    is_pos = x > 0\n    x_neg = x.masked_fill(is_pos, 0)\n"
         "    return torch.log(torch.special.erfc(x_neg))\n"
     ),
+    "a where that replaces exact zeros (tf.equal)": (
+        "import tensorflow as tf\ndef coverage(attention_probs):\n"
+        "    attention_probs = tf.where(tf.equal(attention_probs, 0.0), tf.ones_like(attention_probs), attention_probs)\n"
+        "    return tf.reduce_sum(tf.math.log(tf.minimum(attention_probs, 1.0)), 2)\n"
+    ),
+    "an entropy of counts kept above 0, normalised in place": (
+        "import jax.numpy as jnp\nEPS = 1e-6\ndef entropy(x):\n    x += EPS\n    x /= jnp.sum(x)\n"
+        "    return -jnp.sum(x * jnp.log(x))\n"
+    ),
     "a where on a strict bound": "import tensorflow as tf\ndef f(df):\n    return tf.math.log(tf.where(df > 1, df - 1, 1.))\n",
     "log-softmax with a max that a where keeps finite": (
         "import numpy as np\ndef _max_finite(x, axis):\n    m = np.max(x, axis=axis, keepdims=True)\n"

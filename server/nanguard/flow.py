@@ -413,7 +413,11 @@ def _comparison_refinements(node: Node, holds: bool) -> list[Fact]:
     children = node.children
     if len(children) != 3:
         return []
-    left, operator, right = children[0], children[1].type, children[2]
+    return _bounds(children[0], children[1].type, children[2], holds)
+
+
+def _bounds(left: Node, operator: str, right: Node, holds: bool) -> list[Fact]:
+    """What ``left <operator> right`` proves of a name compared with a number, holding or not."""
     if operator == "is not" or operator == "is":
         return []
     if not holds:
@@ -798,8 +802,7 @@ class ModuleAnalysis:
                 return
             if key is None or operator is None or right is None:
                 return
-            current = self.evaluate(target, env)
-            env.values[key] = binary(operator.type.rstrip("="), current, self.evaluate(right, env))
+            env.values[key] = self._operation(node, operator.type.rstrip("="), target, right, env, 0)
 
     def _bind(self, target: Node | None, value: Value, value_node: Node | None, env: Env) -> None:
         if target is None:
@@ -1063,7 +1066,7 @@ class ModuleAnalysis:
     def refine(self, condition: Node, holds: bool, env: Env) -> Env:
         """A copy of `env` with what `condition` (being true, or false) proves."""
         refined = env.copy()
-        for key, low, high, if_not_negative in self._facts(condition, holds, 0):
+        for key, low, high, if_not_negative in self._facts(condition, holds, 0, env):
             current = env.lookup(key) or UNKNOWN
             if if_not_negative and current.lo < 0:
                 continue
@@ -1074,25 +1077,25 @@ class ModuleAnalysis:
                 refined.values[key] = with_range(current, lo, hi)
         return refined
 
-    def _facts(self, node: Node, holds: bool, depth: int) -> list[Fact]:
+    def _facts(self, node: Node, holds: bool, depth: int, env: Env) -> list[Fact]:
         if depth > 20:
             return []
         kind = node.type
         if kind == "identifier" and (comparison := self._bound_comparison(node)) is not None:
-            return self._facts(comparison, holds, depth + 1)  # is_pos = x > 0; where(is_pos, ...)
+            return self._facts(comparison, holds, depth + 1, env)  # is_pos = x > 0; where(is_pos, ...)
         if kind == "unary_operator" and node.text.startswith(b"~"):  # ~mask of a tensor mask
             argument = node.child_by_field_name("argument")
-            return self._facts(argument, not holds, depth + 1) if argument is not None else []
+            return self._facts(argument, not holds, depth + 1, env) if argument is not None else []
         if kind in ("identifier", "attribute") and holds:
             # `if min_alpha:` of a value known not to be negative (a rate that defaults to 0.0):
             # true, it is not 0, so it is above 0; of a value that may be negative, it proves nothing.
             key = dotted_key(node)
             return [(key, POSITIVE_FACT, INF, True)] if key is not None else []
         if kind == "parenthesized_expression" and node.named_children:
-            return self._facts(node.named_children[0], holds, depth + 1)
+            return self._facts(node.named_children[0], holds, depth + 1, env)
         if kind == "not_operator":
             argument = node.child_by_field_name("argument")
-            return self._facts(argument, not holds, depth + 1) if argument is not None else []
+            return self._facts(argument, not holds, depth + 1, env) if argument is not None else []
         if kind == "comparison_operator":
             return _comparison_refinements(node, holds)
         if kind == "boolean_operator":
@@ -1101,19 +1104,22 @@ class ModuleAnalysis:
             if operator is None or left is None or right is None:
                 return []
             if (operator.type == "and") == holds:
-                return self._facts(left, holds, depth + 1) + self._facts(right, holds, depth + 1)
+                return self._facts(left, holds, depth + 1, env) + self._facts(right, holds, depth + 1, env)
             return []
         if kind == "call":
             # torch.all(x > 0), (x > 0).all(); and when false, np.any(x <= 0), (x <= 0).any()
             quantifier = "all" if holds else "any"
             function = node.child_by_field_name("function")
             positional, _ = call_arguments(node)
+            operator = fw.COMPARISONS.get(self.evaluate(function, env, 0).ref or "") if function is not None else None
+            if operator is not None and len(positional) == 2:  # tf.equal(p, 0.0)
+                return _bounds(positional[0], operator, positional[1], holds)
             if function is not None and function.type == "attribute":
                 attribute = function.child_by_field_name("attribute").text.decode()
                 if attribute == quantifier and not positional:
-                    return self._facts(function.child_by_field_name("object"), holds, depth + 1)
+                    return self._facts(function.child_by_field_name("object"), holds, depth + 1, env)
                 if attribute == quantifier and len(positional) == 1:
-                    return self._facts(positional[0], holds, depth + 1)
+                    return self._facts(positional[0], holds, depth + 1, env)
         return []
 
     # ----------------------------------------------------------------------------- expressions
@@ -1368,11 +1374,14 @@ class ModuleAnalysis:
 
     def _binary(self, node: Node, env: Env, depth: int) -> Value:
         operator = node.child_by_field_name("operator")
-        left = self.evaluate(node.child_by_field_name("left"), env, depth)
-        right = self.evaluate(node.child_by_field_name("right"), env, depth)
         kind = operator.type if operator is not None else ""
+        return self._operation(node, kind, node.child_by_field_name("left"), node.child_by_field_name("right"), env, depth)
+
+    def _operation(self, node: Node, kind: str, first: Node, second: Node, env: Env, depth: int) -> Value:
+        """``first <kind> second`` written at `node` (``a / b``, or ``a /= b``)."""
+        left = self.evaluate(first, env, depth)
+        right = self.evaluate(second, env, depth)
         value = binary(kind, left, right, self._cause("difference", node))
-        first, second = node.child_by_field_name("left"), node.child_by_field_name("right")
         if kind == "/" and not value.evidence and not value.positive and self._sum_of(second, first, env, depth):
             # x / x.sum(): a distribution of x, 0 where x is (never, for x kept above 0: literal weights)
             if left.positive:

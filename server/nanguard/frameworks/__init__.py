@@ -91,6 +91,9 @@ FRAMEWORK_DTYPES: dict[str, str] = {
 POSITIVE_ATTRIBUTES: dict[str, frozenset[str]] = merged("positive_attributes")
 """Calls whose listed attributes are positive constants: ``np.finfo(np.float32).eps``."""
 
+COMPARISONS: dict[str, str] = merged("comparisons")
+"""Functions that compare their first two arguments element by element, and their operator."""
+
 POSITIVE_CONSTANTS: frozenset[str] = frozenset().union(*(lib.positive_constants for lib in LIBRARIES))
 
 FIX_KITS: dict[str, FixKit] = merged("fix_kits")
@@ -136,6 +139,7 @@ __all__ = [
     "TENSOR_LOG_METHODS",
     "TENSOR_METHODS",
     "VALUE_FUNCTIONS",
+    "COMPARISONS",
     "DefaultImport",
     "Effect",
     "FixKit",

@@ -117,6 +117,9 @@ class Library:
     """Methods of tensors (receiver first) that nanguard can place relative to zero."""
     positive_attributes: dict[str, frozenset[str]] = field(default_factory=dict)
     """Calls whose listed attributes are positive constants: ``np.finfo(np.float32).eps``."""
+    comparisons: dict[str, str] = field(default_factory=dict)
+    """Functions that compare their first two arguments element by element, and the operator
+    they stand for: ``tf.equal(p, 0)`` is ``p == 0`` to a where that tests it."""
     positive_constants: frozenset[str] = frozenset()
     """Module attributes that are positive constants: ``math.pi``."""
     fix_kits: dict[str, FixKit] = field(default_factory=dict)

@@ -43,6 +43,10 @@ API: dict[str, ValueFunction] = {
 """Functions of the NumPy API that nanguard can place relative to zero, by their name in its namespace."""
 
 
+COMPARISONS = {"equal": "==", "not_equal": "!=", "greater": ">", "greater_equal": ">=", "less": "<", "less_equal": "<="}
+"""The NumPy API's element-wise comparisons, by their name in its namespace."""
+
+
 def mirrored(module: str, framework: str) -> Library:
     """The rows of a module that mirrors the NumPy API under `module` (its logs fixed with the
     kit of the same name): the NumPy functions it shares, named in that module."""
@@ -50,6 +54,7 @@ def mirrored(module: str, framework: str) -> Library:
         logs=logs(framework, module, *(f"{module}.{name}" for name in API_LOGS)),
         value_functions={f"{module}.{name}": rule for name, rule in API.items()},
         positive_attributes={f"{module}.finfo": FINFO_CONSTANTS},
+        comparisons={f"{module}.{name}": operator for name, operator in COMPARISONS.items()},
     )
 
 

@@ -54,6 +54,11 @@ LIBRARY = Library(
             Effect.PRESERVE, "tensorflow.convert_to_tensor", "tensorflow.constant", "tensorflow.Variable", "tensorflow.stop_gradient"
         ),
     },
+    comparisons={
+        f"{module}.{name}": operator
+        for module in ("tensorflow", "tensorflow.math")
+        for name, operator in numpy.COMPARISONS.items()
+    },
     fix_kits={
         "tensorflow": FixKit("{tensorflow.clip_by_value}({x}, {eps}, 1.0)", "{tensorflow.maximum}({x}, {eps})"),
         NUMPY: FixKit(f"{{{NUMPY}.clip}}({{x}}, {{eps}}, 1.0)", f"{{{NUMPY}.maximum}}({{x}}, {{eps}})"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from nanguard.frameworks import numpy
 from nanguard.frameworks.library import FINFO_CONSTANTS, DefaultImport, Effect, FixKit, Library, each, logs
 
 LIBRARY = Library(
@@ -95,6 +96,10 @@ LIBRARY = Library(
         ),
     },
     positive_attributes={"torch.finfo": FINFO_CONSTANTS},
+    comparisons={
+        **{f"torch.{name}": operator for name, operator in (("eq", "=="), ("ne", "!="), ("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<="))},
+        **{f"torch.{name}": operator for name, operator in numpy.COMPARISONS.items() if name != "equal"},
+    },
     fix_kits={
         "torch": FixKit("{torch.clamp}({x}, min={eps})", "{torch.clamp}({x}, min={eps})"),
         "torch.Tensor": FixKit("{x}.clamp(min={eps})", "{x}.clamp(min={eps})", "({x} + {eps})"),
