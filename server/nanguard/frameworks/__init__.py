@@ -91,6 +91,9 @@ FRAMEWORK_DTYPES: dict[str, str] = {
 POSITIVE_ATTRIBUTES: dict[str, frozenset[str]] = merged("positive_attributes")
 """Calls whose listed attributes are positive constants: ``np.finfo(np.float32).eps``."""
 
+DIFFERENTIATING: frozenset[str] = frozenset(lib.framework for lib in LIBRARIES if lib.framework is not None and lib.gradients)
+"""Frameworks that differentiate what they compute (all but NumPy)."""
+
 COMPARISONS: dict[str, str] = merged("comparisons")
 """Functions that compare their first two arguments element by element, and their operator."""
 
@@ -140,6 +143,7 @@ __all__ = [
     "TENSOR_METHODS",
     "VALUE_FUNCTIONS",
     "COMPARISONS",
+    "DIFFERENTIATING",
     "DefaultImport",
     "Effect",
     "FixKit",

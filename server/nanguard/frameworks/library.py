@@ -105,6 +105,8 @@ class Library:
     """The root modules that belong to the framework."""
     dtype: str = DEFAULT_DTYPE
     """The float type it computes in unless told otherwise."""
+    gradients: bool = True
+    """Whether it differentiates what it computes: a log(0) there also gives NaN gradients."""
     module_equivalents: dict[str, str] = field(default_factory=dict)
     """Module paths that expose the same functions as another module under the same names."""
     logs: dict[str, LogFunction] = field(default_factory=dict)

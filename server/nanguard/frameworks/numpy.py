@@ -62,6 +62,7 @@ LIBRARY = Library(
     framework="numpy",
     roots=("numpy",),
     dtype="float64",
+    gradients=False,
     logs=logs("numpy", "numpy", "numpy.emath.log"),
     value_functions={
         **each(Effect.COUNT, "numpy.prod"),

@@ -37,11 +37,12 @@ def message(judgement: Judgement, source: Source) -> tuple[str, tuple[Related, .
     call = excerpt(source.node_text(judgement.call, EXCERPT_BYTES))
     argument = excerpt(source.node_text(judgement.argument, EXCERPT_BYTES))
     value = judgement.value
+    infinity = "-inf and NaN gradients" if judgement.log.framework in fw.DIFFERENTIATING else "-inf"
     if not value.evidence:
-        return f"`{call}`: `{argument}` is not bounded away from zero; log(0) gives -inf and NaN gradients", ()
+        return f"`{call}`: `{argument}` is not bounded away from zero; log(0) gives {infinity}", ()
     cause = _main_cause(value)
     what, why = describe(cause, value.dtype or fw.FRAMEWORK_DTYPES.get(judgement.log.framework, fw.DEFAULT_DTYPE))
-    outcome = "giving NaN" if value.lo < 0 else "giving -inf and NaN gradients"
+    outcome = "giving NaN" if value.lo < 0 else f"giving {infinity}"
     operand = _operand_cause(value, cause)
     if operand is not None:  # a difference, and the evidence on one of its sides: both are the story
         operand_what, _ = describe(operand, value.dtype or fw.FRAMEWORK_DTYPES.get(judgement.log.framework, fw.DEFAULT_DTYPE))
