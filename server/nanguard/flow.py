@@ -18,7 +18,7 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass, replace
 from functools import cached_property
-from typing import Callable, Iterator, Protocol
+from typing import Callable, Iterable, Iterator, Protocol
 
 from tree_sitter import Node, Query, QueryCursor
 
@@ -167,11 +167,7 @@ def _local_names(body: Node) -> frozenset[str]:
     (their own scopes), and not names it declares global or nonlocal. Forms left out (``except
     ... as``, imports, ``match``) only leave a name to be looked up further out, as before."""
     captures = QueryCursor(_LOCAL_BINDINGS).captures(body)
-    scopes = [(scope.start_byte, scope.end_byte) for scope in captures.get("scope", ())]
-
-    def nested(byte: int) -> bool:
-        return any(start < byte < end for start, end in scopes)
-
+    nested = _within_any(captures.get("scope", ()))
     found: set[str] = set()
     for name in captures.get("bound", ()):
         if not nested(name.start_byte):
@@ -184,6 +180,33 @@ def _local_names(body: Node) -> frozenset[str]:
             found.add(name.text.decode())
     declared = {name.text.decode() for name in captures.get("declared", ()) if not nested(name.start_byte)}
     return frozenset(found - declared)
+
+
+def _within_any(scopes: Iterable[Node]) -> Callable[[int], bool]:
+    """Whether a byte lies strictly inside one of `scopes`: their outermost spans, merged and
+    searched by bisection (a module of thousands of assignments asks for each of them)."""
+    spans: list[tuple[int, int]] = []
+    for start, end in sorted((scope.start_byte, scope.end_byte) for scope in scopes):
+        if spans and start < spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], end))
+        else:
+            spans.append((start, end))
+    starts = [start for start, _ in spans]
+
+    def inside(byte: int) -> bool:
+        index = bisect_left(starts, byte) - 1
+        return index >= 0 and spans[index][0] < byte < spans[index][1]
+
+    return inside
+
+
+_SCOPE_ASSIGNMENTS = Query(
+    PYTHON,
+    """
+    (assignment) @assignment
+    [(function_definition) (class_definition) (lambda)] @scope
+    """,
+)
 
 
 def _pattern_names(pattern: Node) -> Iterator[str]:
@@ -1517,9 +1540,12 @@ class ModuleAnalysis:
         found = self._scope_assignments.get(scope.id)
         if found is None:
             found = self._scope_assignments[scope.id] = {}
-            for assignment in _descendants_of_type(scope, "assignment", stop=None):
+            searched = scope.child_by_field_name("body") if scope.type == "function_definition" else scope
+            captures = QueryCursor(_SCOPE_ASSIGNMENTS).captures(searched) if searched is not None else {}
+            nested = _within_any(captures.get("scope", ()))
+            for assignment in sorted(captures.get("assignment", ()), key=lambda node: node.start_byte):
                 left = assignment.child_by_field_name("left")
-                if left is not None and left.text is not None:
+                if left is not None and left.text is not None and not nested(assignment.start_byte):
                     found.setdefault(left.text, []).append(assignment)
         return found
 
