@@ -237,6 +237,10 @@ def test_what_only_looks_like_a_guard_is_still_reported():
     # multiply_no_nan zeroes the product where its second factor is 0, not its first: 0 * -inf.
     code = "import tensorflow as tf\ndef entropy(probs):\n    return -tf.math.multiply_no_nan(probs, tf.math.log(probs))\n"
     assert "`probs` is a probability by its name (line 2)" in message(code)
+    # The logit of a sigmoid output is not exact: the sigmoid underflowed to the 0 it logs.
+    code = "import torch\ndef inverse_sigmoid(z):\n    p = torch.sigmoid(z)\n    return torch.log(p) - torch.log(1 - p)\n"
+    first, second = (finding.message for finding in findings(code))
+    assert "`p` is a sigmoid output (line 3)" in first and "the argument is 1 minus a probability" in second
     # A logit of one probability minus the log of another's complement is no logit.
     code = "import tensorflow as tf\ndef f(z, x):\n    p = tf.nn.softmax(z)\n    return tf.math.log(p) - tf.math.log1p(-x)\n"
     assert "`p` is a softmax output (line 3)" in message(code)

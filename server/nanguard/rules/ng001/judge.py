@@ -115,9 +115,14 @@ class LogObserver:
             return  # np.log(p, where=p > 0, out=...): the zeros are never logged
         if _given_negative_infinity(call):
             return  # logp = log(p); logp[~keep] = -inf: the code means this result to hold -inf
-        if _exact_logit(call, argument) or self._zeroed_with_its_factor(call, env) or _only_compared(call) or _gumbel_inner(call):
+        if _only_compared(call) or _gumbel_inner(call):
             return
         value = known if known is not None else self.analysis.evaluate(argument, env)
+        exact = self._exactly_logged(call, value, env)
+        if exact is not None and all(cause.kind == "probability" for cause in exact.causes):
+            # A probability given to the code, turned into its logit or its log-likelihood: its
+            # -inf at 0 is exact. One the code computed (a sigmoid output) underflowed to that 0.
+            return
         if not value.evidence and not value.positive:
             value = self._surroundings(call, argument, log, value, env) or value
         inner = self._inner_callee(argument, env) if argument.type == "call" else None
@@ -171,6 +176,16 @@ class LogObserver:
                 return None
             child, node = node, node.parent
         return None
+
+    def _exactly_logged(self, call: Node, value: Value, env: Env) -> Value | None:
+        """The probability a log takes exactly, its -inf at 0 included: the p of a logit
+        (``log(p) - log1p(-p)``), or the argument of a log that multiply_no_nan zeroes where its
+        factor is; None when the log is neither."""
+        assert self.analysis is not None
+        probability = _logit_of(call)
+        if probability is not None:
+            return self.analysis.evaluate(probability, env)
+        return value if self._zeroed_with_its_factor(call, env) else None
 
     def _zeroed_with_its_factor(self, call: Node, env: Env) -> bool:
         """Whether the log is the first factor of a product that is 0 wherever the second is, -inf
@@ -265,31 +280,30 @@ def _gumbel_inner(call: Node) -> bool:
     return _logged(node.parent) is not None
 
 
-def _exact_logit(call: Node, argument: Node) -> bool:
-    """Whether the log is a term of a logit, ``log(p) - log1p(-p)`` or ``log(p) - log(1 - p)``: a
-    probability turned into its logit, where p = 0 or 1 gives -inf or inf, the exact logit of a
-    certain outcome (the distributions that convert their `probs` this way handle it)."""
+def _logit_of(call: Node) -> Node | None:
+    """The probability whose logit the log is a term of, ``log(p) - log1p(-p)`` or ``log(p) -
+    log(1 - p)``: p = 0 or 1 gives -inf or inf, the exact logit of a certain outcome; None when
+    the log is no such term."""
     node = call.parent
     while node is not None and node.type == "parenthesized_expression":
         call, node = node, node.parent
     if node is None or node.type != "binary_operator" or node.child_by_field_name("operator").type != "-":
-        return False
+        return None
     left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
-    if call not in (left, right):
-        return False
-    probability = _logged(left)
-    complement = _logged(right)
-    if probability is None or complement is None or probability[0] == b"log1p":
-        return False
+    probability, complement = _logged(left), _logged(right)
+    if call not in (left, right) or probability is None or complement is None or probability[0] == b"log1p":
+        return None
     name, inner = complement
+    subject = probability[1]
     if name == b"log1p":
         negated = inner.child_by_field_name("argument") if inner.type == "unary_operator" else None
-        return negated is not None and inner.text.startswith(b"-") and bare(negated).text == probability[1].text
-    if inner.type != "binary_operator" or inner.child_by_field_name("operator").type != "-":
-        return False
-    one, rest = inner.child_by_field_name("left"), inner.child_by_field_name("right")
-    literal_one = one.type in ("integer", "float") and float(one.text.decode().replace("_", "")) == 1
-    return literal_one and bare(rest).text == probability[1].text
+        exact = negated is not None and inner.text.startswith(b"-") and bare(negated).text == subject.text
+    elif inner.type == "binary_operator" and inner.child_by_field_name("operator").type == "-":
+        one, rest = inner.child_by_field_name("left"), inner.child_by_field_name("right")
+        exact = one.type in ("integer", "float") and float(one.text.decode().replace("_", "")) == 1 and bare(rest).text == subject.text
+    else:
+        exact = False
+    return subject if exact else None
 
 
 def _logged(node: Node) -> tuple[bytes, Node] | None:
