@@ -101,6 +101,15 @@ NOT_REPORTED = {
         "import jax.numpy as jnp\nEPS = 1e-6\ndef entropy(x):\n    x += EPS\n    x /= jnp.sum(x)\n"
         "    return -jnp.sum(x * jnp.log(x))\n"
     ),
+    "a maximum with a floor nothing is known of": (
+        "import numpy as np\nclass Converter:\n    def mel(self, spectrum, filters):\n"
+        "        mel_spec = np.dot(spectrum, np.maximum(0.0, filters))\n"
+        "        return np.log(np.maximum(mel_spec, self.mel_floor))\n"
+    ),
+    "a probability a function computed, by its name alone": (
+        "import torch\ndef loss(anchors, prototypes):\n    mean_anchor_probs = helper(anchors, prototypes)\n"
+        "    return mean_anchor_probs.log()\n"
+    ),
     "a where on a strict bound": "import tensorflow as tf\ndef f(df):\n    return tf.math.log(tf.where(df > 1, df - 1, 1.))\n",
     "log-softmax with a max that a where keeps finite": (
         "import numpy as np\ndef _max_finite(x, axis):\n    m = np.max(x, axis=axis, keepdims=True)\n"
@@ -253,6 +262,8 @@ def test_what_only_looks_like_a_guard_is_still_reported():
     # A mask compared the other way round does not keep erfc's argument below 0.
     code = "import torch\ndef f(x):\n    x_neg = x.masked_fill(x < 0, 0)\n    return torch.log(torch.special.erfc(x_neg))\n"
     assert "the argument is an erfc output" in message(code)
+    # A parameter named like a probability is still one: what a caller passes may be exactly 0.
+    assert "`probs` is a probability by its name" in message("import torch\ndef nll(probs):\n    return -torch.log(probs)\n")
     # Truth proves only "not 0": a value that may be negative stays unknown, one at or below 0 stays evidence.
     assert findings("import torch\ndef f(x):\n    if x:\n        return torch.log(torch.relu(x))\n")
 

@@ -409,6 +409,12 @@ _NAMED_RANGES = (
 )
 """Names whose values reach zero by what they hold, their range, and the cause reported."""
 
+_DEFINED_BY_NAME = tuple(row for row in _NAMED_RANGES if row[3] != "probability")
+"""Of those, the names whose values go to or below zero by definition (a mask has zeros, a
+correlation takes both signs), which hold for a local the code computed too; a probability it
+computed is 0 only by accident, which its name does not show (a parameter's name does: what the
+caller passes may be exactly 0)."""
+
 _ZEROS_WRITTEN = frozenset({"zero", "nonpositive"})
 """Causes of a zero the code writes itself: what a write into some elements makes stale (zeros
 are what a buffer starts as), and what a where's branch chooses on purpose."""
@@ -1158,7 +1164,7 @@ class ModuleAnalysis:
         name = node.text.decode()
         value = env.lookup(name)
         if value is not None:
-            return self._by_name(_by_convention(value, name), name, node)
+            return self._by_name(_by_convention(value, name), name, node, _DEFINED_BY_NAME)
         for module in reversed(env.star_modules()):
             qualified = canonical(f"{module}.{name}")
             if _known(qualified):
@@ -1270,6 +1276,10 @@ class ModuleAnalysis:
             lo = max(v.lo for v in known)
             hi = INF if len(known) < len(values) else max(v.hi for v in known)
             zero = self._cause("clip-zero", call) if lo == 0 and any(v.constant == 0 for v in known) else None
+            if zero is None and len(known) < len(values):
+                # maximum(x, self.floor): a bound nothing is known of is the author's floor, as
+                # an epsilon added is; what x shows of its zeros no longer shows the result's.
+                return Value(lo, hi, tensor=tensor, dtype=dtype)
             causes = (zero,) if zero is not None else merge_causes(*(v.causes for v in known if v.lo == lo))
             return Value(lo, hi, causes if lo <= 0 else (), tensor=tensor, dtype=dtype)
         if effect is Effect.MINIMUM:
@@ -1377,12 +1387,13 @@ class ModuleAnalysis:
             node = positional[position]
         return self.evaluate(node, env, depth) if node is not None and node.type != "none" else None
 
-    def _by_name(self, value: Value, name: str, node: Node) -> Value:
+    def _by_name(self, value: Value, name: str, node: Node, named: tuple = _NAMED_RANGES) -> Value:
         """A value nothing is known of, named like what holds values that reach zero: a
-        probability (``self.probs``), a correlation (``self.correlation``), a 0/1 mask."""
+        probability (``self.probs``), a correlation (``self.correlation``), a 0/1 mask; of a
+        name the code computed, only what holds zeros by definition (`_DEFINED_BY_NAME`)."""
         if not value.unknown or value.ref is not None or value.filled:
             return value
-        for pattern, lo, hi, kind in _NAMED_RANGES:
+        for pattern, lo, hi, kind in named:
             if pattern.match(name):
                 return ranged(lo, hi, self._cause(kind, node), tensor=value.tensor, dtype=value.dtype)
         return value
