@@ -80,6 +80,13 @@ PROJECTS: dict[str, Project] = {
         Project("flair", "0.15.1", "NLP models and training (PyTorch)", wheel=True),
         Project("funsor", "0.4.8", "functional tensors for probabilistic programming (PyTorch, JAX)", wheel=True),
         Project("deepchem", "2.8.0", "chemistry and biology models (TensorFlow, PyTorch)", wheel=True),
+        Project("monai", "1.6.1", "medical imaging models, losses and inferers (PyTorch)", wheel=True),
+        Project("segmentation-models-pytorch", "0.6.0", "segmentation models and losses (PyTorch)", wheel=True),
+        Project("gpflow", "2.11.2", "Gaussian processes (TensorFlow)", wheel=True),
+        Project("tf-agents", "0.19.0", "RL agents and policies (TensorFlow)", wheel=True),
+        Project("keras-hub", "0.32.0", "pretrained models, samplers and preprocessing (Keras)", wheel=True),
+        Project("brax", "0.14.2", "physics simulation and RL training (JAX)", wheel=True),
+        Project("lightly", "1.6.0", "self-supervised learning losses and models (PyTorch)", wheel=True),
     )
 }
 
