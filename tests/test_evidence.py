@@ -110,6 +110,10 @@ NOT_REPORTED = {
         "import torch\ndef loss(anchors, prototypes):\n    mean_anchor_probs = helper(anchors, prototypes)\n"
         "    return mean_anchor_probs.log()\n"
     ),
+    "a value broadcast onto a zeros tensor": (
+        "import tensorflow as tf\nclass Policy:\n    def logits(self, t):\n"
+        "        return tf.math.log(tf.zeros_like(t) + self._get_epsilon())\n"
+    ),
     "a where on a strict bound": "import tensorflow as tf\ndef f(df):\n    return tf.math.log(tf.where(df > 1, df - 1, 1.))\n",
     "log-softmax with a max that a where keeps finite": (
         "import numpy as np\ndef _max_finite(x, axis):\n    m = np.max(x, axis=axis, keepdims=True)\n"

@@ -283,7 +283,9 @@ def _arithmetic(
                 # An epsilon added to a value nothing is known of: the author's word that it is >= 0.
                 if other.positive:
                     return other.lo, INF, ()
-                if other.constant == 0 and other.causes:  # and an epsilon of 0 keeps it from nothing
+                if other.constant == 0 and other.causes and all(c.kind == "nonpositive" for c in other.causes):
+                    # an epsilon of 0 (a constant: ZERO, eps=0.0) keeps it from nothing; a zeros
+                    # tensor plus a value is that value broadcast, not an epsilon
                     return 0.0, INF, tuple(replace(c, kind="zero-added") for c in other.causes)
                 return None
             causes = merge_causes(left.causes, right.causes)
