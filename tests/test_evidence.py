@@ -115,6 +115,13 @@ NOT_REPORTED = {
         "        return tf.math.log(tf.zeros_like(t) + self._get_epsilon())\n"
     ),
     "a where on a strict bound": "import tensorflow as tf\ndef f(df):\n    return tf.math.log(tf.where(df > 1, df - 1, 1.))\n",
+    "log-softmax with a max that is -inf for an empty input": (
+        "import numpy as np\ndef _max_finite(x, axis, mask=0):\n    if x.size == 0:\n        return -np.inf\n"
+        "    m = np.max(x, axis=axis, keepdims=True)\n    if np.ndim(m) > 0:\n        m = np.where(~np.isfinite(m), mask, m)\n"
+        "    return m\n"
+        "def log_softmax(logits):\n    y = logits - _max_finite(logits, -1)\n"
+        "    return y - np.log(np.sum(np.exp(y), axis=-1, keepdims=True))\n"
+    ),
     "log-softmax with a max that a where keeps finite": (
         "import numpy as np\ndef _max_finite(x, axis):\n    m = np.max(x, axis=axis, keepdims=True)\n"
         "    return np.where(np.isfinite(m), m, 0)\n"

@@ -1187,6 +1187,8 @@ class ModuleAnalysis:
             qualified = canonical(f"{base.ref}.{name}")
             if qualified in fw.POSITIVE_CONSTANTS:
                 return EPSILON
+            if qualified in fw.INFINITIES:
+                return Value(INF, INF)
             return Value(ref=qualified)
         if obj.type == "call":
             inner = self.evaluate(obj.child_by_field_name("function"), env, depth)
@@ -1295,9 +1297,7 @@ class ModuleAnalysis:
             when_true = self._branch(chosen, self.refine(condition, True, env), depth)
             when_false = self._branch(otherwise, self.refine(condition, False, env), depth)
             joined = join(when_true, when_false) or UNKNOWN
-            # where(isfinite(m), m, 0) of a max m: still the max wherever there is one to subtract
-            maximum = any(a.maximum and b.constant is not None for a, b in ((when_true, when_false), (when_false, when_true)))
-            return Value(joined.lo, joined.hi, joined.causes, tensor=tensor, dtype=dtype, maximum=maximum)
+            return Value(joined.lo, joined.hi, joined.causes, tensor=tensor, dtype=dtype, maximum=joined.maximum)
         if effect is Effect.MASKED_FILL and len(positional) == 3:
             # x.masked_fill(mask, v): v where the mask holds, x (as the mask's falsehood proves it) elsewhere
             target, mask, fill = positional

@@ -225,7 +225,9 @@ def join(first: Value | None, second: Value | None) -> Value | None:
         user=first.user and second.user,
         shifted=first.shifted and second.shifted,
         centered=first.centered and second.centered,
-        maximum=first.maximum and second.maximum,
+        # a max on one path and a fixed number on the other (where(isfinite(m), m, 0), -inf for an
+        # empty input) is still the max wherever there is one to subtract
+        maximum=(first.maximum or first.lo == first.hi) and (second.maximum or second.lo == second.hi) and (first.maximum or second.maximum),
         filled=first.filled and second.filled,
     )
 
@@ -262,6 +264,8 @@ def binary(operator: str, left: Value, right: Value, cause: Cause | None = None)
     if result is None:
         return Value(tensor=tensor, dtype=dtype, centered=centered)
     lo, hi, causes = result
+    if math.isnan(lo) or math.isnan(hi):  # inf - inf, of -np.inf met by its opposite: no range
+        return Value(tensor=tensor, dtype=dtype, centered=centered)
     lo, hi = rounded(lo, dtype), rounded(hi, dtype)
     return Value(lo, hi, causes if lo <= 0 else (), tensor=tensor, dtype=dtype, centered=centered)
 

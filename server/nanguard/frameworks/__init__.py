@@ -99,6 +99,9 @@ COMPARISONS: dict[str, str] = merged("comparisons")
 
 POSITIVE_CONSTANTS: frozenset[str] = frozenset().union(*(lib.positive_constants for lib in LIBRARIES))
 
+INFINITIES: frozenset[str] = frozenset().union(*(lib.infinities for lib in LIBRARIES))
+"""Module attributes that are +inf: ``np.inf``, ``math.inf``, ``torch.inf``."""
+
 FIX_KITS: dict[str, FixKit] = merged("fix_kits")
 """How each log's library spells a fix, by the log's `LogFunction.kit`."""
 
@@ -135,6 +138,7 @@ __all__ = [
     "NATURAL_LOGS",
     "POSITIVE_ATTRIBUTES",
     "POSITIVE_CONSTANTS",
+    "INFINITIES",
     "PREDICTION_PARAMETER",
     "PROBABILITY_NAME",
     "STABLE_METHOD_REPLACEMENTS",

@@ -55,6 +55,7 @@ def mirrored(module: str, framework: str) -> Library:
         value_functions={f"{module}.{name}": rule for name, rule in API.items()},
         positive_attributes={f"{module}.finfo": FINFO_CONSTANTS},
         comparisons={f"{module}.{name}": operator for name, operator in COMPARISONS.items()},
+        infinities=frozenset({f"{module}.inf"}),
     )
 
 

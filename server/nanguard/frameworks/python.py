@@ -20,4 +20,5 @@ LIBRARY = Library(
         **each(Effect.PRESERVE, "builtins.float", "builtins.int"),
     },
     positive_constants=frozenset({"math.e", "math.pi", "math.tau", "sys.float_info.epsilon", "sys.float_info.min"}),
+    infinities=frozenset({"math.inf"}),
 )

@@ -96,6 +96,7 @@ LIBRARY = Library(
         ),
     },
     positive_attributes={"torch.finfo": FINFO_CONSTANTS},
+    infinities=frozenset({"torch.inf"}),
     comparisons={
         **{f"torch.{name}": operator for name, operator in (("eq", "=="), ("ne", "!="), ("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<="))},
         **{f"torch.{name}": operator for name, operator in numpy.COMPARISONS.items() if name != "equal"},
