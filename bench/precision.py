@@ -7,7 +7,8 @@
   a stable log), located in a release from before the fix.
 
 Precision counts the labelled findings of this run: real / (real + false); debatable ones are
-shown apart. Recall is the share of bugs reported. Findings without a label are listed, so a
+shown apart, by project and by the evidence each message names first (which kinds of evidence
+earn their place). Recall is the share of bugs reported. Findings without a label are listed, so a
 change that reports something new is labelled before its precision is believed.
 
     .venv/bin/python bench/precision.py                # every labelled project and bug
@@ -28,6 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from nanguard.values import CAUSE_DESCRIPTIONS  # noqa: E402
 from realcode import PROJECTS, ensure, python_lines  # noqa: E402
 
 HERE = Path(__file__).resolve().parent / "precision"
@@ -69,6 +71,13 @@ def findings(project: str, version: str, options: list[str]) -> tuple[list[dict]
     return json.loads(result.stdout or "[]"), python_lines(root)
 
 
+def evidence(message: str) -> str:
+    """The kind of evidence a message names first (`values.CAUSE_DESCRIPTIONS`), or
+    "none" for an argument nothing is known of (`--strict`)."""
+    named = [(message.find(what), kind) for kind, (what, _) in CAUSE_DESCRIPTIONS.items() if what in message]
+    return min(named)[1] if named else "none"
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--unlabelled", action="store_true", help="print findings without a label as CSV rows")
@@ -84,6 +93,7 @@ def main(argv: list[str]) -> int:
 
     tally: Counter[str] = Counter()
     per_project: dict[str, Counter[str]] = defaultdict(Counter)
+    per_evidence: dict[str, Counter[str]] = defaultdict(Counter)
     unlabelled: list[Site] = []
     messages: dict[Site, str] = {}
     lines = 0
@@ -99,12 +109,16 @@ def main(argv: list[str]) -> int:
             kind = label["label"] if label else "unlabelled"
             tally[kind] += 1
             per_project[project][kind] += 1
+            per_evidence[evidence(finding["message"])][kind] += 1
             if label is None:
                 unlabelled.append(where)
 
     print(f"{'project':24} {'real':>5} {'false':>5} {'debat.':>6} {'unlab.':>6}")
     for project, counts in sorted(per_project.items()):
         print(f"{project:24} {counts['real']:5} {counts['false']:5} {counts['debatable']:6} {counts['unlabelled']:6}")
+    print(f"\n{'evidence named':24} {'real':>5} {'false':>5} {'debat.':>6} {'unlab.':>6}")
+    for kind, counts in sorted(per_evidence.items(), key=lambda item: -sum(item[1].values())):
+        print(f"{kind:24} {counts['real']:5} {counts['false']:5} {counts['debatable']:6} {counts['unlabelled']:6}")
     judged = tally["real"] + tally["false"]
     precision = tally["real"] / judged if judged else float("nan")
     print(f"\nfindings: {reported} on {lines:,} lines of Python ({100_000 * reported / max(lines, 1):.1f} per 100k lines)")
