@@ -110,6 +110,12 @@ NOT_REPORTED = {
         "import torch\ndef loss(anchors, prototypes):\n    mean_anchor_probs = helper(anchors, prototypes)\n"
         "    return mean_anchor_probs.log()\n"
     ),
+    "ones minus an epsilon nothing is known of": (
+        "import tensorflow as tf\nclass Likelihood:\n    def log_prob(self, hits, y):\n"
+        "        yes = tf.ones(tf.shape(y)) - self.invlink.epsilon\n"
+        "        no = tf.zeros(tf.shape(y)) + self.invlink.eps_k1\n"
+        "        return tf.reduce_sum(tf.math.log(tf.where(hits, yes, no)), axis=-1)\n"
+    ),
     "a value broadcast onto a zeros tensor": (
         "import tensorflow as tf\nclass Policy:\n    def logits(self, t):\n"
         "        return tf.math.log(tf.zeros_like(t) + self._get_epsilon())\n"

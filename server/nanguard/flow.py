@@ -394,6 +394,7 @@ _RANGES: dict[Effect, tuple[float, float, str | None]] = {
     Effect.SIGNED: (-1.0, 1.0, "signed"),
     Effect.NORMAL: (-INF, INF, "signed"),
     Effect.POSITIVE: (1e-7, INF, None),
+    Effect.ONES: (1.0, 1.0, None),
     Effect.NONNEGATIVE: (0.0, INF, None),
     Effect.COUNT: (1.0, INF, None),
 }

@@ -29,7 +29,8 @@ class Effect(Enum):
     MINIMUM = "minimum"          # positive if all its arguments are
     WHERE = "where"              # where(cond, a, b): a where cond holds, else b
     MASKED_FILL = "masked_fill"  # x.masked_fill(mask, v): v where the mask holds, else x
-    POSITIVE = "positive"        # always > 0 and away from 0 (epsilon, ones, finfo)
+    POSITIVE = "positive"        # always > 0 and away from 0 (epsilon, finfo)
+    ONES = "ones"                # exactly 1 (ones, ones_like): 1 - eps of an unknown eps is unknown, not "> 0"
     ZERO = "zero"                # exactly 0 somewhere (zeros)
     SOFTMAX = "softmax"          # in [0, 1]; underflows to 0
     SIGMOID = "sigmoid"          # in [0, 1]; underflows to 0

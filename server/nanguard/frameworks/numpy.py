@@ -22,7 +22,7 @@ API: dict[str, ValueFunction] = {
     **each(Effect.MAXIMUM, "maximum", "fmax"),
     **each(Effect.MINIMUM, "minimum"),
     **each(Effect.WHERE, "where"),
-    **each(Effect.POSITIVE, "ones", "ones_like"),
+    **each(Effect.ONES, "ones", "ones_like"),
     **each(Effect.ZERO, "zeros", "zeros_like"),
     **each(Effect.UNDERFLOWS, "exp"),
     **each(Effect.COUNT, "size"),

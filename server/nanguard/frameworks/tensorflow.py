@@ -21,7 +21,7 @@ LIBRARY = Library(
         **each(Effect.MAXIMUM, "tensorflow.maximum", "tensorflow.math.maximum"),
         **each(Effect.MINIMUM, "tensorflow.minimum"),
         **each(Effect.WHERE, "tensorflow.where", "tensorflow.where_v2"),
-        **each(Effect.POSITIVE, "tensorflow.ones", "tensorflow.ones_like"),
+        **each(Effect.ONES, "tensorflow.ones", "tensorflow.ones_like"),
         **each(Effect.ZERO, "tensorflow.zeros", "tensorflow.zeros_like"),
         **each(Effect.SOFTMAX, "tensorflow.nn.softmax", "tensorflow.math.softmax"),
         **each(Effect.SIGMOID, "tensorflow.sigmoid", "tensorflow.nn.sigmoid", "tensorflow.math.sigmoid"),

@@ -19,7 +19,7 @@ LIBRARY = Library(
         **each(Effect.MAXIMUM, "torch.maximum", "torch.fmax"),
         **each(Effect.MINIMUM, "torch.minimum"),
         **each(Effect.WHERE, "torch.where"),
-        **each(Effect.POSITIVE, "torch.ones", "torch.ones_like"),
+        **each(Effect.ONES, "torch.ones", "torch.ones_like"),
         **each(Effect.ZERO, "torch.zeros", "torch.zeros_like"),
         **each(Effect.SOFTMAX, "torch.softmax", "torch.nn.functional.softmax"),
         **each(Effect.SIGMOID, "torch.sigmoid", "torch.nn.functional.sigmoid"),
