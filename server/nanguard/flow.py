@@ -453,7 +453,7 @@ def _bounds(left: Node, operator: str, right: Node, holds: bool) -> list[Fact]:
     if not holds:
         operator = _NEGATED.get(operator, "")
     for subject, bound, op in ((left, right, operator), (right, left, _FLIPPED.get(operator, ""))):
-        limit = _literal_number(bound)
+        limit = literal_number(bound)
         if limit is None:
             continue
         key = dotted_key(_minimum_of(subject))
@@ -470,11 +470,11 @@ def _bounds(left: Node, operator: str, right: Node, holds: bool) -> list[Fact]:
     return []
 
 
-def _literal_number(node: Node) -> float | None:
+def literal_number(node: Node) -> float | None:
     """The number a literal writes (``3``, ``1e-3``, ``-1.``), or None."""
     if node.type == "unary_operator" and node.text.startswith(b"-"):
         argument = node.child_by_field_name("argument")
-        number = _literal_number(argument) if argument is not None else None
+        number = literal_number(argument) if argument is not None else None
         return -number if number is not None else None
     return _number(node.text.decode()) if node.type in ("integer", "float") else None
 
@@ -1371,7 +1371,7 @@ class ModuleAnalysis:
             lo, hi, kind = _RANGES[effect]
             argument = subject()
             result = monotone(argument, function, (lo, hi), increasing, self._cause(kind, call), argument.dtype or dtype)
-            return replace(result, tensor=tensor or result.tensor, dtype=argument.dtype or dtype)
+            return replace(result, dtype=argument.dtype or dtype)
         lo, hi, kind = _RANGES.get(effect, (0.0, INF, "underflows"))
         cause = self._cause(kind, call, _SIGNED_DETAILS.get(effect, "")) if kind is not None else None
         if effect is Effect.RANDOM:

@@ -225,11 +225,16 @@ def join(first: Value | None, second: Value | None) -> Value | None:
         user=first.user and second.user,
         shifted=first.shifted and second.shifted,
         centered=first.centered and second.centered,
-        # a max on one path and a fixed number on the other (where(isfinite(m), m, 0), -inf for an
-        # empty input) is still the max wherever there is one to subtract
-        maximum=(first.maximum or first.lo == first.hi) and (second.maximum or second.lo == second.hi) and (first.maximum or second.maximum),
+        maximum=_still_a_maximum(first, second),
         filled=first.filled and second.filled,
     )
+
+
+def _still_a_maximum(first: Value, second: Value) -> bool:
+    """Whether a join of two paths is still a max to subtract: a max on both, or on one with a
+    fixed number on the other (``where(isfinite(m), m, 0)``, -inf for an empty input)."""
+    paths = (first, second)
+    return any(path.maximum for path in paths) and all(path.maximum or path.lo == path.hi for path in paths)
 
 
 def _product(a: float, b: float) -> float:

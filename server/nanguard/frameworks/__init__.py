@@ -115,10 +115,12 @@ DEFAULT_IMPORTS: dict[str, DefaultImport] = merged("default_imports")
 """The import a fix adds when the file binds no name for the module it needs."""
 
 __all__ = [
+    "COMPARISONS",
     "CORRELATION_NAME",
     "COUNT_ATTRIBUTES",
     "DEFAULT_DTYPE",
     "DEFAULT_IMPORTS",
+    "DIFFERENTIATING",
     "DTYPE_KEYWORD",
     "DTYPE_NAMES",
     "EPSILON_NAME",
@@ -126,6 +128,7 @@ __all__ = [
     "FRAMEWORKS",
     "FRAMEWORK_DTYPES",
     "GUARD_KEYWORD",
+    "INFINITIES",
     "INSTANCE_NAMES",
     "LIBRARIES",
     "LIST_ADDERS",
@@ -138,7 +141,6 @@ __all__ = [
     "NATURAL_LOGS",
     "POSITIVE_ATTRIBUTES",
     "POSITIVE_CONSTANTS",
-    "INFINITIES",
     "PREDICTION_PARAMETER",
     "PROBABILITY_NAME",
     "STABLE_METHOD_REPLACEMENTS",
@@ -146,8 +148,6 @@ __all__ = [
     "TENSOR_LOG_METHODS",
     "TENSOR_METHODS",
     "VALUE_FUNCTIONS",
-    "COMPARISONS",
-    "DIFFERENTIATING",
     "DefaultImport",
     "Effect",
     "FixKit",

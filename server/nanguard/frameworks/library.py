@@ -124,9 +124,9 @@ class Library:
     """Functions that compare their first two arguments element by element, and the operator
     they stand for: ``tf.equal(p, 0)`` is ``p == 0`` to a where that tests it."""
     positive_constants: frozenset[str] = frozenset()
+    """Module attributes that are positive constants: ``math.pi``."""
     infinities: frozenset[str] = frozenset()
     """Module attributes that are +inf (``np.inf``): ``-np.inf`` is one number, not an unknown."""
-    """Module attributes that are positive constants: ``math.pi``."""
     fix_kits: dict[str, FixKit] = field(default_factory=dict)
     stable_replacements: dict[str, str] = field(default_factory=dict)
     """log(f(z)) == g(z) computed without underflow: softmax and sigmoid -> their stable log."""

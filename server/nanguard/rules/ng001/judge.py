@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from tree_sitter import Node
 
 from nanguard import frameworks as fw
-from nanguard.flow import FRAMEWORK_ROOTS, Env, ModuleAnalysis, bare, call_arguments, canonical, dotted_key, root_module
+from nanguard.flow import FRAMEWORK_ROOTS, Env, ModuleAnalysis, bare, call_arguments, canonical, dotted_key, literal_number, root_module
 from nanguard.frameworks import Effect, LogFunction
 from nanguard.values import Cause, Value, join
 
@@ -264,29 +264,29 @@ def _only_compared(call: Node) -> bool:
     return node is not None and node.type == "comparison_operator"
 
 
+def _outside_parentheses(node: Node) -> tuple[Node, Node | None]:
+    """`node` with the parentheses around it, and the expression that holds them."""
+    parent = node.parent
+    while parent is not None and parent.type == "parenthesized_expression":
+        node, parent = parent, parent.parent
+    return node, parent
+
+
 def _gumbel_inner(call: Node) -> bool:
     """Whether the log is the inner one of Gumbel noise, ``-log(-log(u))``: at u = 0 the noise is
     -inf, a score that argmax never picks and a softmax weighs 0, not a NaN."""
-    node = call.parent
-    while node is not None and node.type == "parenthesized_expression":
-        node = node.parent
-    if node is None or node.type != "unary_operator" or not node.text.startswith(b"-"):
+    negation = _outside_parentheses(call)[1]
+    if negation is None or negation.type != "unary_operator" or not negation.text.startswith(b"-"):
         return False
-    node = node.parent
-    while node is not None and node.type == "parenthesized_expression":
-        node = node.parent
-    if node is None or node.type != "argument_list" or node.parent is None:
-        return False
-    return _logged(node.parent) is not None
+    arguments = _outside_parentheses(negation)[1]
+    return arguments is not None and arguments.type == "argument_list" and arguments.parent is not None and _logged(arguments.parent) is not None
 
 
 def _logit_of(call: Node) -> Node | None:
     """The probability whose logit the log is a term of, ``log(p) - log1p(-p)`` or ``log(p) -
     log(1 - p)``: p = 0 or 1 gives -inf or inf, the exact logit of a certain outcome; None when
     the log is no such term."""
-    node = call.parent
-    while node is not None and node.type == "parenthesized_expression":
-        call, node = node, node.parent
+    call, node = _outside_parentheses(call)
     if node is None or node.type != "binary_operator" or node.child_by_field_name("operator").type != "-":
         return None
     left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
@@ -300,7 +300,7 @@ def _logit_of(call: Node) -> Node | None:
         exact = negated is not None and inner.text.startswith(b"-") and bare(negated).text == subject.text
     elif inner.type == "binary_operator" and inner.child_by_field_name("operator").type == "-":
         one, rest = inner.child_by_field_name("left"), inner.child_by_field_name("right")
-        exact = one.type in ("integer", "float") and float(one.text.decode().replace("_", "")) == 1 and bare(rest).text == subject.text
+        exact = literal_number(one) == 1 and bare(rest).text == subject.text
     else:
         exact = False
     return subject if exact else None

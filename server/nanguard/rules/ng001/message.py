@@ -41,11 +41,12 @@ def message(judgement: Judgement, source: Source) -> tuple[str, tuple[Related, .
     if not value.evidence:
         return f"`{call}`: `{argument}` is not bounded away from zero; log(0) gives {infinity}", ()
     cause = _main_cause(value)
-    what, why = describe(cause, value.dtype or fw.FRAMEWORK_DTYPES.get(judgement.log.framework, fw.DEFAULT_DTYPE))
+    dtype = value.dtype or fw.FRAMEWORK_DTYPES.get(judgement.log.framework, fw.DEFAULT_DTYPE)
+    what, why = describe(cause, dtype)
     outcome = "giving NaN" if value.lo < 0 else f"giving {infinity}"
     operand = _operand_cause(value, cause)
     if operand is not None:  # a difference, and the evidence on one of its sides: both are the story
-        operand_what, _ = describe(operand, value.dtype or fw.FRAMEWORK_DTYPES.get(judgement.log.framework, fw.DEFAULT_DTYPE))
+        operand_what, _ = describe(operand, dtype)
         why = f"{why}: `{excerpt(operand.text)}` is {operand_what} {cause_reference(operand.span.start.line + 1)}"
     if cause.kind in _SURROUNDINGS:
         line = cause.span.start.line + 1
